@@ -1,0 +1,1 @@
+"""Value-flow analysis: what kind of value each expression holds, and where it goes."""

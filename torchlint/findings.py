@@ -1,0 +1,123 @@
+"""The one finding type that static analysis, the runtime watcher and every reporter share."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+DOCS_URL = "https://torchlint.dev/rules/{code}"
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 2, "warning": 1, "info": 0}[self.value]
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A 1-based row and column, as ruff's JSON reports them."""
+
+    row: int
+    column: int
+
+    def to_json(self) -> dict[str, int]:
+        return {"row": self.row, "column": self.column}
+
+
+@dataclass(frozen=True)
+class Related:
+    """A second place that is part of the evidence, e.g. the loss a softmax reaches."""
+
+    filename: str
+    location: Location
+    message: str
+    end_location: Location | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "filename": self.filename,
+            "location": self.location.to_json(),
+            "message": self.message,
+        }
+        if self.end_location is not None:
+            data["end_location"] = self.end_location.to_json()
+        return data
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the text between two locations (end exclusive) with `content`."""
+
+    location: Location
+    end_location: Location
+    content: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "location": self.location.to_json(),
+            "end_location": self.end_location.to_json(),
+            "content": self.content,
+        }
+
+
+@dataclass(frozen=True)
+class Fix:
+    applicability: str  # "safe" | "unsafe"
+    message: str
+    edits: tuple[Edit, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "applicability": self.applicability,
+            "message": self.message,
+            "edits": [edit.to_json() for edit in self.edits],
+        }
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    name: str
+    message: str
+    severity: Severity
+    filename: str
+    location: Location
+    end_location: Location
+    related: tuple[Related, ...] = ()
+    fix: Fix | None = None
+    # "static" for the linter, "runtime" for torchlint.watch; a static finding
+    # seen again at runtime is marked confirmed.
+    source: str = "static"
+    confirmed: bool = False
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def url(self) -> str:
+        return DOCS_URL.format(code=self.code)
+
+    def sort_key(self) -> tuple:
+        return (self.filename, self.location.row, self.location.column, self.code, self.message)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "code": self.code,
+            "name": self.name,
+            "message": self.message,
+            "severity": self.severity.value,
+            "filename": self.filename,
+            "location": self.location.to_json(),
+            "end_location": self.end_location.to_json(),
+            "url": self.url,
+            "fix": self.fix.to_json() if self.fix else None,
+            "related": [related.to_json() for related in self.related],
+            "source": self.source,
+            "confirmed": self.confirmed,
+        }
+        data.update(self.extra)
+        return data

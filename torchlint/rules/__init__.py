@@ -1,0 +1,16 @@
+"""The rule registry: one module per rule."""
+
+from __future__ import annotations
+
+from .base import Rule
+from .tl000_parse_error import ParseError
+
+PARSE_ERROR = ParseError
+
+ALL_RULES: tuple[type[Rule], ...] = (ParseError,)
+
+RULES_BY_CODE: dict[str, type[Rule]] = {rule.code: rule for rule in ALL_RULES}
+
+
+def get_rule(code: str) -> type[Rule] | None:
+    return RULES_BY_CODE.get(code.upper())

@@ -1,0 +1,55 @@
+"""What a rule is: metadata, documentation, examples, and a check over the analysis."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar, Iterable
+
+from ..findings import Severity
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..analysis.flow import ModuleFacts
+    from ..analysis.kinds import Site
+
+# Invalid examples mark each line where a finding of the rule must start with
+# this comment; any finding on another line fails the example.
+EXPECT_MARKER = "# expect"
+
+
+@dataclass(frozen=True)
+class Report:
+    """A rule's verdict before positions are known: the primary site and the evidence."""
+
+    primary: "Site"
+    message: str
+    related: tuple[tuple["Site", str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Example:
+    """A code example; `files` makes it a multi-file project (path -> source)."""
+
+    code: str = ""
+    files: dict[str, str] | None = field(default=None, hash=False)
+
+
+class Rule:
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity]
+    summary: ClassVar[str]
+    # Markdown in ruff's sections: What it does / Why is this bad? / Example /
+    # Use instead / References.
+    docs: ClassVar[str]
+    fixable: ClassVar[str | None] = None  # None, "safe", "unsafe", "sometimes"
+    valid: ClassVar[tuple[str | Example, ...]] = ()
+    invalid: ClassVar[tuple[str | Example, ...]] = ()
+
+    def check(self, facts: "ModuleFacts") -> Iterable[Report]:
+        raise NotImplementedError
+
+    @classmethod
+    def full_docs(cls) -> str:
+        header = f"# {cls.name} ({cls.code})\n\nSeverity: {cls.severity.value}"
+        header += f"\n\nFix: {cls.fixable or 'none'}\n\n"
+        return header + cls.docs.strip() + "\n"
