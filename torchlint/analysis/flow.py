@@ -1,11 +1,956 @@
-"""Placeholder: the value-flow interpreter is being written."""
+"""Value flow inside one module: an abstract interpreter over the LibCST tree.
+
+Each function body is interpreted once, with its parameters as unknown
+tensors, and its return value is remembered: callers (`model(x)`, `self(x)`,
+`helper(x)`) reuse it. Straight-line code updates an environment; branches are
+interpreted separately and joined (`kinds.join`), so a variable that holds
+probabilities on one path and logits on another becomes unknown. An
+`if self.training:` split is special: for losses only the training path
+counts, since that is the path a loss is trained on.
+
+While interpreting, the engine records *events* (a loss called with an input
+and a target, an activation applied to a value, a softmax without dim). Rules
+read the events; they never walk the tree themselves.
+"""
+
+from __future__ import annotations
+
 from dataclasses import dataclass, field
+from typing import Iterator
+
+import libcst as cst
+
+from ..parsing import ParsedModule
+from . import torch_api as api
+from .kinds import (
+    UNKNOWN,
+    ClassValue,
+    DictValue,
+    ForeignRef,
+    FunctionValue,
+    InstanceValue,
+    Kind,
+    LossValue,
+    Param,
+    PartialValue,
+    SequentialValue,
+    Site,
+    Tensor,
+    TorchModule,
+    TorchRef,
+    TupleValue,
+    UnknownValue,
+    Value,
+    is_maybe_tensor,
+    join,
+)
+from .names import import_bindings
+
+ANY, TRAIN, EVAL = "any", "train", "eval"
+
+# Modules that hand their input on unchanged in meaning (inside nn.Sequential).
+PASS_THROUGH_MODULES = frozenset(
+    {
+        "torch.nn.Identity", "torch.nn.Dropout", "torch.nn.Dropout1d", "torch.nn.Dropout2d",
+        "torch.nn.Dropout3d", "torch.nn.AlphaDropout", "torch.nn.Flatten", "torch.nn.Unflatten",
+    }
+)
+PASS_THROUGH_DECORATORS = frozenset({"staticmethod", "classmethod", "torch.no_grad", "torch.inference_mode",
+                                     "torch.enable_grad", "torch.jit.export", "torch.jit.unused",
+                                     "functools.wraps", "property", "abstractmethod", "abc.abstractmethod",
+                                     "override", "typing.override"})
+
+
+# --------------------------------------------------------------------------- events
+
+
+@dataclass
+class LossCall:
+    """A loss called with an input and a target."""
+
+    loss: api.Loss
+    site: Site
+    input: Value
+    target: Value
+    mode: str = ANY
+
+
+@dataclass
+class ActivationCall:
+    """An activation (softmax, sigmoid, ...) applied to a value."""
+
+    producer: api.Producer
+    site: Site
+    input: Value
+    mode: str = ANY
+
+
+@dataclass
+class ImplicitDim:
+    """A softmax-family call or module constructed without `dim`."""
+
+    producer: api.Producer
+    site: Site
+
 
 @dataclass
 class ModuleFacts:
-    module: object
-    loss_calls: list = field(default_factory=list)
-    activations: list = field(default_factory=list)
+    """Everything the rules may ask about one module."""
 
-def analyze_module(module):
-    return ModuleFacts(module)
+    module: ParsedModule
+    loss_calls: list[LossCall] = field(default_factory=list)
+    activation_calls: list[ActivationCall] = field(default_factory=list)
+    implicit_dims: list[ImplicitDim] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- program structure
+
+
+@dataclass(eq=False)
+class FunctionInfo:
+    node: cst.FunctionDef | cst.Lambda
+    name: str
+    owner: "ClassInfo | None"
+    closure: dict[str, Value]
+    is_static: bool = False
+    is_classmethod: bool = False
+    is_property: bool = False
+    transparent: bool = True  # decorators leave the return value alone
+    status: str = "new"  # new | running | done
+    return_value: Value = UNKNOWN
+    self_writes: dict[str, Value] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class ClassInfo:
+    node: cst.ClassDef
+    name: str
+    bases: list[Value]
+    methods: dict[str, FunctionInfo] = field(default_factory=dict)
+    class_vars: dict[str, Value] = field(default_factory=dict)
+    attrs: dict[str, Value] | None = None
+    computing: bool = False
+
+    def mro(self) -> Iterator["ClassInfo"]:
+        seen: set[int] = set()
+        stack = [self]
+        while stack:
+            cls = stack.pop(0)
+            if id(cls) in seen:
+                continue
+            seen.add(id(cls))
+            yield cls
+            stack.extend(base.info for base in cls.bases if isinstance(base, ClassValue))
+
+    def find_method(self, name: str) -> FunctionInfo | None:
+        for cls in self.mro():
+            if name in cls.methods:
+                return cls.methods[name]
+        return None
+
+
+@dataclass(eq=False)
+class SuperValue(Value):
+    cls: ClassInfo
+    instance: Value
+
+
+@dataclass
+class State:
+    vars: dict[str, Value]
+    mode: str = ANY
+    reachable: bool = True
+
+    def copy(self) -> "State":
+        return State(dict(self.vars), self.mode, self.reachable)
+
+
+@dataclass
+class Frame:
+    """Per-function interpretation context."""
+
+    function: FunctionInfo | None
+    closure: dict[str, Value]
+    self_name: str | None = None
+    returns: list[tuple[Value, str]] = field(default_factory=list)
+    exit_states: list[State] = field(default_factory=list)
+
+
+@dataclass
+class Args:
+    positional: list[Value]
+    keywords: dict[str, Value]
+    starred: bool = False  # *args or **kwargs present: arity unknown
+
+    def get(self, position: int, keyword: str) -> Value | None:
+        if keyword in self.keywords:
+            return self.keywords[keyword]
+        if position < len(self.positional):
+            return self.positional[position]
+        return None
+
+    def has(self, position: int | None, keyword: str) -> bool:
+        if self.starred or keyword in self.keywords:
+            return True
+        return position is not None and position < len(self.positional)
+
+
+def join_states(a: State, b: State) -> State:
+    if not a.reachable:
+        return b
+    if not b.reachable:
+        return a
+    if {a.mode, b.mode} == {TRAIN, EVAL}:
+        # An `if self.training:` split: what follows is trained on the training path.
+        train = a if a.mode == TRAIN else b
+        return State(dict(train.vars), ANY, True)
+    merged: dict[str, Value] = {}
+    for name in a.vars.keys() | b.vars.keys():
+        if name in a.vars and name in b.vars:
+            merged[name] = join(a.vars[name], b.vars[name])
+        else:
+            # Defined on one path only: the other path would fail with NameError.
+            merged[name] = a.vars.get(name, b.vars.get(name, UNKNOWN))
+    return State(merged, a.mode if a.mode == b.mode else ANY, True)
+
+
+def training_test(test: cst.BaseExpression) -> str | None:
+    """TRAIN for `x.training`, EVAL for `not x.training`, else None."""
+    if isinstance(test, cst.Attribute) and test.attr.value == "training":
+        return TRAIN
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        inner = training_test(test.expression)
+        if inner is not None:
+            return EVAL if inner == TRAIN else TRAIN
+    return None
+
+
+def _int_literal(node: cst.BaseExpression) -> int | None:
+    if isinstance(node, cst.Integer):
+        try:
+            return int(node.value, 0)
+        except ValueError:
+            return None
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        inner = _int_literal(node.expression)
+        return -inner if inner is not None else None
+    return None
+
+
+# --------------------------------------------------------------------------- the interpreter
+
+
+class ModuleInterpreter:
+    def __init__(self, parsed: ParsedModule) -> None:
+        self.parsed = parsed
+        self.path = parsed.path
+        self.facts = ModuleFacts(parsed)
+        self.globals: dict[str, Value] = {}
+        self.functions: list[FunctionInfo] = []
+        self.classes: list[ClassInfo] = []
+
+    # -- entry
+
+    def run(self) -> ModuleFacts:
+        frame = Frame(None, {})
+        state = State(self.globals)
+        self.exec_block(self.parsed.module.body, state, frame)
+        # Functions nobody called are interpreted too, with unknown arguments.
+        index = 0
+        while index < len(self.functions):
+            self.analyse_function(self.functions[index])
+            index += 1
+        for cls in self.classes:
+            self.instance_attrs(cls)
+        return self.facts
+
+    def site(self, node: cst.CSTNode, label: str) -> Site:
+        return Site(self.path, node, label, self.parsed)
+
+    # -- statements
+
+    def exec_block(self, body, state: State, frame: Frame) -> State:
+        for statement in body:
+            if not state.reachable:
+                break
+            state = self.exec_statement(statement, state, frame)
+        return state
+
+    def exec_statement(self, node: cst.CSTNode, state: State, frame: Frame) -> State:
+        if isinstance(node, cst.SimpleStatementLine):
+            for small in node.body:
+                state = self.exec_small(small, state, frame)
+                if not state.reachable:
+                    break
+            return state
+        if isinstance(node, cst.FunctionDef):
+            self.define_function(node, state, frame)
+            return state
+        if isinstance(node, cst.ClassDef):
+            self.define_class(node, state, frame)
+            return state
+        if isinstance(node, cst.If):
+            return self.exec_if(node, state, frame)
+        if isinstance(node, (cst.For, cst.While)):
+            return self.exec_loop(node, state, frame)
+        if isinstance(node, cst.With):
+            for item in node.items:
+                value = self.eval(item.item, state, frame)
+                if item.asname is not None:
+                    self.assign(item.asname.name, UNKNOWN if not isinstance(value, Tensor) else value, state, frame)
+            return self.exec_block(node.body.body, state, frame)
+        if isinstance(node, cst.Try) or type(node).__name__ == "TryStar":
+            return self.exec_try(node, state, frame)
+        if isinstance(node, cst.Match):
+            self.eval(node.subject, state, frame)
+            result = State({}, state.mode, False)
+            for case in node.cases:
+                result = join_states(result, self.exec_block(case.body.body, state.copy(), frame))
+            return join_states(result, state)
+        # Anything else (e.g. a bare indented block): interpret what it contains.
+        body = getattr(node, "body", None)
+        if isinstance(body, cst.BaseSuite):
+            return self.exec_block(getattr(body, "body", ()), state, frame)
+        return state
+
+    def exec_if(self, node: cst.If, state: State, frame: Frame) -> State:
+        self.eval(node.test, state, frame)
+        split = training_test(node.test)
+        then_state = state.copy()
+        else_state = state.copy()
+        if split is not None:
+            if state.mode == ANY:
+                then_state.mode = split
+                else_state.mode = EVAL if split == TRAIN else TRAIN
+            elif state.mode != split:
+                # Already on the other path: this branch never runs.
+                then_state.reachable = False
+            else:
+                else_state.reachable = False
+        then_state = self.exec_block(node.body.body, then_state, frame)
+        if isinstance(node.orelse, cst.If):
+            else_state = self.exec_if(node.orelse, else_state, frame)
+        elif isinstance(node.orelse, cst.Else):
+            else_state = self.exec_block(node.orelse.body.body, else_state, frame)
+        result = join_states(then_state, else_state)
+        # When only one side of a training split falls through (the other
+        # returned), the result keeps that side's mode for the rest of the block.
+        return result
+
+    def exec_loop(self, node: cst.For | cst.While, state: State, frame: Frame) -> State:
+        if isinstance(node, cst.For):
+            self.eval(node.iter, state, frame)
+            self.assign(node.target, UNKNOWN, state, frame)
+        else:
+            self.eval(node.test, state, frame)
+        body_state = self.exec_block(node.body.body, state.copy(), frame)
+        if not body_state.reachable:
+            body_state = State(dict(state.vars), state.mode, True)
+        after = join_states(state, body_state)
+        if node.orelse is not None:
+            after = self.exec_block(node.orelse.body.body, after, frame)
+        return after
+
+    def exec_try(self, node, state: State, frame: Frame) -> State:
+        body_state = self.exec_block(node.body.body, state.copy(), frame)
+        result = body_state
+        for handler in node.handlers:
+            handler_start = join_states(state.copy(), body_state) if body_state.reachable else state.copy()
+            if handler.name is not None:
+                self.assign(handler.name.name, UNKNOWN, handler_start, frame)
+            result = join_states(result, self.exec_block(handler.body.body, handler_start, frame))
+        if node.orelse is not None and body_state.reachable:
+            result = join_states(result, self.exec_block(node.orelse.body.body, body_state.copy(), frame))
+        if node.finalbody is not None:
+            final_start = result if result.reachable else state.copy()
+            final = self.exec_block(node.finalbody.body.body, final_start, frame)
+            return final if result.reachable else State(final.vars, final.mode, False)
+        return result
+
+    def exec_small(self, node: cst.BaseSmallStatement, state: State, frame: Frame) -> State:
+        if isinstance(node, cst.Assign):
+            value = self.eval(node.value, state, frame)
+            for target in node.targets:
+                self.assign(target.target, value, state, frame)
+        elif isinstance(node, cst.AnnAssign):
+            if node.value is not None:
+                self.assign(node.target, self.eval(node.value, state, frame), state, frame)
+        elif isinstance(node, cst.AugAssign):
+            self.eval(node.value, state, frame)
+            self.eval(node.target, state, frame)
+            self.assign(node.target, UNKNOWN, state, frame)
+        elif isinstance(node, cst.Expr):
+            self.eval(node.value, state, frame)
+        elif isinstance(node, cst.Return):
+            value = self.eval(node.value, state, frame) if node.value is not None else UNKNOWN
+            frame.returns.append((value, state.mode))
+            frame.exit_states.append(state.copy())
+            state.reachable = False
+        elif isinstance(node, cst.Raise):
+            if node.exc is not None:
+                self.eval(node.exc, state, frame)
+            state.reachable = False
+        elif isinstance(node, (cst.Import, cst.ImportFrom)):
+            for name, value in import_bindings(node):
+                state.vars[name] = value
+        elif isinstance(node, cst.Del):
+            pass
+        elif isinstance(node, cst.Assert):
+            self.eval(node.test, state, frame)
+        return state
+
+    # -- assignment
+
+    def assign(self, target: cst.BaseExpression, value: Value, state: State, frame: Frame) -> None:
+        if isinstance(target, cst.Name):
+            state.vars[target.value] = value
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            elements = target.elements
+            items = value.items if isinstance(value, TupleValue) else None
+            starred = any(isinstance(element, cst.StarredElement) for element in elements)
+            for index, element in enumerate(elements):
+                if isinstance(element, cst.StarredElement):
+                    self.assign(element.value, UNKNOWN, state, frame)
+                    continue
+                item = items[index] if items is not None and not starred and len(items) == len(elements) else UNKNOWN
+                self.assign(element.value, item, state, frame)
+        elif isinstance(target, cst.Attribute):
+            key = self.self_key(target, frame)
+            if key is not None:
+                state.vars[key] = value
+            else:
+                self.eval(target.value, state, frame)
+        elif isinstance(target, cst.Subscript):
+            self.eval(target.value, state, frame)
+        elif isinstance(target, cst.StarredElement):
+            self.assign(target.value, UNKNOWN, state, frame)
+
+    @staticmethod
+    def self_key(node: cst.Attribute, frame: Frame) -> str | None:
+        """`self.x` -> "self.x" (an instance attribute tracked like a variable)."""
+        if frame.self_name and isinstance(node.value, cst.Name) and node.value.value == frame.self_name:
+            return "self." + node.attr.value
+        return None
+
+    # -- definitions
+
+    def define_function(self, node: cst.FunctionDef, state: State, frame: Frame, owner: ClassInfo | None = None,
+                        closure: dict[str, Value] | None = None) -> FunctionInfo:
+        info = FunctionInfo(node, node.name.value, owner, state.vars if closure is None else closure)
+        for decorator in node.decorators:
+            name = _decorator_name(decorator.decorator)
+            if name in ("staticmethod",):
+                info.is_static = True
+            if name in ("classmethod",):
+                info.is_classmethod = True
+            if name in ("property", "functools.cached_property", "cached_property"):
+                info.is_property = True
+            if name not in PASS_THROUGH_DECORATORS and name not in ("functools.cached_property", "cached_property"):
+                info.transparent = False
+            self.eval(decorator.decorator, state, frame)
+        for param in _all_params(node.params):
+            if param.default is not None:
+                self.eval(param.default, state, frame)
+        self.functions.append(info)
+        if owner is None:
+            state.vars[info.name] = FunctionValue(info)
+        return info
+
+    def define_class(self, node: cst.ClassDef, state: State, frame: Frame) -> None:
+        bases = [self.eval(arg.value, state, frame) for arg in node.bases]
+        cls = ClassInfo(node, node.name.value, bases)
+        self.classes.append(cls)
+        # The class body is its own namespace; methods see the enclosing scope, not it.
+        class_state = State({})
+        class_frame = Frame(None, state.vars)
+        for statement in node.body.body:
+            if isinstance(statement, cst.FunctionDef):
+                method = self.define_function(statement, class_state, class_frame, owner=cls, closure=state.vars)
+                cls.methods[statement.name.value] = method
+            else:
+                class_state = self.exec_statement(statement, class_state, class_frame)
+                class_state.reachable = True
+        cls.class_vars.update(class_state.vars)
+        state.vars[cls.name] = ClassValue(cls)
+
+    # -- functions
+
+    def analyse_function(self, info: FunctionInfo) -> Value:
+        """Interpret a function once; its return value serves every caller."""
+        if info.status == "done":
+            return info.return_value
+        if info.status == "running":
+            return UNKNOWN  # recursion
+        info.status = "running"
+        frame = Frame(info, info.closure)
+        state = State({})
+        params = _all_params(info.node.params)
+        position = 0
+        for index, param in enumerate(params):
+            name = param.name.value
+            if index == 0 and info.owner is not None and not info.is_static and isinstance(info.node, cst.FunctionDef):
+                if info.is_classmethod:
+                    state.vars[name] = ClassValue(info.owner)
+                else:
+                    frame.self_name = name
+                    state.vars[name] = InstanceValue(info.owner)
+                continue
+            value: Value = Param(position, name)
+            if param.default is not None:
+                default = self.eval(param.default, State(dict(info.closure)), Frame(None, {}))
+                # A loss object given as a default is what the function uses in practice.
+                if isinstance(default, (LossValue, TorchModule)):
+                    value = default
+            state.vars[name] = value
+            position += 1
+        if isinstance(info.node, cst.Lambda):
+            value = self.eval(info.node.body, state, frame)
+            frame.returns.append((value, ANY))
+        else:
+            end = self.exec_block(info.node.body.body, state, frame)
+            if end.reachable:
+                frame.exit_states.append(end)
+        trained = [value for value, mode in frame.returns if mode != EVAL]
+        result: Value = UNKNOWN
+        if trained and not _is_generator(info.node):
+            result = trained[0]
+            for value in trained[1:]:
+                result = join(result, value)
+        info.return_value = result if info.transparent else UNKNOWN
+        # Instance attributes this method leaves behind (`self.x = ...`).
+        if frame.self_name is not None and frame.exit_states:
+            exits = frame.exit_states[0]
+            for other in frame.exit_states[1:]:
+                exits = join_states(exits, other)
+            info.self_writes = {k[5:]: v for k, v in exits.vars.items() if k.startswith("self.")}
+        info.status = "done"
+        return info.return_value
+
+    def instance_attrs(self, cls: ClassInfo) -> dict[str, Value]:
+        """Attributes of instances: what `__init__` (and other methods) assign to `self.x`.
+
+        Several methods assigning the same attribute join their values. While a
+        writer is still being interpreted (an attribute read inside `__init__`)
+        the table is incomplete and is not cached.
+        """
+        if cls.attrs is not None:
+            return cls.attrs
+        if cls.computing:
+            return {}
+        cls.computing = True
+        complete = True
+        merged: dict[str, Value] = {}
+        for base in reversed(cls.bases):
+            if isinstance(base, ClassValue):
+                merged.update(self.instance_attrs(base.info))
+                complete = complete and base.info.attrs is not None
+        writers = sorted(cls.methods.values(), key=lambda m: m.name != "__init__")
+        own: dict[str, Value] = {}
+        for method in writers:
+            if not _writes_self(method.node):
+                continue
+            self.analyse_function(method)
+            if method.status != "done":
+                complete = False
+                continue
+            for name, value in method.self_writes.items():
+                own[name] = join(own[name], value) if name in own else value
+        merged.update(own)
+        cls.computing = False
+        if complete:
+            cls.attrs = merged
+        return merged
+
+    # -- expressions
+
+    def eval(self, node: cst.BaseExpression | None, state: State, frame: Frame) -> Value:
+        if node is None:
+            return UNKNOWN
+        if isinstance(node, cst.Name):
+            return self.lookup(node.value, state, frame)
+        if isinstance(node, cst.Attribute):
+            key = self.self_key(node, frame)
+            if key is not None and key in state.vars:
+                return state.vars[key]
+            return self.attribute(self.eval(node.value, state, frame), node.attr.value)
+        if isinstance(node, cst.Call):
+            return self.eval_call(node, state, frame)
+        if isinstance(node, cst.Subscript):
+            base = self.eval(node.value, state, frame)
+            for element in node.slice:
+                if isinstance(element.slice, cst.Index):
+                    self.eval(element.slice.value, state, frame)
+            return self.subscript(base, node)
+        if isinstance(node, (cst.Tuple, cst.List)):
+            items = []
+            for element in node.elements:
+                value = self.eval(element.value, state, frame)
+                items.append(UNKNOWN if isinstance(element, cst.StarredElement) else value)
+            return TupleValue(tuple(items))
+        if isinstance(node, cst.Dict):
+            entries = []
+            for element in node.elements:
+                if isinstance(element, cst.DictElement):
+                    value = self.eval(element.value, state, frame)
+                    key = element.key
+                    self.eval(key, state, frame)
+                    if isinstance(key, cst.SimpleString):
+                        entries.append((key.evaluated_value, value))
+                else:
+                    self.eval(element.value, state, frame)
+            return DictValue(tuple(entries))
+        if isinstance(node, cst.IfExp):
+            self.eval(node.test, state, frame)
+            return join(self.eval(node.body, state, frame), self.eval(node.orelse, state, frame))
+        if isinstance(node, cst.Lambda):
+            info = FunctionInfo(node, "<lambda>", None, state.vars)
+            self.functions.append(info)
+            return FunctionValue(info)
+        if isinstance(node, cst.NamedExpr):
+            value = self.eval(node.value, state, frame)
+            self.assign(node.target, value, state, frame)
+            return value
+        if isinstance(node, (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary, cst.ConcatenatedString)):
+            return UNKNOWN
+        # Arithmetic, comparisons, comprehensions, f-strings...: the result is
+        # unknown, but calls inside still happen.
+        for child in _child_expressions(node):
+            self.eval(child, state, frame)
+        return UNKNOWN
+
+    def lookup(self, name: str, state: State, frame: Frame) -> Value:
+        if name in state.vars:
+            return state.vars[name]
+        if name in frame.closure:
+            return frame.closure[name]
+        if name in self.globals:
+            return self.globals[name]
+        return UNKNOWN
+
+    def attribute(self, base: Value, name: str) -> Value:
+        if isinstance(base, TorchRef):
+            return TorchRef(f"{base.qualname}.{name}")
+        if isinstance(base, ForeignRef):
+            return ForeignRef(f"{base.qualname}.{name}")
+        if isinstance(base, InstanceValue):
+            attrs = self.instance_attrs(base.cls)
+            if name in attrs:
+                return attrs[name]
+            method = base.cls.find_method(name)
+            if method is not None:
+                if method.is_property:
+                    return self.analyse_function(method)
+                return FunctionValue(method, bound_self=None if method.is_static else base)
+            for cls in base.cls.mro():
+                if name in cls.class_vars:
+                    return cls.class_vars[name]
+            return UNKNOWN
+        if isinstance(base, ClassValue):
+            method = base.info.find_method(name)
+            if method is not None:
+                return FunctionValue(method)
+            for cls in base.info.mro():
+                if name in cls.class_vars:
+                    return cls.class_vars[name]
+            return UNKNOWN
+        if isinstance(base, SuperValue):
+            for cls in list(base.cls.mro())[1:]:
+                if name in cls.methods:
+                    return FunctionValue(cls.methods[name], bound_self=base.instance)
+            return UNKNOWN
+        if isinstance(base, DictValue):
+            return UNKNOWN
+        return UNKNOWN
+
+    def subscript(self, base: Value, node: cst.Subscript) -> Value:
+        if isinstance(base, Tensor):
+            return Tensor(base.kind, base.origins, base.producer, None)
+        if isinstance(base, TupleValue) and len(node.slice) == 1:
+            index = node.slice[0].slice
+            if isinstance(index, cst.Index):
+                position = _int_literal(index.value)
+                if position is not None and -len(base.items) <= position < len(base.items):
+                    return base.items[position]
+        if isinstance(base, DictValue) and len(node.slice) == 1:
+            index = node.slice[0].slice
+            if isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString):
+                return base.get(index.value.evaluated_value)
+        return UNKNOWN
+
+    # -- calls
+
+    def eval_args(self, node: cst.Call, state: State, frame: Frame) -> Args:
+        args = Args([], {})
+        for arg in node.args:
+            value = self.eval(arg.value, state, frame)
+            if arg.star:
+                args.starred = True
+            elif arg.keyword is not None:
+                args.keywords[arg.keyword.value] = value
+            else:
+                args.positional.append(value)
+        return args
+
+    def eval_call(self, node: cst.Call, state: State, frame: Frame) -> Value:
+        func = node.func
+        if isinstance(func, cst.Attribute):
+            receiver_key = self.self_key(func, frame)
+            own_attribute = receiver_key is not None and receiver_key in state.vars
+            if own_attribute:
+                callee = state.vars[receiver_key]
+                receiver: Value = UNKNOWN
+            else:
+                receiver = self.eval(func.value, state, frame)
+                callee = self.attribute(receiver, func.attr.value)
+            args = self.eval_args(node, state, frame)
+            if isinstance(callee, UnknownValue) and not own_attribute:
+                method = self.method_call(receiver, func.attr.value, args, node, state)
+                if method is not None:
+                    return method
+            return self.call(callee, args, node, state)
+        if isinstance(func, cst.Name) and func.value == "super" and frame.function is not None:
+            owner = frame.function.owner
+            if owner is not None and frame.self_name:
+                return SuperValue(owner, state.vars.get(frame.self_name, UNKNOWN))
+        callee = self.eval(func, state, frame)
+        args = self.eval_args(node, state, frame)
+        return self.call(callee, args, node, state)
+
+    def method_call(self, receiver: Value, name: str, args: Args, node: cst.Call, state: State) -> Value | None:
+        """Methods on tensors and nn modules, where the receiver is not user code."""
+        if isinstance(receiver, (TorchModule, LossValue, SequentialValue)) and name in api.MODULE_SELF_METHODS:
+            return receiver
+        if isinstance(receiver, InstanceValue) and name in api.MODULE_SELF_METHODS:
+            return receiver
+        if not is_maybe_tensor(receiver):
+            return None
+        producer = api.TENSOR_METHOD_PRODUCERS.get(name)
+        if producer is not None:
+            first = args.get(0, "dim")
+            if isinstance(first, (Tensor, Param)) and "dim" not in args.keywords:
+                return None  # `obj.softmax(x)`: a user object, not Tensor.softmax(dim)
+            return self.produce(producer, receiver, args, node, state, dim_position=0)
+        if name in api.PRESERVING_METHODS:
+            if isinstance(receiver, (Tensor, Param)):
+                return receiver if isinstance(receiver, Param) else Tensor(
+                    receiver.kind, receiver.origins, receiver.producer,
+                    receiver.dim if name not in ("view", "reshape", "flatten", "squeeze", "unsqueeze") else None,
+                )
+            return UNKNOWN
+        return None
+
+    def call(self, callee: Value, args: Args, node: cst.Call, state: State) -> Value:
+        if isinstance(callee, TorchRef):
+            return self.call_torch(callee.qualname, args, node, state)
+        if isinstance(callee, ForeignRef):
+            if callee.qualname in ("functools.partial",) and args.positional:
+                return PartialValue(args.positional[0], tuple(args.positional[1:]), tuple(args.keywords.items()))
+            return UNKNOWN
+        if isinstance(callee, (TorchModule, LossValue, SequentialValue)):
+            return self.call_module(callee, args, node, state, self.site(node, _module_label(callee)))
+        if isinstance(callee, ClassValue):
+            return InstanceValue(callee.info)
+        if isinstance(callee, InstanceValue):
+            method = callee.cls.find_method("__call__") or callee.cls.find_method("forward")
+            if method is None:
+                return UNKNOWN
+            return self.analyse_function(method)
+        if isinstance(callee, FunctionValue):
+            return self.analyse_function(callee.info)
+        if isinstance(callee, PartialValue):
+            merged = Args(list(callee.args) + args.positional, dict(callee.keywords), args.starred)
+            merged.keywords.update(args.keywords)
+            return self.call(callee.func, merged, node, state)
+        return UNKNOWN
+
+    def call_torch(self, qualname: str, args: Args, node: cst.Call, state: State) -> Value:
+        qualname = api.canonical(qualname)
+        producer = api.PRODUCERS.get(qualname)
+        if producer is not None:
+            if producer.is_module:
+                dim_value = None
+                if args.positional:
+                    dim_value = _int_literal(node.args[0].value) if not node.args[0].keyword else None
+                dim_kw = next((a for a in node.args if a.keyword is not None and a.keyword.value == "dim"), None)
+                if dim_kw is not None:
+                    dim_value = _int_literal(dim_kw.value)
+                dim_given = args.has(0, "dim")
+                site = self.site(node, producer.label)
+                if producer.implicit_dim and not dim_given:
+                    self.facts.implicit_dims.append(ImplicitDim(producer, site))
+                return TorchModule(qualname, site, dim_value, dim_given)
+            tensor_input = args.get(0, "input")
+            return self.produce(producer, tensor_input if tensor_input is not None else UNKNOWN, args, node, state,
+                                dim_position=1)
+        loss = api.LOSSES.get(qualname)
+        if loss is not None:
+            site = self.site(node, loss.label)
+            if loss.is_module:
+                return LossValue(loss, site)
+            self.record_loss(loss, site, args, state, offset=0)
+            return UNKNOWN
+        if qualname == api.SEQUENTIAL:
+            return SequentialValue(tuple(args.positional), self.site(node, "nn.Sequential"))
+        if qualname in PASS_THROUGH_MODULES or qualname.startswith("torch.nn.") and qualname[9:10].isupper():
+            return TorchModule(qualname, self.site(node, "nn." + qualname.rsplit(".", 1)[-1]))
+        if qualname in api.PRESERVING_FUNCTIONS:
+            value = args.get(0, "input")
+            return value if isinstance(value, Tensor) else UNKNOWN
+        return UNKNOWN
+
+    def produce(self, producer: api.Producer, tensor_input: Value, args: Args, node: cst.Call, state: State,
+                dim_position: int) -> Tensor:
+        site = self.site(node, producer.label)
+        if producer.implicit_dim and not args.has(dim_position if producer.dim_position is not None else None, "dim"):
+            self.facts.implicit_dims.append(ImplicitDim(producer, site))
+        self.facts.activation_calls.append(ActivationCall(producer, site, tensor_input, state.mode))
+        dim = None
+        dim_arg = next((a for a in node.args if a.keyword is not None and a.keyword.value == "dim"), None)
+        positional = [a for a in node.args if a.keyword is None and not a.star]
+        if dim_arg is None and producer.dim_position is not None and len(positional) > dim_position:
+            dim_arg = positional[dim_position]
+        if dim_arg is not None:
+            dim = _int_literal(dim_arg.value)
+        return Tensor(producer.kind, (site,), producer, dim)
+
+    def call_module(self, module: Value, args: Args, node: cst.Call | None, state: State, site: Site) -> Value:
+        tensor_input = args.get(0, "input")
+        if tensor_input is None:
+            tensor_input = UNKNOWN
+        if isinstance(module, LossValue):
+            self.record_loss(module.loss, site, args, state, offset=0)
+            return UNKNOWN
+        if isinstance(module, SequentialValue):
+            value = tensor_input
+            for layer in module.layers:
+                layer_site = layer.site if isinstance(layer, (TorchModule, SequentialValue)) else site
+                value = self.call_module(layer, Args([value], {}), None, state, layer_site)
+            return value
+        if isinstance(module, TorchModule):
+            if module.qualname in PASS_THROUGH_MODULES:
+                return tensor_input
+            producer = api.PRODUCERS.get(module.qualname)
+            if producer is None:
+                return UNKNOWN
+            if producer.kind != Kind.LOGITS:
+                self.facts.activation_calls.append(ActivationCall(producer, site, tensor_input, state.mode))
+            return Tensor(producer.kind, (site,), producer, module.dim)
+        if isinstance(module, InstanceValue):
+            method = module.cls.find_method("__call__") or module.cls.find_method("forward")
+            return self.analyse_function(method) if method is not None else UNKNOWN
+        if isinstance(module, FunctionValue):
+            return self.analyse_function(module.info)
+        return UNKNOWN
+
+    def record_loss(self, loss: api.Loss, site: Site, args: Args, state: State, offset: int) -> None:
+        tensor_input = args.get(offset, "input")
+        target = args.get(offset + 1, "target")
+        self.facts.loss_calls.append(
+            LossCall(loss, site, tensor_input if tensor_input is not None else UNKNOWN,
+                     target if target is not None else UNKNOWN, state.mode)
+        )
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _module_label(module: Value) -> str:
+    if isinstance(module, LossValue):
+        return module.loss.label
+    if isinstance(module, TorchModule):
+        return "nn." + module.qualname.rsplit(".", 1)[-1]
+    return "nn.Sequential"
+
+
+def _decorator_name(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Call):
+        node = node.func
+    parts = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if isinstance(node, cst.Name):
+        parts.append(node.value)
+    return ".".join(reversed(parts))
+
+
+def _all_params(params: cst.Parameters) -> list[cst.Param]:
+    result = list(params.posonly_params) + list(params.params)
+    if isinstance(params.star_arg, cst.Param):
+        result.append(params.star_arg)
+    result.extend(params.kwonly_params)
+    if params.star_kwarg is not None:
+        result.append(params.star_kwarg)
+    return result
+
+
+class _YieldFinder(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.found = False
+
+    def visit_Yield(self, node: cst.Yield) -> bool:
+        self.found = True
+        return False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False  # a nested function's yield is its own
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+
+def _is_generator(node: cst.FunctionDef | cst.Lambda) -> bool:
+    if isinstance(node, cst.Lambda):
+        return False
+    finder = _YieldFinder()
+    node.body.visit(finder)
+    return finder.found
+
+
+def _writes_self(node: cst.FunctionDef | cst.Lambda) -> bool:
+    """Cheap textual-structural test: does the method assign `self.<attr> = ...`?"""
+    if isinstance(node, cst.Lambda):
+        return False
+    params = _all_params(node.params)
+    if not params:
+        return False
+    self_name = params[0].name.value
+    finder = _SelfWriteFinder(self_name)
+    node.body.visit(finder)
+    return finder.found
+
+
+class _SelfWriteFinder(cst.CSTVisitor):
+    def __init__(self, self_name: str) -> None:
+        self.self_name = self_name
+        self.found = False
+
+    def _check(self, target: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+            if target.value.value == self.self_name:
+                self.found = True
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._check(element.value)
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self._check(node.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._check(node.target)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+
+def _child_expressions(node: cst.CSTNode) -> Iterator[cst.BaseExpression]:
+    """The sub-expressions of an expression the interpreter does not model."""
+    for child in node.children:
+        if isinstance(child, cst.BaseExpression):
+            yield child
+        else:  # comprehension clauses, arguments, f-string parts, ...
+            yield from _child_expressions(child)
+
+
+def analyze_module(parsed: ParsedModule) -> ModuleFacts:
+    return ModuleInterpreter(parsed).run()

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from .base import Rule
 from .tl000_parse_error import ParseError
+from .tl001_softmax_before_cross_entropy import SoftmaxBeforeCrossEntropy
+from .tl002_softmax_implicit_dim import SoftmaxImplicitDim
+from .tl003_sigmoid_multiclass import SigmoidMulticlass
 
 PARSE_ERROR = ParseError
 
-ALL_RULES: tuple[type[Rule], ...] = (ParseError,)
+ALL_RULES: tuple[type[Rule], ...] = (
+    ParseError,
+    SoftmaxBeforeCrossEntropy,
+    SoftmaxImplicitDim,
+    SigmoidMulticlass,
+)
 
 RULES_BY_CODE: dict[str, type[Rule]] = {rule.code: rule for rule in ALL_RULES}
 

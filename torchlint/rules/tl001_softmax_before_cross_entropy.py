@@ -1,0 +1,146 @@
+"""TL001 softmax-before-cross-entropy: probabilities fed to a loss that expects logits."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..analysis.kinds import Kind
+from ..findings import Severity
+from ._evidence import origins_of
+from .base import Report, Rule
+
+
+class SoftmaxBeforeCrossEntropy(Rule):
+    code = "TL001"
+    name = "softmax-before-cross-entropy"
+    severity = Severity.ERROR
+    summary = "Softmax output is passed as the input of CrossEntropyLoss (double softmax)"
+    docs = """
+## What it does
+Checks for a softmax output (`F.softmax`, `torch.softmax`, `Tensor.softmax`,
+`nn.Softmax`, also `softmin`) that reaches the *input* of
+`nn.CrossEntropyLoss` or `F.cross_entropy`, directly or through variables,
+attributes, `nn.Sequential` and a model's `forward`.
+
+## Why is this bad?
+`CrossEntropyLoss` expects unnormalised logits and applies `log_softmax`
+itself. Given probabilities, it normalises them a second time: every input
+lies in [0, 1], so the loss has a floor it can never go below (0.905 with five
+classes, even for a perfect prediction) and the gradients shrink, by about
+100x on confidently wrong predictions. Nothing raises; the model just trains
+worse.
+
+Passing probabilities as the *target* (soft labels, distillation) is correct
+and is not reported.
+
+## Example
+```python
+logits = model(x)
+probs = F.softmax(logits, dim=1)
+loss = F.cross_entropy(probs, y)
+```
+
+## Use instead
+```python
+logits = model(x)
+loss = F.cross_entropy(logits, y)
+probs = F.softmax(logits, dim=1)  # for metrics or inference only
+```
+
+## References
+- https://pytorch.org/docs/stable/generated/torch.nn.CrossEntropyLoss.html
+"""
+    valid = (
+        """
+import torch.nn.functional as F
+
+def step(model, x, y):
+    logits = model(x)
+    loss = F.cross_entropy(logits, y)
+    probs = F.softmax(logits, dim=1)  # metrics after the loss
+    return loss, probs.argmax(1)
+""",
+        """
+import torch.nn.functional as F
+
+def distill(student_logits, teacher_logits, T=4.0):
+    soft_targets = F.softmax(teacher_logits / T, dim=1)
+    return F.cross_entropy(student_logits / T, soft_targets)
+""",
+        """
+import torch
+from torch import nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(16, 4)
+
+    def forward(self, x):
+        x = self.fc(x)
+        if not self.training:
+            return torch.softmax(x, dim=-1)
+        return x
+
+criterion = nn.CrossEntropyLoss()
+model = Net()
+loss = criterion(model(torch.randn(2, 16)), torch.tensor([0, 1]))
+""",
+    )
+    invalid = (
+        """
+import torch.nn.functional as F
+
+def step(model, x, y):
+    probs = F.softmax(model(x), dim=1)  # expect
+    return F.cross_entropy(probs, y)
+""",
+        """
+from torch import nn
+
+class Classifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(8, 3), nn.Softmax(dim=1))  # expect
+
+    def forward(self, x):
+        return self.net(x)
+
+model = Classifier()
+criterion = nn.CrossEntropyLoss()
+
+def train(loader):
+    for x, y in loader:
+        loss = criterion(model(x), y)
+        loss.backward()
+""",
+        """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 3)
+        self.criterion = nn.CrossEntropyLoss()
+
+    def forward(self, x):
+        return self.fc(x).softmax(dim=-1)  # expect
+
+    def training_step(self, batch):
+        x, y = batch
+        return self.criterion(self(x), y)
+""",
+    )
+
+    def check(self, facts) -> Iterable[Report]:
+        for call in facts.loss_calls:
+            if call.loss.family != "cross_entropy":
+                continue
+            for origin in origins_of(call.input, Kind.PROBS):
+                yield Report(
+                    origin,
+                    f"{origin.label} output reaches {call.loss.label} at {call.site.ref()}, which applies "
+                    "log_softmax itself: the loss is computed on softmax(softmax(x)). Pass the logits instead.",
+                    ((call.site, f"{call.loss.label} receives the probabilities here"),),
+                )

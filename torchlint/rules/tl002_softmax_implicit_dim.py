@@ -1,0 +1,94 @@
+"""TL002 softmax-implicit-dim: softmax without `dim` lets PyTorch guess the axis."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..findings import Severity
+from .base import Report, Rule
+
+
+class SoftmaxImplicitDim(Rule):
+    code = "TL002"
+    name = "softmax-implicit-dim"
+    severity = Severity.WARNING
+    summary = "Softmax, log_softmax or softmin called without `dim`"
+    docs = """
+## What it does
+Checks for `F.softmax`, `F.log_softmax`, `F.softmin`, `nn.Softmax()`,
+`nn.LogSoftmax()` and `nn.Softmin()` without a `dim` argument (positional or
+keyword).
+
+## Why is this bad?
+Without `dim`, PyTorch picks the dimension from the input's rank: dim 0 for
+0-D, 1-D and 3-D inputs, dim 1 otherwise. For `(batch, time, classes)` logits
+that normalises over the *batch*: each sample's "probabilities" then depend on
+the other samples, and nothing raises. PyTorch only emits a deprecation
+warning, which is easy to miss in training logs.
+
+`torch.softmax(x)` and `x.softmax()` require `dim` and fail loudly, so they
+are not reported.
+
+## Example
+```python
+probs = F.softmax(logits)
+head = nn.Sequential(nn.Linear(128, 10), nn.LogSoftmax())
+```
+
+## Use instead
+```python
+probs = F.softmax(logits, dim=-1)
+head = nn.Sequential(nn.Linear(128, 10), nn.LogSoftmax(dim=1))
+```
+
+## References
+- https://pytorch.org/docs/stable/generated/torch.nn.functional.softmax.html
+"""
+    valid = (
+        """
+import torch.nn.functional as F
+from torch import nn
+
+def heads(x, d):
+    a = F.softmax(x, 1)
+    b = F.log_softmax(x, dim=-1)
+    c = F.softmin(x, d)
+    return a, b, c, nn.Softmax(1), nn.LogSoftmax(dim=1), nn.Softmin(-1)
+""",
+        """
+from scipy.special import softmax
+
+def normalise(x):
+    return softmax(x)
+""",
+    )
+    invalid = (
+        """
+import torch.nn.functional as F
+
+def predict(logits):
+    return F.softmax(logits)  # expect
+""",
+        """
+from torch import nn
+
+head = nn.Sequential(
+    nn.Linear(128, 10),
+    nn.LogSoftmax(),  # expect
+)
+""",
+        """
+from torch.nn.functional import softmin as smin
+
+def weights(costs):
+    return smin(costs, _stacklevel=5)  # expect
+""",
+    )
+
+    def check(self, facts) -> Iterable[Report]:
+        for event in facts.implicit_dims:
+            yield Report(
+                event.site,
+                f"{event.producer.label} without `dim`: PyTorch guesses the dimension from the input's rank "
+                "(dim 0 for 1-D and 3-D inputs, i.e. across the batch of (B, T, C) logits). Pass `dim` explicitly.",
+            )

@@ -1,0 +1,128 @@
+"""TL003 sigmoid-multiclass: sigmoid outputs fed to a multi-class loss or a softmax."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..analysis.kinds import Kind
+from ..findings import Severity
+from ._evidence import origins_of
+from .base import Report, Rule
+
+MULTICLASS_LOSSES = frozenset({"cross_entropy", "nll"})
+
+
+class SigmoidMulticlass(Rule):
+    code = "TL003"
+    name = "sigmoid-multiclass"
+    severity = Severity.ERROR
+    summary = "Sigmoid output is passed to a multi-class loss or to a softmax"
+    docs = """
+## What it does
+Checks for a sigmoid output (`torch.sigmoid`, `F.sigmoid`, `Tensor.sigmoid`,
+`nn.Sigmoid`) that reaches the input of `nn.CrossEntropyLoss`,
+`nn.NLLLoss`, `F.cross_entropy`, `F.nll_loss`, or a softmax.
+
+## Why is this bad?
+Sigmoid squashes each class score into (0, 1) independently; it is the
+activation for binary and multi-label problems. A multi-class loss expects
+logits (`CrossEntropyLoss`) or log-probabilities (`NLLLoss`): fed sigmoid
+outputs, cross-entropy has a floor it cannot go below and small gradients, and
+`NLLLoss` optimises a meaningless quantity. A softmax over sigmoid outputs
+sees scores squeezed into (0, 1) and can barely tell classes apart.
+
+## Example
+```python
+out = torch.sigmoid(self.fc(x))
+loss = nn.CrossEntropyLoss()(out, labels)
+```
+
+## Use instead
+```python
+logits = self.fc(x)
+loss = nn.CrossEntropyLoss()(logits, labels)
+# multi-label targets instead? use nn.BCEWithLogitsLoss()(logits, multi_hot)
+```
+
+## References
+- https://pytorch.org/docs/stable/generated/torch.nn.CrossEntropyLoss.html
+- https://pytorch.org/docs/stable/generated/torch.nn.BCEWithLogitsLoss.html
+"""
+    valid = (
+        """
+import torch
+from torch import nn
+
+def multilabel_loss(logits, targets):
+    probs = torch.sigmoid(logits)  # reported to the user, not to the loss
+    loss = nn.BCEWithLogitsLoss()(logits, targets)
+    return loss, probs > 0.5
+""",
+        """
+import torch
+import torch.nn.functional as F
+
+def gated(x, gate_logits, w, y):
+    gate = torch.sigmoid(gate_logits)
+    logits = (x * gate) @ w
+    return F.cross_entropy(logits, y)
+""",
+    )
+    invalid = (
+        """
+import torch
+import torch.nn.functional as F
+
+def step(model, x, y):
+    out = torch.sigmoid(model(x))  # expect
+    return F.nll_loss(out, y)
+""",
+        """
+from torch import nn
+
+class Head(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(32, 5)
+        self.act = nn.Sigmoid()
+
+    def forward(self, x):
+        return self.act(self.fc(x))  # expect
+
+criterion = nn.CrossEntropyLoss()
+head = Head()
+
+def loss_of(x, y):
+    return criterion(head(x), y)
+""",
+        """
+import torch
+
+def scores(x):
+    return torch.softmax(x.sigmoid(), dim=-1)  # expect
+""",
+    )
+
+    def check(self, facts) -> Iterable[Report]:
+        for call in facts.loss_calls:
+            if call.loss.family not in MULTICLASS_LOSSES:
+                continue
+            for origin in origins_of(call.input, Kind.SIGMOID):
+                yield Report(
+                    origin,
+                    f"{origin.label} output reaches {call.loss.label} at {call.site.ref()}, a multi-class loss "
+                    "that expects logits or log-probabilities. Pass the logits (or use BCEWithLogitsLoss for "
+                    "multi-label targets).",
+                    ((call.site, f"{call.loss.label} receives the sigmoid output here"),),
+                )
+        for activation in facts.activation_calls:
+            if activation.producer.kind not in (Kind.PROBS, Kind.LOG_PROBS):
+                continue
+            for origin in origins_of(activation.input, Kind.SIGMOID):
+                yield Report(
+                    origin,
+                    f"{origin.label} output is passed to {activation.producer.label} at {activation.site.ref()}: "
+                    "a softmax over values squeezed into (0, 1) can barely separate the classes. Apply the softmax "
+                    "to the logits.",
+                    ((activation.site, f"{activation.producer.label} receives the sigmoid output here"),),
+                )
