@@ -119,6 +119,7 @@ class FunctionInfo:
     status: str = "new"  # new | running | done
     return_value: Value = UNKNOWN
     self_writes: dict[str, Value] = field(default_factory=dict)
+    writes_self: bool = False
 
 
 @dataclass(eq=False)
@@ -174,6 +175,7 @@ class Frame:
     self_name: str | None = None
     returns: list[tuple[Value, str]] = field(default_factory=list)
     exit_states: list[State] = field(default_factory=list)
+    generator: bool = False
 
 
 @dataclass
@@ -437,6 +439,7 @@ class ModuleInterpreter:
     def define_function(self, node: cst.FunctionDef, state: State, frame: Frame, owner: ClassInfo | None = None,
                         closure: dict[str, Value] | None = None) -> FunctionInfo:
         info = FunctionInfo(node, node.name.value, owner, state.vars if closure is None else closure)
+        info.writes_self = owner is not None and _writes_self(node)
         for decorator in node.decorators:
             name = _decorator_name(decorator.decorator)
             if name in ("staticmethod",):
@@ -512,7 +515,7 @@ class ModuleInterpreter:
                 frame.exit_states.append(end)
         trained = [value for value, mode in frame.returns if mode != EVAL]
         result: Value = UNKNOWN
-        if trained and not _is_generator(info.node):
+        if trained and not frame.generator:
             result = trained[0]
             for value in trained[1:]:
                 result = join(result, value)
@@ -547,7 +550,7 @@ class ModuleInterpreter:
         writers = sorted(cls.methods.values(), key=lambda m: m.name != "__init__")
         own: dict[str, Value] = {}
         for method in writers:
-            if not _writes_self(method.node):
+            if not method.writes_self:
                 continue
             self.analyse_function(method)
             if method.status != "done":
@@ -612,6 +615,8 @@ class ModuleInterpreter:
             return value
         if isinstance(node, (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary, cst.ConcatenatedString)):
             return UNKNOWN
+        if isinstance(node, cst.Yield):
+            frame.generator = True
         # Arithmetic, comparisons, comprehensions, f-strings...: the result is
         # unknown, but calls inside still happen.
         for child in _child_expressions(node):
@@ -884,63 +889,64 @@ def _all_params(params: cst.Parameters) -> list[cst.Param]:
     return result
 
 
-class _YieldFinder(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.found = False
-
-    def visit_Yield(self, node: cst.Yield) -> bool:
-        self.found = True
-        return False
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False  # a nested function's yield is its own
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
-
-
-def _is_generator(node: cst.FunctionDef | cst.Lambda) -> bool:
-    if isinstance(node, cst.Lambda):
-        return False
-    finder = _YieldFinder()
-    node.body.visit(finder)
-    return finder.found
-
-
 def _writes_self(node: cst.FunctionDef | cst.Lambda) -> bool:
-    """Cheap textual-structural test: does the method assign `self.<attr> = ...`?"""
+    """Does the method assign `self.<attr> = ...` anywhere in its own body?
+
+    A walk over statements only (attributes cannot be assigned inside an
+    expression): far cheaper than a LibCST visitor.
+    """
     if isinstance(node, cst.Lambda):
         return False
     params = _all_params(node.params)
     if not params:
         return False
     self_name = params[0].name.value
-    finder = _SelfWriteFinder(self_name)
-    node.body.visit(finder)
-    return finder.found
+    return any(_assigns_attribute_of(statement, self_name) for statement in _statements(node.body))
 
 
-class _SelfWriteFinder(cst.CSTVisitor):
-    def __init__(self, self_name: str) -> None:
-        self.self_name = self_name
-        self.found = False
+def _statements(suite: cst.BaseSuite) -> Iterator[cst.CSTNode]:
+    if isinstance(suite, cst.SimpleStatementSuite):
+        yield from suite.body
+        return
+    for statement in suite.body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            yield from statement.body
+        elif not isinstance(statement, (cst.FunctionDef, cst.ClassDef)):  # their assignments are their own
+            yield statement
+            yield from _compound_children(statement)
 
-    def _check(self, target: cst.BaseExpression) -> None:
-        if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
-            if target.value.value == self.self_name:
-                self.found = True
-        elif isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
-                self._check(element.value)
 
-    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-        self._check(node.target)
+def _compound_children(statement: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    for name in ("body", "orelse", "finalbody"):
+        child = getattr(statement, name, None)
+        if isinstance(child, cst.BaseSuite):
+            yield from _statements(child)
+        elif isinstance(child, cst.If):  # elif
+            yield from _statements(child.body)
+            yield from _compound_children(child)
+        elif child is not None and isinstance(getattr(child, "body", None), cst.BaseSuite):
+            yield from _statements(child.body)  # else / finally clauses
+    for clause in list(getattr(statement, "handlers", ())) + list(getattr(statement, "cases", ())):
+        yield from _statements(clause.body)
 
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self._check(node.target)
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
+def _assigns_attribute_of(statement: cst.CSTNode, name: str) -> bool:
+    targets: list[cst.BaseExpression] = []
+    if isinstance(statement, cst.Assign):
+        targets = [target.target for target in statement.targets]
+    elif isinstance(statement, (cst.AnnAssign, cst.AugAssign)):
+        targets = [statement.target]
+    elif isinstance(statement, (cst.For, cst.With)):
+        targets = [statement.target] if isinstance(statement, cst.For) else [
+            item.asname.name for item in statement.items if item.asname is not None
+        ]
+    while targets:
+        target = targets.pop()
+        if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == name:
+            return True
+        if isinstance(target, (cst.Tuple, cst.List)):
+            targets.extend(element.value for element in target.elements)
+    return False
 
 
 def _child_expressions(node: cst.CSTNode) -> Iterator[cst.BaseExpression]:
