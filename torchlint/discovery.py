@@ -3,28 +3,42 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
-SKIP_DIRS = frozenset({".git", "__pycache__", "node_modules", "build", "dist", "venv", ".venv", "env", "site-packages"})
+PYTHON_SUFFIXES = (".py", ".pyi")
+# Directories that hold build output, dependencies or tool state, never the
+# user's own code. Hidden directories (.git, .venv, .tox, ...) are skipped too.
+SKIP_DIRS = frozenset(
+    {"__pycache__", "__pypackages__", "_build", "buck-out", "build", "dist", "node_modules", "site-packages", "venv"}
+)
 
 
 def discover(paths: list[str]) -> list[str]:
-    """Python files under `paths`, sorted, each once. Explicit files are always kept."""
-    found: dict[str, None] = {}
-    for raw in paths:
-        if os.path.isdir(raw):
-            for root, dirs, files in os.walk(raw):
-                dirs[:] = sorted(d for d in dirs if not _skip_dir(root, d))
-                for name in sorted(files):
-                    if name.endswith((".py", ".pyi")):
-                        found[os.path.normpath(os.path.join(root, name))] = None
+    """Python files under `paths`, sorted, each once.
+
+    A file named explicitly is always kept, whatever its name or location; a
+    path that does not exist is kept too, so that linting reports it as
+    unreadable (the CLI rejects such paths before it gets here).
+    """
+    found: set[str] = set()
+    for path in paths:
+        if os.path.isdir(path):
+            found.update(_walk(path))
         else:
-            found[os.path.normpath(raw)] = None
+            found.add(os.path.normpath(path))
     return sorted(found)
+
+
+def _walk(top: str) -> list[str]:
+    files = []
+    # os.walk does not follow symlinked directories, so link cycles cannot loop.
+    for root, dirs, names in os.walk(top):
+        dirs[:] = [name for name in dirs if not _skip_dir(root, name)]
+        files.extend(os.path.normpath(os.path.join(root, name)) for name in names if name.endswith(PYTHON_SUFFIXES))
+    return files
 
 
 def _skip_dir(root: str, name: str) -> bool:
     if name in SKIP_DIRS or name.startswith("."):
         return True
-    # Any directory holding a virtualenv marker is a virtualenv, whatever its name.
+    # A virtualenv is marked by pyvenv.cfg, whatever the directory is called.
     return os.path.exists(os.path.join(root, name, "pyvenv.cfg"))

@@ -1,0 +1,1 @@
+"""Reporters: pure functions from a list of findings to the text a user reads."""

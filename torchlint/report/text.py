@@ -1,0 +1,134 @@
+"""Human-readable report, in the shape of ruff's full output format.
+
+    train.py:12:28: TL001 F.softmax output is fed to F.cross_entropy, ...
+       |
+    12 |     loss = F.cross_entropy(F.softmax(logits, dim=1), y)
+       |                            ^^^^^^^^^^^^^^^^^^^^^^^^ TL001
+       |
+       = note: train.py:12:12: F.cross_entropy applies log_softmax itself
+
+    Found 1 finding (1 error).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from typing import Callable, Iterable
+
+import click
+
+from ..findings import Finding, Severity
+from ..parsing import decode
+
+SEVERITY_COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
+TAB_WIDTH = 4
+
+# click.style's signature: (text, fg=..., bold=...) -> text, styled or not.
+Painter = Callable[..., str]
+
+
+def render(findings: Iterable[Finding], *, color: bool = False) -> str:
+    """The whole report: each finding with its excerpt, then a summary line."""
+    paint = _painter(color)
+    findings = sorted(findings, key=Finding.sort_key)
+    if not findings:
+        return paint("All checks passed!", fg="green", bold=True) + "\n"
+    sources = _SourceCache()
+    blocks = [_render_finding(finding, sources, paint) for finding in findings]
+    return "\n".join(blocks) + "\n" + _summary(findings) + "\n"
+
+
+def _render_finding(finding: Finding, sources: "_SourceCache", paint: Painter) -> str:
+    row, column = finding.location.row, finding.location.column
+    severity_color = SEVERITY_COLORS[finding.severity]
+    header = (
+        paint(finding.filename, bold=True)
+        + f":{row}:{column}: "
+        + paint(finding.code, fg=severity_color, bold=True)
+        + f" {finding.message}"
+    )
+    lines = [header]
+    gutter = " " * len(str(row))
+    source_line = sources.line(finding.filename, row)
+    if source_line is not None:
+        caret_start = _display_width(source_line[: column - 1])
+        carets = "^" * _caret_length(finding, source_line)
+        lines += [
+            paint(f"{gutter} |", fg="blue"),
+            paint(f"{row} |", fg="blue") + " " + source_line.expandtabs(TAB_WIDTH).rstrip(),
+            paint(f"{gutter} |", fg="blue") + " " * (caret_start + 1) + paint(f"{carets} {finding.code}", fg=severity_color),
+            paint(f"{gutter} |", fg="blue"),
+        ]
+    for related in finding.related:
+        where = f"{related.filename}:{related.location.row}:{related.location.column}"
+        lines.append(f"{gutter} = " + paint("note", bold=True) + f": {where}: {related.message}")
+    return "\n".join(lines) + "\n"
+
+
+def _caret_length(finding: Finding, source_line: str) -> int:
+    """Underline the finding's span on its first line, at least one character."""
+    start = finding.location.column - 1
+    if finding.end_location.row == finding.location.row:
+        end = finding.end_location.column - 1
+    else:
+        end = len(source_line.rstrip())
+    return max(1, _display_width(source_line[start:end]))
+
+
+def _summary(findings: list[Finding]) -> str:
+    counts = Counter(finding.severity for finding in findings)
+    by_severity = ", ".join(
+        _plural(counts[severity], severity.value)
+        for severity in sorted(counts, key=lambda severity: -severity.rank)
+    )
+    return f"Found {_plural(len(findings), 'finding')} ({by_severity})."
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 or noun == "info" else f"{count} {noun}s"
+
+
+def _display_width(text: str) -> int:
+    """Columns `text` takes in a terminal: tabs expand, wide characters take two."""
+    width = 0
+    for char in text:
+        if char == "\t":
+            width += TAB_WIDTH - width % TAB_WIDTH
+        elif unicodedata.east_asian_width(char) in ("W", "F"):
+            width += 2
+        elif not unicodedata.combining(char):
+            width += 1
+    return width
+
+
+def _painter(color: bool) -> Painter:
+    if color:
+        return click.style
+    return lambda text, **_style: text
+
+
+class _SourceCache:
+    """Each file's lines, read once; None for a file that cannot be shown."""
+
+    def __init__(self) -> None:
+        self._lines: dict[str, list[str] | None] = {}
+
+    def line(self, path: str, row: int) -> str | None:
+        if path not in self._lines:
+            self._lines[path] = self._read(path)
+        lines = self._lines[path]
+        if lines is None or not 0 < row <= len(lines):
+            return None
+        return lines[row - 1]
+
+    @staticmethod
+    def _read(path: str) -> list[str] | None:
+        try:
+            with open(path, "rb") as handle:
+                text = decode(handle.read())
+        except (OSError, SyntaxError, UnicodeDecodeError, LookupError):
+            return None
+        if "\x00" in text:  # binary: nothing worth showing
+            return None
+        return text.splitlines()
