@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 from .analysis.flow import analyze_module
+from .analysis.project import Project, find_roots
 from .config import Config
 from .discovery import discover
 from .findings import Finding, Location, Related, Severity
@@ -32,8 +33,9 @@ class LintResult:
 def lint_paths(paths: Sequence[str], config: Config | None = None) -> LintResult:
     """Lint every Python file under `paths` (files or directories)."""
     files = discover(list(paths))
-    modules = [parse_file(path) for path in files]
-    return LintResult(_lint_modules(modules, config or Config()), files)
+    modules = {path: parse_file(path) for path in files}
+    project = Project(modules, find_roots(list(paths)), on_disk=True)
+    return LintResult(_lint_modules(project, list(modules.values()), config or Config()), files)
 
 
 def lint_source(source: str, filename: str = "<string>", config: Config | None = None) -> list[Finding]:
@@ -42,36 +44,43 @@ def lint_source(source: str, filename: str = "<string>", config: Config | None =
 
 
 def lint_sources(sources: dict[str, str], config: Config | None = None) -> list[Finding]:
-    """Lint an in-memory project: path -> source text."""
-    modules = [parse_source(path, text) for path, text in sources.items()]
-    return _lint_modules(modules, config or Config())
+    """Lint an in-memory project: path -> source text (paths relative to its root)."""
+    modules = {path: parse_source(path, text) for path, text in sources.items()}
+    project = Project(modules, [""], on_disk=False)
+    return _lint_modules(project, list(modules.values()), config or Config())
 
 
-def _lint_modules(modules: Sequence[ParsedModule | ParseFailure], config: Config) -> list[Finding]:
+def _lint_modules(project: Project, modules: Sequence[ParsedModule | ParseFailure], config: Config) -> list[Finding]:
     rules = [rule_cls() for rule_cls in ALL_RULES if config.enabled(rule_cls.code)]
-    findings: list[Finding] = []
+    found: dict[tuple, Finding] = {}
     for module in modules:
         if isinstance(module, ParseFailure):
-            if config.enabled(PARSE_ERROR.code):
-                findings.append(_parse_error(module))
+            # Like ruff's syntax errors, unreadable files are reported whatever
+            # is selected, unless TL000 itself is ignored.
+            if not _explicitly_ignored(config, PARSE_ERROR.code):
+                found[(PARSE_ERROR.code, module.path, 0)] = _parse_error(module)
             continue
-        findings.extend(_check_module(module, rules))
-    findings.sort(key=Finding.sort_key)
-    return findings
+        for finding in _check_module(project, module, rules):
+            # One finding per primary site and rule, however many losses (and
+            # files) it reaches.
+            found.setdefault((finding.code, finding.filename, finding.location), finding)
+    return sorted(found.values(), key=Finding.sort_key)
 
 
-def _check_module(module: ParsedModule, rules: Iterable[Rule]) -> list[Finding]:
+def _explicitly_ignored(config: Config, code: str) -> bool:
+    return any(prefix == "ALL" or code.startswith(prefix) for prefix in config.ignore)
+
+
+def _check_module(project: Project, module: ParsedModule, rules: Iterable[Rule]) -> list[Finding]:
     try:
-        facts = analyze_module(module)
-        found: dict[tuple, Finding] = {}
+        facts = analyze_module(module, project)
+        findings = []
         for rule in rules:
             for report in rule.check(facts):
-                finding = _to_finding(rule, report, module)
-                if finding is None:
-                    continue
-                # One finding per primary site and rule, however many losses it reaches.
-                found.setdefault((rule.code, finding.filename, finding.location), finding)
-        return list(found.values())
+                finding = _to_finding(rule, report, project)
+                if finding is not None:
+                    findings.append(finding)
+        return findings
     except RecursionError:
         return [_parse_error(ParseFailure(module.path, "too deeply nested to analyse"))]
     except Exception as error:  # one file's bug must not stop the run
@@ -81,15 +90,14 @@ def _check_module(module: ParsedModule, rules: Iterable[Rule]) -> list[Finding]:
         return [finding]
 
 
-def _to_finding(rule: Rule, report: Report, module: ParsedModule) -> Finding | None:
-    row, col, end_row, end_col = _position(report.primary, module)
-    if report.primary.path == module.path:
-        line = module.lines[row - 1] if 0 < row <= len(module.lines) else ""
-        if is_suppressed(line, rule.code):
-            return None
+def _to_finding(rule: Rule, report: Report, project: Project) -> Finding | None:
+    row, col, end_row, end_col = report.primary.locate()
+    lines = project.lines(report.primary.path)
+    if 0 < row <= len(lines) and is_suppressed(lines[row - 1], rule.code):
+        return None
     related = []
     for site, message in report.related:
-        r_row, r_col, r_end_row, r_end_col = _position(site, module)
+        r_row, r_col, r_end_row, r_end_col = site.locate()
         related.append(Related(site.path, Location(r_row, r_col), message, Location(r_end_row, r_end_col)))
     return Finding(
         code=rule.code,
@@ -101,10 +109,6 @@ def _to_finding(rule: Rule, report: Report, module: ParsedModule) -> Finding | N
         end_location=Location(end_row, end_col),
         related=tuple(related),
     )
-
-
-def _position(site, module: ParsedModule) -> tuple[int, int, int, int]:
-    return site.locate()
 
 
 def _parse_error(failure: ParseFailure) -> Finding:

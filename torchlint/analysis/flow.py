@@ -23,7 +23,12 @@ import libcst as cst
 from ..parsing import ParsedModule
 from . import torch_api as api
 from .kinds import (
+    DEFERRED,
     UNKNOWN,
+    DeferredAttr,
+    DeferredCall,
+    ImportRef,
+    ProjectModule,
     ClassValue,
     DictValue,
     ForeignRef,
@@ -43,6 +48,7 @@ from .kinds import (
     Value,
     is_maybe_tensor,
     join,
+    join_all,
 )
 from .names import import_bindings
 
@@ -73,6 +79,9 @@ class LossCall:
     input: Value
     target: Value
     mode: str = ANY
+    # Calls of user functions the value went through to reach the loss
+    # (`compute_loss(probs, y)` whose body calls F.cross_entropy).
+    via: tuple[Site, ...] = ()
 
 
 @dataclass
@@ -120,6 +129,9 @@ class FunctionInfo:
     return_value: Value = UNKNOWN
     self_writes: dict[str, Value] = field(default_factory=dict)
     writes_self: bool = False
+    # Parameters that reach a loss input inside the function:
+    # (parameter index, loss, loss call site, calls in between).
+    param_sinks: list[tuple[int, api.Loss, Site, tuple[Site, ...]]] = field(default_factory=list)
 
 
 @dataclass(eq=False)
@@ -242,19 +254,38 @@ def _int_literal(node: cst.BaseExpression) -> int | None:
 # --------------------------------------------------------------------------- the interpreter
 
 
+class Resolver:
+    """How a module sees the rest of the project.
+
+    This default sees nothing: every non-torch import is foreign. Phase 1 of a
+    project run keeps imports unresolved (`project.DeferringResolver`); phase 2
+    resolves them against the other modules' summaries (`project.Project`).
+    """
+
+    def resolve_import(self, ref: ImportRef, importer: str) -> Value:
+        module = "." * ref.level + ref.module
+        return ForeignRef(f"{module}.{ref.name}" if ref.name else module)
+
+    def module_attribute(self, module: ProjectModule, name: str) -> Value:
+        return UNKNOWN
+
+
 class ModuleInterpreter:
-    def __init__(self, parsed: ParsedModule) -> None:
+    def __init__(self, parsed: ParsedModule, resolver: Resolver | None = None) -> None:
         self.parsed = parsed
         self.path = parsed.path
+        self.resolver = resolver or Resolver()
         self.facts = ModuleFacts(parsed)
         self.globals: dict[str, Value] = {}
         self.functions: list[FunctionInfo] = []
         self.classes: list[ClassInfo] = []
+        self.frame: Frame | None = None  # the function being interpreted
 
     # -- entry
 
     def run(self) -> ModuleFacts:
         frame = Frame(None, {})
+        self.frame = frame
         state = State(self.globals)
         self.exec_block(self.parsed.module.body, state, frame)
         # Functions nobody called are interpreted too, with unknown arguments.
@@ -341,8 +372,10 @@ class ModuleInterpreter:
 
     def exec_loop(self, node: cst.For | cst.While, state: State, frame: Frame) -> State:
         if isinstance(node, cst.For):
-            self.eval(node.iter, state, frame)
-            self.assign(node.target, UNKNOWN, state, frame)
+            iterated = self.eval(node.iter, state, frame)
+            # Iterating an nn.ModuleList: each member, known only where all agree.
+            member = join_all(list(iterated.items)) if isinstance(iterated, TupleValue) else UNKNOWN
+            self.assign(node.target, member, state, frame)
         else:
             self.eval(node.test, state, frame)
         body_state = self.exec_block(node.body.body, state.copy(), frame)
@@ -394,6 +427,8 @@ class ModuleInterpreter:
             state.reachable = False
         elif isinstance(node, (cst.Import, cst.ImportFrom)):
             for name, value in import_bindings(node):
+                if isinstance(value, ImportRef):
+                    value = self.resolver.resolve_import(value, self.path)
                 state.vars[name] = value
         elif isinstance(node, cst.Del):
             pass
@@ -486,6 +521,13 @@ class ModuleInterpreter:
             return UNKNOWN  # recursion
         info.status = "running"
         frame = Frame(info, info.closure)
+        outer_frame, self.frame = self.frame, frame
+        try:
+            return self._interpret_function(info, frame)
+        finally:
+            self.frame = outer_frame
+
+    def _interpret_function(self, info: FunctionInfo, frame: Frame) -> Value:
         state = State({})
         params = _all_params(info.node.params)
         position = 0
@@ -633,6 +675,10 @@ class ModuleInterpreter:
         return UNKNOWN
 
     def attribute(self, base: Value, name: str) -> Value:
+        if isinstance(base, DEFERRED):
+            return DeferredAttr(base, name)
+        if isinstance(base, ProjectModule):
+            return self.resolver.module_attribute(base, name)
         if isinstance(base, TorchRef):
             return TorchRef(f"{base.qualname}.{name}")
         if isinstance(base, ForeignRef):
@@ -662,6 +708,11 @@ class ModuleInterpreter:
             for cls in list(base.cls.mro())[1:]:
                 if name in cls.methods:
                     return FunctionValue(cls.methods[name], bound_self=base.instance)
+            for cls in base.cls.mro():
+                for parent in cls.bases:
+                    if isinstance(parent, DEFERRED):
+                        # A base class from another module: its method, on an instance of it.
+                        return DeferredAttr(DeferredCall(parent), name)
             return UNKNOWN
         if isinstance(base, DictValue):
             return UNKNOWN
@@ -706,6 +757,16 @@ class ModuleInterpreter:
                 receiver: Value = UNKNOWN
             else:
                 receiver = self.eval(func.value, state, frame)
+                if isinstance(receiver, DEFERRED):
+                    name = func.attr.value
+                    if name in api.PRESERVING_METHODS or name in api.MODULE_SELF_METHODS:
+                        self.eval_args(node, state, frame)
+                        return receiver
+                    if name in api.TENSOR_METHOD_PRODUCERS:
+                        args = self.eval_args(node, state, frame)
+                        result = self.method_call(receiver, name, args, node, state)
+                        if result is not None:
+                            return result
                 callee = self.attribute(receiver, func.attr.value)
             args = self.eval_args(node, state, frame)
             if isinstance(callee, UnknownValue) and not own_attribute:
@@ -745,6 +806,8 @@ class ModuleInterpreter:
         return None
 
     def call(self, callee: Value, args: Args, node: cst.Call, state: State) -> Value:
+        if isinstance(callee, DEFERRED):
+            return DeferredCall(callee)
         if isinstance(callee, TorchRef):
             return self.call_torch(callee.qualname, args, node, state)
         if isinstance(callee, ForeignRef):
@@ -759,14 +822,39 @@ class ModuleInterpreter:
             method = callee.cls.find_method("__call__") or callee.cls.find_method("forward")
             if method is None:
                 return UNKNOWN
-            return self.analyse_function(method)
+            return self.call_function(method, args, node)
         if isinstance(callee, FunctionValue):
-            return self.analyse_function(callee.info)
+            return self.call_function(callee.info, args, node)
         if isinstance(callee, PartialValue):
             merged = Args(list(callee.args) + args.positional, dict(callee.keywords), args.starred)
             merged.keywords.update(args.keywords)
             return self.call(callee.func, merged, node, state)
         return UNKNOWN
+
+    def call_function(self, info: FunctionInfo, args: Args, node: cst.Call | None) -> Value:
+        """A user function's (memoised) result at one call site.
+
+        The result is context-insensitive, except that a returned parameter is
+        the caller's argument, and a parameter that reaches a loss inside the
+        function makes the caller's argument reach it too.
+        """
+        result = self.analyse_function(info)
+        if info.param_sinks and node is not None:
+            call_site = self.site(node, info.name)
+            for index, loss, loss_site, via in info.param_sinks:
+                if index >= len(args.positional):
+                    continue
+                argument = args.positional[index]
+                if isinstance(argument, Param) and self.frame is not None and self.frame.function is not None:
+                    self.frame.function.param_sinks.append((argument.index, loss, loss_site, (call_site,) + via))
+                elif isinstance(argument, Tensor):
+                    self.facts.loss_calls.append(
+                        LossCall(loss, loss_site, argument, UNKNOWN, ANY, (call_site,) + via)
+                    )
+        if isinstance(result, Param):
+            argument = args.get(result.index, result.name)
+            return argument if argument is not None and not args.starred else UNKNOWN
+        return result
 
     def call_torch(self, qualname: str, args: Args, node: cst.Call, state: State) -> Value:
         qualname = api.canonical(qualname)
@@ -795,7 +883,12 @@ class ModuleInterpreter:
             self.record_loss(loss, site, args, state, offset=0)
             return UNKNOWN
         if qualname == api.SEQUENTIAL:
-            return SequentialValue(tuple(args.positional), self.site(node, "nn.Sequential"))
+            # `nn.Sequential(*blocks)` or an empty one filled later: layers unknown.
+            layers = tuple(args.positional) if args.positional and not args.starred else (UNKNOWN,)
+            return SequentialValue(layers, self.site(node, "nn.Sequential"))
+        if qualname in ("torch.nn.ModuleList", "torch.nn.ModuleDict", "torch.nn.ParameterList"):
+            members = args.get(0, "modules")
+            return members if isinstance(members, (TupleValue, DictValue)) else UNKNOWN
         if qualname in PASS_THROUGH_MODULES or qualname.startswith("torch.nn.") and qualname[9:10].isupper():
             return TorchModule(qualname, self.site(node, "nn." + qualname.rsplit(".", 1)[-1]))
         if qualname in api.PRESERVING_FUNCTIONS:
@@ -842,14 +935,19 @@ class ModuleInterpreter:
             return Tensor(producer.kind, (site,), producer, module.dim)
         if isinstance(module, InstanceValue):
             method = module.cls.find_method("__call__") or module.cls.find_method("forward")
-            return self.analyse_function(method) if method is not None else UNKNOWN
+            return self.call_function(method, args, node) if method is not None else UNKNOWN
         if isinstance(module, FunctionValue):
-            return self.analyse_function(module.info)
+            return self.call_function(module.info, args, node)
+        if isinstance(module, DEFERRED):
+            return DeferredCall(module)
         return UNKNOWN
 
     def record_loss(self, loss: api.Loss, site: Site, args: Args, state: State, offset: int) -> None:
         tensor_input = args.get(offset, "input")
         target = args.get(offset + 1, "target")
+        function = self.frame.function if self.frame is not None else None
+        if isinstance(tensor_input, Param) and function is not None:
+            function.param_sinks.append((tensor_input.index, loss, site, ()))
         self.facts.loss_calls.append(
             LossCall(loss, site, tensor_input if tensor_input is not None else UNKNOWN,
                      target if target is not None else UNKNOWN, state.mode)
@@ -958,5 +1056,6 @@ def _child_expressions(node: cst.CSTNode) -> Iterator[cst.BaseExpression]:
             yield from _child_expressions(child)
 
 
-def analyze_module(parsed: ParsedModule) -> ModuleFacts:
-    return ModuleInterpreter(parsed).run()
+def analyze_module(parsed: ParsedModule, resolver: Resolver | None = None) -> ModuleFacts:
+    """Phase 2 for one module: interpret it, with other modules seen through `resolver`."""
+    return ModuleInterpreter(parsed, resolver).run()

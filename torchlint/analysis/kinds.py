@@ -202,6 +202,8 @@ def same(a: Value, b: Value) -> bool:
         )
     if isinstance(a, FunctionValue):
         return a.info is b.info  # type: ignore[union-attr]
+    if isinstance(a, ProjectModule):
+        return a.path == b.path  # type: ignore[union-attr]
     if isinstance(a, TupleValue):
         return len(a.items) == len(b.items) and all(  # type: ignore[union-attr]
             same(x, y) for x, y in zip(a.items, b.items)  # type: ignore[union-attr]
@@ -241,4 +243,47 @@ def join_all(values: list[Value]) -> Value:
 
 def is_maybe_tensor(value: Value) -> bool:
     """Could this value be a torch.Tensor (so that `.softmax()` is Tensor.softmax)?"""
-    return isinstance(value, (UnknownValue, Tensor, Param))
+    return isinstance(value, (UnknownValue, Tensor, Param, DeferredCall, DeferredAttr))
+
+
+# --- values that stand for other modules of the project ---------------------
+
+
+@dataclass(frozen=True, eq=False)
+class ImportRef(Value):
+    """A name imported from outside torch, not yet resolved (phase 1).
+
+    `from .models import Net` is ImportRef("models", 1, "Net"); `import pkg.io`
+    binds ImportRef("pkg", 0, None). Phase 2 resolves it against the project's
+    files; what cannot be found is foreign code.
+    """
+
+    module: str
+    level: int
+    name: str | None
+
+
+@dataclass(frozen=True, eq=False)
+class DeferredAttr(Value):
+    """`base.name` where base is not resolved yet."""
+
+    base: Value
+    name: str
+
+
+@dataclass(frozen=True, eq=False)
+class DeferredCall(Value):
+    """The result of calling an unresolved value (arguments do not matter)."""
+
+    base: Value
+
+
+@dataclass(frozen=True, eq=False)
+class ProjectModule(Value):
+    """A module of the project (phase 2): its attributes are its exports."""
+
+    path: str
+    is_package_dir: bool = False
+
+
+DEFERRED = (ImportRef, DeferredAttr, DeferredCall)

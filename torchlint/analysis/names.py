@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from .kinds import ForeignRef, TorchRef, Value
+from .kinds import ImportRef, TorchRef, Value
 from .torch_api import LOSSES, PRODUCERS
 
 
@@ -26,8 +26,12 @@ def dotted_name(node: cst.BaseExpression) -> str | None:
     return None
 
 
-def reference(qualname: str) -> Value:
-    return TorchRef(qualname) if is_torch_module(qualname) else ForeignRef(qualname)
+def reference(module: str, name: str | None = None) -> Value:
+    """Torch names resolve at once; anything else may be project code (resolved later)."""
+    qualname = f"{module}.{name}" if name else module
+    if is_torch_module(qualname):
+        return TorchRef(qualname)
+    return ImportRef(module, 0, name)
 
 
 def import_bindings(node: cst.Import | cst.ImportFrom, package: str | None = None) -> list[tuple[str, Value]]:
@@ -48,13 +52,10 @@ def import_bindings(node: cst.Import | cst.ImportFrom, package: str | None = Non
 
     module = dotted_name(node.module) if node.module is not None else ""
     relative = len(node.relative) if node.relative else 0
-    if relative:
-        # Relative imports are project code: never torch.
-        module = "." * relative + (module or "")
     if module is None:
         return bindings
     if isinstance(node.names, cst.ImportStar):
-        if is_torch_module(module):
+        if not relative and is_torch_module(module):
             # Bind the names torchlint knows that the star import brings in.
             prefix = module + "."
             for qualname in list(PRODUCERS) + list(LOSSES):
@@ -69,7 +70,8 @@ def import_bindings(node: cst.Import | cst.ImportFrom, package: str | None = Non
         if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
             local = alias.asname.name.value
         if relative:
-            bindings.append((local, ForeignRef(f"{module}.{name}")))
+            # Relative imports are project code: never torch.
+            bindings.append((local, ImportRef(module, relative, name)))
         else:
-            bindings.append((local, reference(f"{module}.{name}")))
+            bindings.append((local, reference(module, name)))
     return bindings

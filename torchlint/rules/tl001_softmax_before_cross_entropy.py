@@ -6,7 +6,7 @@ from typing import Iterable
 
 from ..analysis.kinds import Kind
 from ..findings import Severity
-from ._evidence import origins_of
+from ._evidence import loss_evidence, origins_of, route
 from .base import Report, Rule
 
 
@@ -140,7 +140,8 @@ class Net(nn.Module):
             for origin in origins_of(call.input, Kind.PROBS):
                 yield Report(
                     origin,
-                    f"{origin.label} output reaches {call.loss.label} at {call.site.ref()}, which applies "
-                    "log_softmax itself: the loss is computed on softmax(softmax(x)). Pass the logits instead.",
-                    ((call.site, f"{call.loss.label} receives the probabilities here"),),
+                    f"{origin.label} output reaches {call.loss.label} at {call.site.ref()}{route(call)}, which "
+                    "applies log_softmax itself: the loss is computed on softmax(softmax(x)). Pass the logits "
+                    "instead.",
+                    loss_evidence(call, "probabilities"),
                 )

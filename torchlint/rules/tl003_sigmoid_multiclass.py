@@ -6,7 +6,7 @@ from typing import Iterable
 
 from ..analysis.kinds import Kind
 from ..findings import Severity
-from ._evidence import origins_of
+from ._evidence import loss_evidence, origins_of, route
 from .base import Report, Rule
 
 MULTICLASS_LOSSES = frozenset({"cross_entropy", "nll"})
@@ -110,10 +110,11 @@ def scores(x):
             for origin in origins_of(call.input, Kind.SIGMOID):
                 yield Report(
                     origin,
-                    f"{origin.label} output reaches {call.loss.label} at {call.site.ref()}, a multi-class loss "
+                    f"{origin.label} output reaches {call.loss.label} at {call.site.ref()}{route(call)}, a "
+                    "multi-class loss "
                     "that expects logits or log-probabilities. Pass the logits (or use BCEWithLogitsLoss for "
                     "multi-label targets).",
-                    ((call.site, f"{call.loss.label} receives the sigmoid output here"),),
+                    loss_evidence(call, "sigmoid output"),
                 )
         for activation in facts.activation_calls:
             if activation.producer.kind not in (Kind.PROBS, Kind.LOG_PROBS):

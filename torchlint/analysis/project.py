@@ -1,0 +1,356 @@
+"""Whole-project flow: resolve imports between the project's modules.
+
+Phase 1 summarises a module from its own text (`summaries.Encoder`, imports
+left symbolic). Phase 2 interprets each linted module with a `Project` as its
+resolver: an import of another project module becomes the values that
+module's summary exports (classes whose `forward` returns probabilities, loss
+objects, helper functions whose parameter reaches a loss, ...).
+
+Import resolution follows Python's: relative imports from the importing
+file's package; absolute imports from the importing file's directory (a
+script's `sys.path[0]`), then from each project root and its `src/`.
+Packages may lack `__init__.py`. What cannot be found is foreign code, never
+an error.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from typing import Any, Callable
+
+from ..parsing import ParsedModule, ParseFailure, parse_file
+from . import torch_api as api
+from .flow import ClassInfo, FunctionInfo, ModuleInterpreter, Resolver
+from .kinds import (
+    UNKNOWN,
+    ClassValue,
+    DictValue,
+    ForeignRef,
+    FunctionValue,
+    ImportRef,
+    InstanceValue,
+    Kind,
+    LossValue,
+    Param,
+    ProjectModule,
+    SequentialValue,
+    Tensor,
+    TorchModule,
+    TorchRef,
+    TupleValue,
+    Value,
+)
+from .summaries import Encoder, ModuleSummary, site_from
+
+ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
+
+
+class DeferringResolver(Resolver):
+    """Phase 1: leave project imports symbolic, so a summary depends on one file only."""
+
+    def resolve_import(self, ref: ImportRef, importer: str) -> Value:
+        return ref
+
+
+class Project(Resolver):
+    """The modules of one run, and the summaries they export to each other."""
+
+    def __init__(self, modules: dict[str, ParsedModule | ParseFailure], roots: list[str], on_disk: bool) -> None:
+        self.modules = dict(modules)
+        self.roots = roots
+        self.on_disk = on_disk
+        self.summaries: dict[str, ModuleSummary | None] = {}
+        self.decoded: dict[tuple[str, str], Value] = {}
+        self.decoded_classes: dict[tuple[str, str], ClassInfo] = {}
+        self.decoded_functions: dict[tuple[str, str], FunctionInfo] = {}
+        self._in_progress: set[tuple[str, str]] = set()
+
+    # -- files
+
+    def _is_file(self, path: str) -> bool:
+        if path in self.modules:
+            return True
+        return self.on_disk and os.path.isfile(path)
+
+    def _is_dir(self, path: str) -> bool:
+        if self.on_disk:
+            return os.path.isdir(path or ".")
+        prefix = path + "/" if path else ""
+        return any(name.startswith(prefix) for name in self.modules)
+
+    def parsed(self, path: str) -> ParsedModule | None:
+        if path not in self.modules:
+            if not self.on_disk:
+                return None
+            self.modules[path] = parse_file(path)  # an imported file outside the linted set
+        module = self.modules[path]
+        return module if isinstance(module, ParsedModule) else None
+
+    def lines(self, path: str) -> list[str]:
+        module = self.parsed(path)
+        return module.lines if module is not None else []
+
+    # -- module resolution
+
+    def find_module(self, dotted: str, level: int, importer: str) -> ProjectModule | None:
+        if level:
+            base = posixpath.dirname(importer) if not self.on_disk else os.path.dirname(importer)
+            for _ in range(level - 1):
+                base = os.path.dirname(base)
+            return self._lookup(base, dotted)
+        bases = [os.path.dirname(importer)]
+        for root in self.roots:
+            bases += [root, os.path.join(root, "src") if root else "src"]
+        for base in dict.fromkeys(bases):
+            found = self._lookup(base, dotted)
+            if found is not None:
+                return found
+        return None
+
+    def _lookup(self, base: str, dotted: str) -> ProjectModule | None:
+        parts = dotted.split(".") if dotted else []
+        stem = os.path.normpath(os.path.join(base, *parts)) if (base or parts) else ""
+        if stem == ".":
+            stem = ""
+        if parts and self._is_file(stem + ".py"):
+            return ProjectModule(stem + ".py")
+        init = os.path.join(stem, "__init__.py") if stem else "__init__.py"
+        if self._is_file(init):
+            return ProjectModule(init)
+        if parts and self._is_dir(stem):
+            return ProjectModule(stem, is_package_dir=True)  # namespace package
+        return None
+
+    # -- the Resolver interface (phase 2)
+
+    def resolve_import(self, ref: ImportRef, importer: str) -> Value:
+        module = self.find_module(ref.module, ref.level, importer)
+        if module is None:
+            dotted = "." * ref.level + ref.module
+            return ForeignRef(f"{dotted}.{ref.name}" if ref.name else dotted)
+        if ref.name is None:
+            return module
+        return self.module_attribute(module, ref.name)
+
+    def module_attribute(self, module: ProjectModule, name: str) -> Value:
+        if not module.is_package_dir:
+            value = self.export(module.path, name)
+            if value is not UNKNOWN:
+                return value
+        package_dir = module.path if module.is_package_dir else (
+            os.path.dirname(module.path) if module.path.endswith("__init__.py") else None
+        )
+        if package_dir is not None:
+            submodule = self._lookup(package_dir, name)
+            if submodule is not None:
+                return submodule
+        return UNKNOWN
+
+    # -- summaries
+
+    def summary(self, path: str) -> ModuleSummary | None:
+        if path not in self.summaries:
+            self.summaries[path] = None  # a cycle sees nothing
+            parsed = self.parsed(path)
+            if parsed is not None:
+                try:
+                    interpreter = ModuleInterpreter(parsed, DeferringResolver())
+                    interpreter.run()
+                    self.summaries[path] = Encoder(interpreter).encode_module()
+                except RecursionError:
+                    self.summaries[path] = None
+        return self.summaries[path]
+
+    def export(self, path: str, name: str) -> Value:
+        key = (path, name)
+        if key in self.decoded:
+            return self.decoded[key]
+        summary = self.summary(path)
+        if summary is None or name not in summary.exports or key in self._in_progress:
+            return UNKNOWN
+        self._in_progress.add(key)
+        try:
+            value = self.decode(summary.exports[name], summary)
+        finally:
+            self._in_progress.discard(key)
+        self.decoded[key] = value
+        return value
+
+    # -- decoding summary data into values
+
+    def decode(self, data: Any, summary: ModuleSummary) -> Value:
+        kind = data.get("t")
+        decoder: Callable[[dict, ModuleSummary], Value] | None = getattr(self, f"_decode_{kind}", None)
+        return decoder(data, summary) if decoder is not None else UNKNOWN
+
+    def _decode_tensor(self, data, summary) -> Value:
+        producer = api.PRODUCERS.get(data.get("producer") or "") or api.TENSOR_METHOD_PRODUCERS.get(
+            (data.get("producer") or "").rsplit(".", 1)[-1]
+        )
+        origins = tuple(site_from(origin) for origin in data["origins"])
+        return Tensor(Kind[data["kind"]], origins, producer, data.get("dim"))
+
+    def _decode_param(self, data, summary) -> Value:
+        return Param(data["i"], data["n"])
+
+    def _decode_torch(self, data, summary) -> Value:
+        return TorchRef(data["q"])
+
+    def _decode_foreign(self, data, summary) -> Value:
+        return ForeignRef(data["q"])
+
+    def _decode_torchmodule(self, data, summary) -> Value:
+        return TorchModule(data["q"], site_from(data["site"]), data.get("dim"), data.get("dim_given", False))
+
+    def _decode_loss(self, data, summary) -> Value:
+        loss = api.LOSSES.get(data["q"])
+        return LossValue(loss, site_from(data["site"])) if loss is not None else UNKNOWN
+
+    def _decode_seq(self, data, summary) -> Value:
+        layers = tuple(self.decode(layer, summary) for layer in data["layers"])
+        return SequentialValue(layers, site_from(data["site"]))
+
+    def _decode_tuple(self, data, summary) -> Value:
+        return TupleValue(tuple(self.decode(item, summary) for item in data["items"]))
+
+    def _decode_dict(self, data, summary) -> Value:
+        return DictValue(tuple((key, self.decode(item, summary)) for key, item in data["items"]))
+
+    def _decode_class(self, data, summary) -> Value:
+        cls = self.decode_class(summary, data["id"])
+        return ClassValue(cls) if cls is not None else UNKNOWN
+
+    def _decode_instance(self, data, summary) -> Value:
+        cls = self.decode_class(summary, data["cls"])
+        return InstanceValue(cls) if cls is not None else UNKNOWN
+
+    def _decode_function(self, data, summary) -> Value:
+        info = self.decode_function(summary, data["id"])
+        if info is None:
+            return UNKNOWN
+        bound = self.decode(data["self"], summary) if data.get("self") else None
+        return FunctionValue(info, bound_self=bound)
+
+    def _decode_ref(self, data, summary) -> Value:
+        return self.resolve_import(ImportRef(data["m"], data["l"], data["n"]), summary.path)
+
+    def _decode_attr(self, data, summary) -> Value:
+        return self.attribute_of(self.decode(data["base"], summary), data["n"])
+
+    def _decode_call(self, data, summary) -> Value:
+        return self.result_of_call(self.decode(data["base"], summary))
+
+    def decode_class(self, summary: ModuleSummary, class_id: str) -> ClassInfo | None:
+        key = (summary.path, class_id)
+        if key in self.decoded_classes:
+            return self.decoded_classes[key]
+        data = summary.classes.get(class_id)
+        if data is None:
+            return None
+        cls = ClassInfo(None, data["name"], [])  # registered before its parts: methods may name it
+        self.decoded_classes[key] = cls
+        cls.bases = [self.decode(base, summary) for base in data["bases"]]
+        for name, method_id in data["methods"].items():
+            method = self.decode_function(summary, method_id, owner=cls)
+            if method is not None:
+                cls.methods[name] = method
+        cls.class_vars = {name: self.decode(value, summary) for name, value in data["class_vars"].items()}
+        attrs: dict[str, Value] = {}
+        for base in reversed(cls.bases):
+            if isinstance(base, ClassValue) and base.info.attrs is not None:
+                attrs.update(base.info.attrs)
+        attrs.update({name: self.decode(value, summary) for name, value in data["attrs"].items()})
+        cls.attrs = attrs
+        return cls
+
+    def decode_function(self, summary: ModuleSummary, function_id: str, owner: ClassInfo | None = None) -> FunctionInfo | None:
+        key = (summary.path, function_id)
+        if key in self.decoded_functions:
+            return self.decoded_functions[key]
+        data = summary.functions.get(function_id)
+        if data is None:
+            return None
+        info = FunctionInfo(None, data["name"], owner, {}, is_static=data["static"], is_property=data["property"])
+        info.status = "done"
+        self.decoded_functions[key] = info
+        info.return_value = self.decode(data["returns"], summary)
+        for index, loss_name, site, via in data["sinks"]:
+            loss = api.LOSSES.get(loss_name)
+            if loss is not None:
+                info.param_sinks.append((index, loss, site_from(site), tuple(site_from(v) for v in via)))
+        return info
+
+    # -- operations on resolved values, for deferred summary data
+
+    def attribute_of(self, base: Value, name: str) -> Value:
+        if isinstance(base, ProjectModule):
+            return self.module_attribute(base, name)
+        if isinstance(base, TorchRef):
+            return TorchRef(f"{base.qualname}.{name}")
+        if isinstance(base, ForeignRef):
+            return ForeignRef(f"{base.qualname}.{name}")
+        if isinstance(base, InstanceValue):
+            if base.cls.attrs and name in base.cls.attrs:
+                return base.cls.attrs[name]
+            method = base.cls.find_method(name)
+            if method is not None:
+                if method.is_property:
+                    return method.return_value if method.status == "done" else UNKNOWN
+                return FunctionValue(method, bound_self=base)
+            for cls in base.cls.mro():
+                if name in cls.class_vars:
+                    return cls.class_vars[name]
+        if isinstance(base, ClassValue):
+            method = base.info.find_method(name)
+            if method is not None:
+                return FunctionValue(method)
+        return UNKNOWN
+
+    def result_of_call(self, callee: Value) -> Value:
+        if isinstance(callee, ClassValue):
+            return InstanceValue(callee.info)
+        if isinstance(callee, InstanceValue):
+            method = callee.cls.find_method("__call__") or callee.cls.find_method("forward")
+            return self._returned(method)
+        if isinstance(callee, FunctionValue):
+            return self._returned(callee.info)
+        if isinstance(callee, TorchModule):
+            producer = api.PRODUCERS.get(callee.qualname)
+            if producer is not None:
+                return Tensor(producer.kind, (callee.site,), producer, callee.dim)
+        if isinstance(callee, SequentialValue) and callee.layers:
+            last = callee.layers[-1]
+            return self.result_of_call(last)
+        return UNKNOWN
+
+    @staticmethod
+    def _returned(info: FunctionInfo | None) -> Value:
+        if info is None or info.status != "done" or isinstance(info.return_value, Param):
+            return UNKNOWN
+        return info.return_value
+
+
+def find_roots(paths: list[str]) -> list[str]:
+    """Project roots for the paths a user gave: the nearest directory holding a
+    pyproject.toml, setup.cfg, setup.py or .git above each path, else the path's
+    own directory."""
+    roots: dict[str, None] = {}
+    for raw in paths:
+        start = os.path.abspath(raw if os.path.isdir(raw) else os.path.dirname(raw) or ".")
+        current = start
+        while True:
+            if any(os.path.exists(os.path.join(current, marker)) for marker in ROOT_MARKERS):
+                roots[_relative(current)] = None
+                break
+            parent = os.path.dirname(current)
+            if parent == current:
+                roots[_relative(start)] = None
+                break
+            current = parent
+    return list(roots)
+
+
+def _relative(path: str) -> str:
+    relative = os.path.relpath(path)
+    return "" if relative == "." else relative
