@@ -132,3 +132,56 @@ def test_model_used_for_loss_and_for_inference_is_reported_once_for_the_loss_pat
         "infer.py": "import torch\nfrom net import Net\np = torch.exp(Net()(1))\n",
     }
     assert lint_sources(files) == []
+
+
+DEEPER_FLOW = {
+    "partial": (
+        "import functools\nimport torch.nn.functional as F\n"
+        "normalise = functools.partial(F.softmax, dim=1)\n"
+        "def step(z, y):\n    return F.cross_entropy(normalise(z), y)\n",
+        5,  # the call that applies the softmax
+    ),
+    "lambda": (
+        "import torch\nimport torch.nn.functional as F\n"
+        "act = lambda t: torch.softmax(t, -1)\n"
+        "def step(z, y):\n    return F.cross_entropy(act(z), y)\n",
+        3,
+    ),
+    "module_list_all_agree": (
+        "from torch import nn\nclass M(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.heads = nn.ModuleList([nn.Softmax(dim=1), nn.Softmax(dim=1)])\n"
+        "    def forward(self, x):\n        for head in self.heads:\n            x = head(x)\n        return x\n"
+        "crit = nn.CrossEntropyLoss()\ndef f(x, y):\n    return crit(M()(x), y)\n",
+        8,
+    ),
+    "criterion_default_argument": (
+        "import torch\nfrom torch import nn\n"
+        "def train(model, loader, criterion=nn.CrossEntropyLoss()):\n"
+        "    for x, y in loader:\n        loss = criterion(torch.softmax(model(x), dim=1), y)\n",
+        5,
+    ),
+    "model_instance_attribute_of_trainer": (
+        "from torch import nn\nclass Trainer:\n    def __init__(self):\n"
+        "        self.net = nn.Sequential(nn.Linear(3, 3), nn.Softmax(dim=1))\n"
+        "        self.criterion = nn.CrossEntropyLoss()\n"
+        "    def fit(self, batches):\n        for x, y in batches:\n"
+        "            self.criterion(self.net(x), y).backward()\n",
+        4,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DEEPER_FLOW))
+def test_deeper_flow(name: str) -> None:
+    source, row = DEEPER_FLOW[name]
+    assert [(f.location.row, f.code) for f in lint_sources({"m.py": source})] == [(row, "TL001")]
+
+
+def test_module_list_members_that_disagree_are_unknown() -> None:
+    source = (
+        "from torch import nn\nclass M(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.heads = nn.ModuleList([nn.Softmax(dim=1), nn.Identity()])\n"
+        "    def forward(self, x):\n        for head in self.heads:\n            out = head(x)\n        return out\n"
+        "crit = nn.CrossEntropyLoss()\ndef f(x, y):\n    return crit(M()(x), y)\n"
+    )
+    assert lint_sources({"m.py": source}) == []

@@ -371,17 +371,20 @@ class ModuleInterpreter:
         return result
 
     def exec_loop(self, node: cst.For | cst.While, state: State, frame: Frame) -> State:
+        runs_at_least_once = False
         if isinstance(node, cst.For):
             iterated = self.eval(node.iter, state, frame)
             # Iterating an nn.ModuleList: each member, known only where all agree.
             member = join_all(list(iterated.items)) if isinstance(iterated, TupleValue) else UNKNOWN
+            runs_at_least_once = isinstance(iterated, TupleValue) and bool(iterated.items)
             self.assign(node.target, member, state, frame)
         else:
             self.eval(node.test, state, frame)
         body_state = self.exec_block(node.body.body, state.copy(), frame)
         if not body_state.reachable:
             body_state = State(dict(state.vars), state.mode, True)
-        after = join_states(state, body_state)
+        # A loop over a known non-empty container leaves its body's values behind.
+        after = body_state if runs_at_least_once else join_states(state, body_state)
         if node.orelse is not None:
             after = self.exec_block(node.orelse.body.body, after, frame)
         return after
