@@ -118,6 +118,7 @@ def test_summaries_are_serialisable_and_depend_only_on_the_file() -> None:
         summaries.append(json.dumps(summary.to_json(), sort_keys=True))
     assert summaries[0] == summaries[1]
     data = json.loads(summaries[0])
+    assert data["imports"] == []  # torch imports are resolved at once, not recorded
     forward = data["functions"]["TwoHeads.forward"]["returns"]
     assert forward["t"] == "tuple"
     assert forward["items"][1]["kind"] == "PROBS"
@@ -185,3 +186,12 @@ def test_module_list_members_that_disagree_are_unknown() -> None:
         "crit = nn.CrossEntropyLoss()\ndef f(x, y):\n    return crit(M()(x), y)\n"
     )
     assert lint_sources({"m.py": source}) == []
+
+
+def test_summary_records_what_a_module_imports() -> None:
+    source = "import os\nfrom . import layers\nfrom .heads import Head as H\nimport torch\n\ndef f():\n    import numpy as np\n"
+    modules = {"pkg/m.py": parse_source("pkg/m.py", source)}
+    summary = Project(modules, [""], on_disk=False).summary("pkg/m.py")
+    assert summary.imports == [["os", 0, None], ["", 1, "layers"], ["heads", 1, "Head"], ["numpy", 0, None]]
+    round_trip = type(summary).from_json(json.loads(json.dumps(summary.to_json())))
+    assert round_trip.imports == summary.imports

@@ -282,6 +282,7 @@ class ModuleInterpreter:
         self.functions: list[FunctionInfo] = []
         self.classes: list[ClassInfo] = []
         self.frame: Frame | None = None  # the function being interpreted
+        self.imports: list[ImportRef] = []  # non-torch imports, anywhere in the module
 
     # -- entry
 
@@ -441,6 +442,7 @@ class ModuleInterpreter:
         elif isinstance(node, (cst.Import, cst.ImportFrom)):
             for name, value in import_bindings(node):
                 if isinstance(value, ImportRef):
+                    self.imports.append(value)
                     value = self.resolver.resolve_import(value, self.path)
                 state.vars[name] = value
         elif isinstance(node, cst.Del):
