@@ -19,13 +19,13 @@ def discover(paths: list[str]) -> list[str]:
     path that does not exist is kept too, so that linting reports it as
     unreadable (the CLI rejects such paths before it gets here).
     """
-    found: set[str] = set()
+    found: dict[str, str] = {}  # absolute path -> the spelling reported
     for path in paths:
-        if os.path.isdir(path):
-            found.update(_walk(path))
-        else:
-            found.add(os.path.normpath(path))
-    return sorted(found)
+        candidates = _walk(path) if os.path.isdir(path) else [os.path.normpath(path)]
+        for candidate in candidates:
+            # `a.py`, `./a.py` and `/abs/a.py` are one file, linted once.
+            found.setdefault(os.path.abspath(candidate), candidate)
+    return sorted(found.values())
 
 
 def _walk(top: str) -> list[str]:

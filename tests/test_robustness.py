@@ -1,0 +1,154 @@
+"""Every input gets an answer: a finding or a one-line message, never a traceback (issue #8)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import torchlint
+
+TORCHLINT = str(Path(sys.executable).parent / "torchlint")
+BUG = "import torch.nn.functional as F\n\ndef f(x, y):\n    return F.cross_entropy(F.softmax(x, dim=1), y)\n"
+
+
+def run(*args: str, cwd: Path, **kwargs) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [TORCHLINT, *args, "--output-format", "json"], cwd=cwd, capture_output=True, text=True, timeout=120, **kwargs
+    )
+
+
+def findings_of(result: subprocess.CompletedProcess[str]) -> list[tuple[str, str, str]]:
+    assert "Traceback" not in result.stderr, result.stderr
+    return [(Path(f["filename"]).name, f["code"], f["message"]) for f in json.loads(result.stdout)]
+
+
+BAD_FILES: dict[str, tuple[bytes, str]] = {
+    "py2.py": (b'print "hello"\n', "syntax error"),
+    "unfinished.py": (b"def f(x:\n    return\n", "syntax error"),
+    "latin1_no_cookie.py": ("x = 'caf\u00e9'\n".encode("latin-1"), "not valid UTF-8"),
+    "bad_cookie.py": (b"# -*- coding: klingon -*-\nx = 1\n", "unknown encoding"),
+    "nul.py": (b"x = 1\n\x00\x00\n", "NUL"),
+    "binary.py": (bytes(range(256)) * 4, ""),
+    "deep.py": (b"x = " + b"(" * 1000 + b"1" + b")" * 1000 + b"\n", "too deeply nested"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_bad_file_is_tl000_and_the_run_goes_on(tmp_path: Path, name: str) -> None:
+    data, words = BAD_FILES[name]
+    (tmp_path / name).write_bytes(data)
+    (tmp_path / "zz_bug.py").write_text(BUG)
+    result = run(".", cwd=tmp_path)
+    assert result.returncode == 1
+    found = findings_of(result)
+    assert [(file, code) for file, code, _ in found] == [(name, "TL000"), ("zz_bug.py", "TL001")]
+    assert words in found[0][2]
+
+
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("empty.py", b""),
+        ("bom.py", b"\xef\xbb\xbf" + BUG.encode()),
+        ("crlf.py", BUG.replace("\n", "\r\n").encode()),
+        ("mixed_endings.py", BUG.replace("\n", "\r\n", 2).encode()),
+        ("tabs.py", BUG.replace("    ", "\t").encode()),
+        ("cookie_latin1.py", b"# -*- coding: latin-1 -*-\n# caf\xe9\n" + BUG.encode()),
+    ],
+)
+def test_odd_but_valid_files_are_linted(tmp_path: Path, name: str, data: bytes) -> None:
+    (tmp_path / name).write_bytes(data)
+    found = findings_of(run(name, cwd=tmp_path))
+    expected = [] if name == "empty.py" else [(name, "TL001")]
+    assert [(file, code) for file, code, _ in found] == expected
+
+
+def test_rows_are_right_after_a_bom_and_crlf(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_bytes(b"\xef\xbb\xbf" + BUG.replace("\n", "\r\n").encode())
+    (finding,) = json.loads(run("a.py", cwd=tmp_path).stdout)
+    assert (finding["location"]["row"], finding["location"]["column"]) == (4, 28)
+
+
+def test_symlinks_broken_and_looping(tmp_path: Path) -> None:
+    (tmp_path / "real.py").write_text(BUG)
+    os.symlink("missing_target.py", tmp_path / "broken.py")
+    os.symlink("loop_b.py", tmp_path / "loop_a.py")
+    os.symlink("loop_a.py", tmp_path / "loop_b.py")
+    os.symlink(".", tmp_path / "self_dir")  # a directory loop: never followed
+    result = run(".", cwd=tmp_path)
+    found = findings_of(result)
+    assert ("real.py", "TL001") in [(file, code) for file, code, _ in found]
+    by_file = {file: message for file, code, message in found if code == "TL000"}
+    assert set(by_file) == {"broken.py", "loop_a.py", "loop_b.py"}
+    assert all("cannot read file" in message for message in by_file.values())
+
+
+def test_directory_named_like_a_python_file(tmp_path: Path) -> None:
+    (tmp_path / "weird.py").mkdir()
+    (tmp_path / "weird.py" / "inner.py").write_text(BUG)
+    assert [code for _, code, _ in findings_of(run("weird.py", cwd=tmp_path))] == ["TL001"]
+    assert [code for _, code, _ in findings_of(run(".", cwd=tmp_path))] == ["TL001"]
+
+
+def test_paths_given_twice_are_linted_once(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text(BUG)
+    result = run("a.py", "./a.py", ".", str(tmp_path / "a.py"), cwd=tmp_path)
+    assert [code for _, code, _ in findings_of(result)] == ["TL001"]
+
+
+def test_nonexistent_path_is_exit_2_with_one_line(tmp_path: Path) -> None:
+    result = run("nowhere.py", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "nowhere.py" in result.stderr
+
+
+SETPRIV = "/usr/bin/setpriv"
+NO_OVERRIDE = "-dac_override,-dac_read_search"
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists(SETPRIV), reason="needs root and setpriv")
+def test_unreadable_file_is_tl000(tmp_path: Path) -> None:
+    # Root reads anything; without the DAC capabilities it obeys file modes like anyone.
+    (tmp_path / "secret.py").write_text(BUG)
+    (tmp_path / "secret.py").chmod(0o000)
+    (tmp_path / "open.py").write_text(BUG)
+    command = [SETPRIV, f"--inh-caps={NO_OVERRIDE}", f"--bounding-set={NO_OVERRIDE}", TORCHLINT, ".",
+               "--output-format", "json"]
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    found = findings_of(result)
+    assert [(file, code) for file, code, _ in found] == [("open.py", "TL001"), ("secret.py", "TL000")]
+    assert "Permission denied" in found[1][2]
+
+
+def test_internal_error_in_one_file_does_not_change_the_others(monkeypatch) -> None:
+    import torchlint.api as api
+
+    real = api.analyze_module
+
+    def flaky(module, resolver=None):
+        if module.path == "boom.py":
+            raise KeyError("engine bug")
+        return real(module, resolver)
+
+    monkeypatch.setattr(api, "analyze_module", flaky)
+    findings = torchlint.lint_sources({"a.py": BUG, "boom.py": BUG, "c.py": BUG})
+    assert [(f.filename, f.code) for f in findings] == [("a.py", "TL001"), ("boom.py", "TL000"), ("c.py", "TL001")]
+    assert findings[1].message.startswith("internal error: KeyError")
+    assert "Traceback" in findings[1].extra["traceback"]
+
+
+def test_static_mode_never_imports_or_runs_the_code(tmp_path: Path) -> None:
+    marker = tmp_path / "IMPORTED"
+    payload = f"open({str(marker)!r}, 'w').write('ran')\n"
+    (tmp_path / "evil.py").write_text(payload + "import torch.nn.functional as F\nF.softmax(1)\n")
+    (tmp_path / "train.py").write_text("import evil\nfrom evil import F\n")
+    (tmp_path / "pyproject.toml").write_text(f"[tool.torchlint]\n# {payload}")
+    result = run(".", cwd=tmp_path)
+    assert [code for _, code, _ in findings_of(result)] == ["TL002"]
+    assert not marker.exists()
