@@ -92,6 +92,25 @@ class ActivationCall:
     site: Site
     input: Value
     mode: str = ANY
+    dim: int | None = None  # the literal `dim`, when given
+
+
+@dataclass
+class LogCall:
+    """`torch.log(x)` or `x.log()`: the natural logarithm of a value."""
+
+    site: Site
+    input: Value
+    mode: str = ANY
+
+
+@dataclass
+class ArgmaxCall:
+    """`torch.argmax(x, ...)` or `x.argmax(...)`: a value used to pick a class."""
+
+    site: Site
+    input: Value
+    mode: str = ANY
 
 
 @dataclass
@@ -110,6 +129,8 @@ class ModuleFacts:
     loss_calls: list[LossCall] = field(default_factory=list)
     activation_calls: list[ActivationCall] = field(default_factory=list)
     implicit_dims: list[ImplicitDim] = field(default_factory=list)
+    log_calls: list[LogCall] = field(default_factory=list)
+    argmax_calls: list[ArgmaxCall] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- program structure
@@ -796,12 +817,23 @@ class ModuleInterpreter:
             if isinstance(first, (Tensor, Param)) and "dim" not in args.keywords:
                 return None  # `obj.softmax(x)`: a user object, not Tensor.softmax(dim)
             return self.produce(producer, receiver, args, node, state, dim_position=0)
+        if name in api.LOG_METHODS and not args.positional and not args.keywords:
+            self.facts.log_calls.append(LogCall(self.site(node, "Tensor.log"), receiver, state.mode))
+            return UNKNOWN
+        if name in api.ARGMAX_METHODS:
+            self.facts.argmax_calls.append(ArgmaxCall(self.site(node, "Tensor.argmax"), receiver, state.mode))
+            return UNKNOWN
         if name in api.PRESERVING_METHODS:
-            if isinstance(receiver, (Tensor, Param)):
-                return receiver if isinstance(receiver, Param) else Tensor(
-                    receiver.kind, receiver.origins, receiver.producer,
-                    receiver.dim if name not in ("view", "reshape", "flatten", "squeeze", "unsqueeze") else None,
-                )
+            reshaped = name in ("view", "reshape", "flatten", "squeeze", "unsqueeze")
+            rank = _reshaped_rank(name, node, args, offset=0) if reshaped else None
+            if isinstance(receiver, Tensor):
+                if not reshaped:
+                    return receiver
+                return Tensor(receiver.kind, receiver.origins, receiver.producer, None, rank, None)
+            if isinstance(receiver, Param):
+                return receiver
+            if rank is not None:
+                return Tensor(Kind.UNKNOWN, rank=rank)
             return UNKNOWN
         return None
 
@@ -862,16 +894,18 @@ class ModuleInterpreter:
         if producer is not None:
             if producer.is_module:
                 dim_value = None
-                if args.positional:
-                    dim_value = _int_literal(node.args[0].value) if not node.args[0].keyword else None
-                dim_kw = next((a for a in node.args if a.keyword is not None and a.keyword.value == "dim"), None)
-                if dim_kw is not None:
-                    dim_value = _int_literal(dim_kw.value)
+                if producer.dim_position is not None:
+                    dim_node = _argument_node(node, producer.dim_position, "dim")
+                    dim_value = _int_literal(dim_node) if dim_node is not None else None
+                features = None
+                if producer.out_position is not None:
+                    out_node = _argument_node(node, producer.out_position, "out_features")
+                    features = _int_literal(out_node) if out_node is not None else None
                 dim_given = args.has(0, "dim")
                 site = self.site(node, producer.label)
                 if producer.implicit_dim and not dim_given:
                     self.facts.implicit_dims.append(ImplicitDim(producer, site))
-                return TorchModule(qualname, site, dim_value, dim_given)
+                return TorchModule(qualname, site, dim_value, dim_given, features)
             tensor_input = args.get(0, "input")
             return self.produce(producer, tensor_input if tensor_input is not None else UNKNOWN, args, node, state,
                                 dim_position=1)
@@ -893,7 +927,22 @@ class ModuleInterpreter:
             return TorchModule(qualname, self.site(node, "nn." + qualname.rsplit(".", 1)[-1]))
         if qualname in api.PRESERVING_FUNCTIONS:
             value = args.get(0, "input")
-            return value if isinstance(value, Tensor) else UNKNOWN
+            name = qualname.rsplit(".", 1)[-1]
+            rank = _reshaped_rank(name, node, args, offset=1)
+            if isinstance(value, Tensor):
+                return value if name == "clone" else Tensor(value.kind, value.origins, value.producer, None, rank)
+            return Tensor(Kind.UNKNOWN, rank=rank) if rank is not None else UNKNOWN
+        if qualname in api.LOG_FUNCTIONS:
+            value = args.get(0, "input")
+            self.facts.log_calls.append(LogCall(self.site(node, qualname), value or UNKNOWN, state.mode))
+            return UNKNOWN
+        if qualname in api.ARGMAX_FUNCTIONS:
+            value = args.get(0, "input")
+            self.facts.argmax_calls.append(ArgmaxCall(self.site(node, qualname), value or UNKNOWN, state.mode))
+            return UNKNOWN
+        if qualname in api.CREATION_FUNCTIONS and not args.starred:
+            rank = _size_rank(node)
+            return Tensor(Kind.UNKNOWN, rank=rank) if rank is not None else UNKNOWN
         return UNKNOWN
 
     def produce(self, producer: api.Producer, tensor_input: Value, args: Args, node: cst.Call, state: State,
@@ -901,15 +950,19 @@ class ModuleInterpreter:
         site = self.site(node, producer.label)
         if producer.implicit_dim and not args.has(dim_position if producer.dim_position is not None else None, "dim"):
             self.facts.implicit_dims.append(ImplicitDim(producer, site))
-        self.facts.activation_calls.append(ActivationCall(producer, site, tensor_input, state.mode))
         dim = None
         dim_arg = next((a for a in node.args if a.keyword is not None and a.keyword.value == "dim"), None)
         positional = [a for a in node.args if a.keyword is None and not a.star]
         if dim_arg is None and producer.dim_position is not None and len(positional) > dim_position:
             dim_arg = positional[dim_position]
-        if dim_arg is not None:
+        if dim_arg is not None and producer.dim_position is not None:
             dim = _int_literal(dim_arg.value)
-        return Tensor(producer.kind, (site,), producer, dim)
+        if producer.kind != Kind.LOGITS:
+            self.facts.activation_calls.append(ActivationCall(producer, site, tensor_input, state.mode, dim))
+        rank, last_size = _shape_of(tensor_input)
+        if producer.kind == Kind.LOGITS:  # F.linear: same rank, new last size
+            last_size = None
+        return Tensor(producer.kind, (site,), producer, dim, rank, last_size)
 
     def call_module(self, module: Value, args: Args, node: cst.Call | None, state: State, site: Site) -> Value:
         tensor_input = args.get(0, "input")
@@ -926,13 +979,22 @@ class ModuleInterpreter:
             return value
         if isinstance(module, TorchModule):
             if module.qualname in PASS_THROUGH_MODULES:
+                if module.qualname in ("torch.nn.Flatten", "torch.nn.Unflatten") and isinstance(tensor_input, Tensor):
+                    return tensor_input.shaped(None, None)
                 return tensor_input
             producer = api.PRODUCERS.get(module.qualname)
             if producer is None:
                 return UNKNOWN
             if producer.kind != Kind.LOGITS:
-                self.facts.activation_calls.append(ActivationCall(producer, site, tensor_input, state.mode))
-            return Tensor(producer.kind, (site,), producer, module.dim)
+                self.facts.activation_calls.append(
+                    ActivationCall(producer, site, tensor_input, state.mode, module.dim)
+                )
+            rank, last_size = _shape_of(tensor_input)
+            if producer.kind == Kind.LOGITS:
+                last_size = module.features
+                if producer.out_position is None:  # convolutions: the channels are not the last dim
+                    last_size = None
+            return Tensor(producer.kind, (site,), producer, module.dim, rank, last_size)
         if isinstance(module, InstanceValue):
             method = module.cls.find_method("__call__") or module.cls.find_method("forward")
             return self.call_function(method, args, node) if method is not None else UNKNOWN
@@ -955,6 +1017,65 @@ class ModuleInterpreter:
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _argument_node(node: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:
+    """The expression passed at `position` (or as `keyword`), if written out."""
+    for arg in node.args:
+        if arg.keyword is not None and arg.keyword.value == keyword:
+            return arg.value
+    positional = [arg for arg in node.args if arg.keyword is None]
+    if any(arg.star for arg in positional[: position + 1]):
+        return None
+    return positional[position].value if position < len(positional) else None
+
+
+def _shape_of(value: Value) -> tuple[int | None, int | None]:
+    if isinstance(value, Tensor):
+        return value.rank, value.last_size
+    return None, None
+
+
+def _size_rank(node: cst.Call, offset: int = 0) -> int | None:
+    """The number of sizes in `(B, C)` / `B, C` arguments, when written out."""
+    positional = [arg for arg in node.args if arg.keyword is None][offset:]
+    if not positional and offset == 0:
+        size = next((a.value for a in node.args if a.keyword is not None and a.keyword.value in ("size", "shape")),
+                    None)
+        if isinstance(size, (cst.Tuple, cst.List)) and not any(
+            isinstance(e, cst.StarredElement) for e in size.elements
+        ):
+            return len(size.elements)
+        return None
+    if any(arg.star for arg in positional):
+        return None
+    if len(positional) == 1:
+        only = positional[0].value
+        if isinstance(only, (cst.Tuple, cst.List)):
+            if any(isinstance(e, cst.StarredElement) for e in only.elements):
+                return None
+            return len(only.elements)
+        # A single size: an int literal is rank 1; a name may hold a whole shape.
+        return 1 if _int_literal(only) is not None else None
+    return len(positional)
+
+
+def _reshaped_rank(name: str, node: cst.Call, args: Args, offset: int) -> int | None:
+    """The rank after view/reshape/flatten, where the call makes it certain."""
+    if name in ("view", "reshape"):
+        if any(a.keyword is not None for a in node.args):
+            return None
+        return _size_rank(node, offset)
+    if name == "flatten":
+        start = _argument_node(node, offset, "start_dim")
+        end = _argument_node(node, offset + 1, "end_dim")
+        start_value = _int_literal(start) if start is not None else 0
+        if start_value is None or start_value < 0:
+            return None
+        if end is not None and _int_literal(end) != -1:
+            return None
+        return start_value + 1
+    return None
 
 
 def _module_label(module: Value) -> str:
