@@ -189,7 +189,7 @@ def test_json_report_is_ruff_shaped(tmp_path: Path) -> None:
     assert finding["filename"] == "train.py"
     assert set(finding["location"]) == {"row", "column"}
     assert set(finding["end_location"]) == {"row", "column"}
-    assert finding["url"].endswith("TL001")
+    assert finding["url"].endswith("docs/rules/TL001.md")
     assert finding["fix"] is None
     for related in finding["related"]:
         assert {"filename", "location", "message"} <= set(related)
