@@ -49,3 +49,13 @@ def test_finding_url_points_at_the_rule_page():
     assert url == DOCS_URL.format(code="TL004")
     relative = url.split("/blob/main/", 1)[1]
     assert os.path.isfile(os.path.join(REPO, relative))
+
+
+def test_readme_rule_table_lists_every_rule():
+    with open(os.path.join(REPO, "README.md"), encoding="utf-8") as handle:
+        readme = handle.read()
+    table = readme.split("## Rules", 1)[1].split("\n\n`torchlint rule", 1)[0]
+    for rule in ALL_RULES:
+        assert f"| {rule.code} | `{rule.name}`" in table, rule.code
+        row = next(line for line in table.splitlines() if line.startswith(f"| {rule.code} "))
+        assert f"| {rule.severity.value}" in row, rule.code
