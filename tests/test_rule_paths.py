@@ -164,6 +164,15 @@ NEGATIVES = {
         "def f(x, y):\n    return F.cross_entropy(head(x), y)\n",
         "def f(x, y):\n    return F.cross_entropy(x, F.relu(y))\n",
         "def f(x, y):\n    return F.mse_loss(torch.tanh(x), y)\n",
+        # A list of layers grown after its literal (Lightning's UNet example): the last layer is unknown.
+        "class Block(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.net = nn.Sequential(nn.Conv2d(3, 3, 3), nn.ReLU())\n"
+        "    def forward(self, x):\n        return self.net(x)\n\n"
+        "class UNet(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        layers = [Block()]\n        layers.append(nn.Conv2d(3, 2, 1))\n"
+        "        self.layers = nn.ModuleList(layers)\n"
+        "    def forward(self, x):\n        return self.layers[-1](x)\n\n"
+        "def f(x, y):\n    return F.cross_entropy(UNet()(x), y)\n",
     ],
     "TL011": [
         "mix = nn.Sequential(nn.Softmax(dim=-1), nn.Linear(8, 8))\n\ndef f(x):\n    return F.softmax(mix(x), dim=-1)\n",

@@ -61,6 +61,9 @@ PASS_THROUGH_MODULES = frozenset(
         "torch.nn.Dropout3d", "torch.nn.AlphaDropout", "torch.nn.Flatten", "torch.nn.Unflatten",
     }
 )
+# List and dict methods that change the container in place.
+MUTATORS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault", "popitem",
+                      "sort", "reverse", "__setitem__", "__delitem__"})
 PASS_THROUGH_DECORATORS = frozenset({"staticmethod", "classmethod", "torch.no_grad", "torch.inference_mode",
                                      "torch.enable_grad", "torch.jit.export", "torch.jit.unused",
                                      "functools.wraps", "property", "abstractmethod", "abc.abstractmethod",
@@ -480,6 +483,7 @@ class ModuleInterpreter:
                 self.eval(target.value, state, frame)
         elif isinstance(target, cst.Subscript):
             self.eval(target.value, state, frame)
+            self.forget_mutated(target.value, state, frame)
         elif isinstance(target, cst.StarredElement):
             self.assign(target.value, UNKNOWN, state, frame)
 
@@ -770,6 +774,8 @@ class ModuleInterpreter:
 
     def eval_call(self, node: cst.Call, state: State, frame: Frame) -> Value:
         func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in MUTATORS:
+            self.forget_mutated(func.value, state, frame)
         if isinstance(func, cst.Attribute):
             receiver_key = self.self_key(func, frame)
             own_attribute = receiver_key is not None and receiver_key in state.vars
@@ -802,6 +808,21 @@ class ModuleInterpreter:
         callee = self.eval(func, state, frame)
         args = self.eval_args(node, state, frame)
         return self.call(callee, args, node, state)
+
+    def forget_mutated(self, target: cst.BaseExpression, state: State, frame: Frame) -> None:
+        """`layers.append(...)`: a list or dict literal bound to a name no longer holds what it did."""
+        key = None
+        if isinstance(target, cst.Name):
+            key = target.value
+        elif isinstance(target, cst.Attribute):
+            key = self.self_key(target, frame)
+        if key is None:
+            return
+        current = state.vars.get(key)
+        if current is None and isinstance(target, cst.Name):
+            current = frame.closure.get(key, self.globals.get(key))
+        if isinstance(current, (TupleValue, DictValue)):
+            state.vars[key] = UNKNOWN
 
     def method_call(self, receiver: Value, name: str, args: Args, node: cst.Call, state: State) -> Value | None:
         """Methods on tensors and nn modules, where the receiver is not user code."""
