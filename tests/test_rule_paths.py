@@ -220,3 +220,15 @@ def test_multilabel_sigmoid_bce_is_info_only():
     """)
     findings = lint_sources({"a.py": source})
     assert [(f.code, f.severity.value) for f in findings] == [("TL014", "info")]
+
+
+def test_sequential_is_checked_where_it_is_built():
+    """A Sequential nobody calls in the file still hands each layer's output to the next."""
+    source = HEADER + textwrap.dedent("""
+        head = nn.Sequential(nn.Linear(128, 1), nn.Softmax(dim=-1))
+        twice = nn.Sequential(nn.Linear(8, 3), nn.Softmax(dim=1), nn.Softmax(dim=1))
+        ok = nn.Sequential(nn.Softmax(dim=-1), nn.Linear(8, 8), nn.Softmax(dim=-1))
+        attention = nn.Sequential(nn.Linear(8, 1), nn.Softmax(dim=1))
+    """)
+    found = sorted((f.code, f.location.row) for f in lint_sources({"a.py": source}))
+    assert found == [("TL011", 6), ("TL015", 5)]

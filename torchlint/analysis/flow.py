@@ -940,7 +940,9 @@ class ModuleInterpreter:
         if qualname == api.SEQUENTIAL:
             # `nn.Sequential(*blocks)` or an empty one filled later: layers unknown.
             layers = tuple(args.positional) if args.positional and not args.starred else (UNKNOWN,)
-            return SequentialValue(layers, self.site(node, "nn.Sequential"))
+            sequential = SequentialValue(layers, self.site(node, "nn.Sequential"))
+            self.check_layer_chain(layers, state)
+            return sequential
         if qualname in ("torch.nn.ModuleList", "torch.nn.ModuleDict", "torch.nn.ParameterList"):
             members = args.get(0, "modules")
             return members if isinstance(members, (TupleValue, DictValue)) else UNKNOWN
@@ -1024,6 +1026,23 @@ class ModuleInterpreter:
         if isinstance(module, DEFERRED):
             return DeferredCall(module)
         return UNKNOWN
+
+    def check_layer_chain(self, layers: tuple[Value, ...], state: State) -> None:
+        """Apply a Sequential's torch layers to an unknown input once, where it is built.
+
+        What one layer hands the next (`nn.Linear(h, 1)` then `nn.Softmax(dim=-1)`,
+        two softmaxes in a row) is known without any call of the container; the
+        events of a later call land on the same layer sites.
+        """
+        value: Value = UNKNOWN
+        for layer in layers:
+            if not isinstance(layer, (TorchModule, SequentialValue)):
+                value = UNKNOWN
+                continue
+            if isinstance(layer, SequentialValue):
+                value = UNKNOWN  # checked when it was built
+                continue
+            value = self.call_module(layer, Args([value], {}), None, state, layer.site)
 
     def record_loss(self, loss: api.Loss, site: Site, args: Args, state: State, offset: int) -> None:
         tensor_input = args.get(offset, "input")
