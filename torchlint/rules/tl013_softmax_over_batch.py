@@ -121,9 +121,10 @@ def accuracy(logits, y):
     )
 
     def check(self, facts) -> Iterable[Report]:
-        consumers = [(call.input, f"{call.loss.label} at {call.site.ref()}", call.site) for call in facts.loss_calls]
-        consumers += [(call.input, f"{call.site.label} at {call.site.ref()}", call.site) for call in facts.argmax_calls]
-        for value, where, site in consumers:
+        # Positions cost a pass over the module: ask for one only when reporting.
+        consumers = [(call.input, call.loss.label, call.site) for call in facts.loss_calls]
+        consumers += [(call.input, call.site.label, call.site) for call in facts.argmax_calls]
+        for value, label, site in consumers:
             if not (isinstance(value, Tensor) and value.kind in NORMALISED and value.dim == 0):
                 continue
             if value.rank is None or value.rank < 2:
@@ -131,7 +132,7 @@ def accuracy(logits, y):
             for origin in value.origins:
                 yield Report(
                     origin,
-                    f"{origin.label} along dim 0 of a {value.rank}-D value that reaches {where}: dim 0 is the batch, "
+                    f"{origin.label} along dim 0 of a {value.rank}-D value that reaches {label} at {site.ref()}: dim 0 is the batch, "
                     "so each sample is normalised against the others. Use the class dim (dim=1 or dim=-1).",
                     ((site, "the normalised value is used here"),),
                 )
