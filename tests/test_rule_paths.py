@@ -232,3 +232,35 @@ def test_sequential_is_checked_where_it_is_built():
     """)
     found = sorted((f.code, f.location.row) for f in lint_sources({"a.py": source}))
     assert found == [("TL011", 6), ("TL015", 5)]
+
+
+def test_data_parallel_and_checkpoint_call_their_module():
+    source = HEADER + textwrap.dedent("""
+        from torch.utils.checkpoint import checkpoint
+
+        class D(nn.Module):
+            def __init__(self, ngpu):
+                super().__init__()
+                self.ngpu = ngpu
+                self.main = nn.Sequential(nn.Conv2d(3, 1, 4), nn.Sigmoid())
+
+            def forward(self, input):
+                if input.is_cuda and self.ngpu > 1:
+                    output = nn.parallel.data_parallel(self.main, input, range(self.ngpu))
+                else:
+                    output = self.main(input)
+                return output.view(-1, 1).squeeze(1)
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(8, 3)
+
+            def forward(self, x):
+                return checkpoint(self.fc, x, use_reentrant=False)
+
+        def step(x, label):
+            return nn.BCELoss()(D(1)(x), label), F.nll_loss(Net()(x), label)
+    """)
+    found = sorted((f.code, f.location.row) for f in lint_sources({"a.py": source}))
+    assert found == [("TL012", 29), ("TL014", 11)]

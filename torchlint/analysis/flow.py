@@ -955,6 +955,15 @@ class ModuleInterpreter:
             if isinstance(value, Tensor):
                 return value if name == "clone" else Tensor(value.kind, value.origins, value.producer, None, rank)
             return Tensor(Kind.UNKNOWN, rank=rank) if rank is not None else UNKNOWN
+        if qualname in api.APPLY_FUNCTIONS and len(args.positional) >= 2 and not args.starred:
+            function, rest = args.positional[0], args.positional[1:]
+            if qualname.endswith("data_parallel"):
+                rest = list(rest[0].items) if isinstance(rest[0], TupleValue) else rest[:1]
+            if isinstance(function, (TorchModule, SequentialValue)):
+                return self.call_module(function, Args(list(rest), {}), None, state, function.site)
+            if isinstance(function, (InstanceValue, FunctionValue)):
+                return self.call(function, Args(list(rest), {}), node, state)
+            return UNKNOWN
         if qualname in api.LOG_FUNCTIONS:
             value = args.get(0, "input")
             self.facts.log_calls.append(LogCall(self.site(node, qualname), value or UNKNOWN, state.mode))

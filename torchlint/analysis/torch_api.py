@@ -156,6 +156,12 @@ for _name, _family in (
 ):
     LOSSES[f"torch.nn.{_name}"] = Loss(f"torch.nn.{_name}", _family, f"nn.{_name}", is_module=True)
 
+# Functions that call their first argument on the rest: `data_parallel(module, input)`
+# is `module(input)`, `checkpoint(block, x)` is `block(x)`.
+APPLY_FUNCTIONS: frozenset[str] = frozenset(
+    {"torch.nn.parallel.data_parallel", "torch.utils.checkpoint.checkpoint"}
+)
+
 # Container modules whose call applies their members in order.
 SEQUENTIAL = "torch.nn.Sequential"
 # nn.Module methods that return the module itself.
