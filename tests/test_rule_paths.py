@@ -264,3 +264,37 @@ def test_data_parallel_and_checkpoint_call_their_module():
     """)
     found = sorted((f.code, f.location.row) for f in lint_sources({"a.py": source}))
     assert found == [("TL012", 29), ("TL014", 11)]
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: f"{s.code}-{s.producer[:18]}")
+def test_eval_only_branch_is_not_what_the_caller_gets(spec):
+    """A model returns the producer only when not training: its trained output is the input."""
+    source = (
+        f"{HEADER}{spec.setup}\n\nclass Model(nn.Module):\n    def forward(self, x):\n"
+        f"        if not self.training:\n            return {spec.producer.format(x='x')}\n        return x * 2\n\n"
+        f"model = Model()\n\ndef step(x, y):\n    return {spec.consumer.format(v='model(x)')}\n"
+    )
+    assert [f for f in lint_sources({"a.py": source}) if f.code == spec.code] == []
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: f"{s.code}-{s.producer[:18]}")
+def test_unknown_stays_unknown(spec):
+    """Arithmetic between producer and consumer makes the value unknown: no finding."""
+    source = (
+        f"{HEADER}{spec.setup}\n\ndef step(x, y):\n    value = {spec.producer.format(x='x')} * 0.5\n"
+        f"    return {spec.consumer.format(v='value')}\n"
+    )
+    assert [f for f in lint_sources({"a.py": source}) if f.code == spec.code] == []
+
+
+LOSS_SPECS = [spec for spec in SPECS if "({v}, y" in spec.consumer and spec.at == "producer"]
+
+
+@pytest.mark.parametrize("spec", LOSS_SPECS, ids=lambda s: f"{s.code}-{s.producer[:18]}")
+def test_target_argument_is_not_an_input(spec):
+    consumer = spec.consumer.replace("({v}, y", "(y, {v}")
+    source = (
+        f"{HEADER}{spec.setup}\n\ndef step(x, y):\n    value = {spec.producer.format(x='x')}\n"
+        f"    return {consumer.format(v='value')}\n"
+    )
+    assert [f for f in lint_sources({"a.py": source}) if f.code == spec.code] == []
