@@ -852,7 +852,7 @@ class ModuleInterpreter:
                     return receiver
                 return Tensor(receiver.kind, receiver.origins, receiver.producer, None, rank, None)
             if isinstance(receiver, Param):
-                return receiver
+                return Param(receiver.index, receiver.name, rank) if reshaped else receiver
             if rank is not None:
                 return Tensor(Kind.UNKNOWN, rank=rank)
             return UNKNOWN
@@ -906,7 +906,13 @@ class ModuleInterpreter:
                     )
         if isinstance(result, Param):
             argument = args.get(result.index, result.name)
-            return argument if argument is not None and not args.starred else UNKNOWN
+            if argument is None or args.starred:
+                return UNKNOWN
+            if result.rank is not None and isinstance(argument, Tensor):
+                return Tensor(argument.kind, argument.origins, argument.producer, None, result.rank)
+            if result.rank is not None and isinstance(argument, Param):
+                return Param(argument.index, argument.name, result.rank)
+            return argument
         return result
 
     def call_torch(self, qualname: str, args: Args, node: cst.Call, state: State) -> Value:
@@ -954,6 +960,8 @@ class ModuleInterpreter:
             rank = _reshaped_rank(name, node, args, offset=1)
             if isinstance(value, Tensor):
                 return value if name == "clone" else Tensor(value.kind, value.origins, value.producer, None, rank)
+            if isinstance(value, Param):
+                return value if name == "clone" else Param(value.index, value.name, rank)
             return Tensor(Kind.UNKNOWN, rank=rank) if rank is not None else UNKNOWN
         if qualname in api.APPLY_FUNCTIONS and len(args.positional) >= 2 and not args.starred:
             function, rest = args.positional[0], args.positional[1:]
@@ -1082,6 +1090,8 @@ def _argument_node(node: cst.Call, position: int, keyword: str) -> cst.BaseExpre
 def _shape_of(value: Value) -> tuple[int | None, int | None]:
     if isinstance(value, Tensor):
         return value.rank, value.last_size
+    if isinstance(value, Param):
+        return value.rank, None
     return None, None
 
 

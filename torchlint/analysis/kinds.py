@@ -109,6 +109,8 @@ class Param(Value):
 
     index: int
     name: str
+    # The rank after a reshape in the function (`x.view(x.size(0), -1)`), when certain.
+    rank: int | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -209,7 +211,7 @@ def same(a: Value, b: Value) -> bool:
     if isinstance(a, LossValue):
         return a.loss == b.loss  # type: ignore[union-attr]
     if isinstance(a, Param):
-        return a.index == b.index  # type: ignore[union-attr]
+        return a.index == b.index and a.rank == b.rank  # type: ignore[union-attr]
     if isinstance(a, (ClassValue, InstanceValue)):
         return (a.info if isinstance(a, ClassValue) else a.cls) is (  # type: ignore[union-attr]
             b.info if isinstance(b, ClassValue) else b.cls  # type: ignore[union-attr]
@@ -239,6 +241,8 @@ def join(a: Value, b: Value) -> Value:
         rank = a.rank if a.rank == b.rank else None
         last_size = a.last_size if a.last_size == b.last_size else None
         return Tensor(a.kind, origins, a.producer if a.producer == b.producer else None, dim, rank, last_size)
+    if isinstance(a, Param) and isinstance(b, Param) and a.index == b.index:
+        return a if a.rank == b.rank else Param(a.index, a.name)
     if isinstance(a, TupleValue) and isinstance(b, TupleValue) and len(a.items) == len(b.items):
         return TupleValue(tuple(join(x, y) for x, y in zip(a.items, b.items)))
     if isinstance(a, DictValue) and isinstance(b, DictValue) and [k for k, _ in a.items] == [k for k, _ in b.items]:

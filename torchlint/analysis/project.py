@@ -192,7 +192,7 @@ class Project(Resolver):
         return Tensor(Kind[data["kind"]], origins, producer, data.get("dim"), data.get("rank"), data.get("last"))
 
     def _decode_param(self, data, summary) -> Value:
-        return Param(data["i"], data["n"])
+        return Param(data["i"], data["n"], data.get("r"))
 
     def _decode_torch(self, data, summary) -> Value:
         return TorchRef(data["q"])

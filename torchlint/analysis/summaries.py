@@ -150,7 +150,7 @@ class Encoder:
                 "last": value.last_size,
             }
         if isinstance(value, Param):
-            return {"t": "param", "i": value.index, "n": value.name}
+            return {"t": "param", "i": value.index, "n": value.name, "r": value.rank}
         if isinstance(value, TorchRef):
             return {"t": "torch", "q": value.qualname}
         if isinstance(value, ForeignRef):
