@@ -9,7 +9,10 @@ probabilities on one path and logits on another becomes unknown. An
 counts, since that is the path a loss is trained on.
 
 While interpreting, the engine records *events* (a loss called with an input
-and a target, an activation applied to a value, a softmax without dim). Rules
+and a target, an activation applied to a value, a softmax without dim, a
+`log` or an `argmax` of a value). Tensor values carry a rank and a last-dim
+size only where the code makes them certain (`torch.randn(B, C)`,
+`x.view(B, -1)`, `nn.Linear(h, 1)`). Rules
 read the events; they never walk the tree themselves.
 """
 

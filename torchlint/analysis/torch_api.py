@@ -1,10 +1,13 @@
 """What torchlint knows about the torch API, as data.
 
-Three tables drive the whole value-flow engine:
+These tables drive the whole value-flow engine:
 
-* producers: calls (functions, tensor methods, nn modules) whose output has a known kind;
+* producers: calls (functions, tensor methods, nn modules) whose output has a known kind
+  (softmax, sigmoid, other activations, linear layers);
 * losses: calls that consume a prediction (`input`) and a `target`;
-* preserving methods: tensor methods whose result means the same as their receiver.
+* preserving methods: tensor methods whose result means the same as their receiver;
+* consumers the rules watch besides losses: `log`, `argmax`;
+* shape sources: creation functions whose arguments give the rank.
 
 A new rule about a new torch function needs a row here, not a new code path.
 """
