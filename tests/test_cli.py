@@ -153,6 +153,14 @@ def test_rule_prints_its_documentation(tmp_path: Path) -> None:
     assert "## Why is this bad?" in result.stdout
 
 
+def test_rule_prints_the_docs_of_a_new_rule(tmp_path: Path) -> None:
+    result = torchlint("rule", "TL015", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("# softmax-single-output (TL015)")
+    for section in ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## References"):
+        assert section in result.stdout
+
+
 def test_unknown_rule_is_exit_2(tmp_path: Path) -> None:
     result = torchlint("rule", "TL999", cwd=tmp_path)
     assert result.returncode == 2
@@ -172,6 +180,9 @@ def test_rules_lists_every_rule(tmp_path: Path) -> None:
     assert {"TL000", "TL001", "TL002", "TL003"} <= set(by_code)
     assert by_code["TL002"]["name"] == "softmax-implicit-dim"
     assert by_code["TL002"]["severity"] == "warning"
+    assert {f"TL{n:03d}" for n in range(16)} <= set(by_code)
+    assert by_code["TL009"]["severity"] == "info" and by_code["TL013"]["severity"] == "warning"
+    assert all(rule["fixable"] is None for rule in listing)
     assert by_code["TL003"]["name"] == "sigmoid-multiclass"
 
 
@@ -189,7 +200,7 @@ def test_json_report_is_ruff_shaped(tmp_path: Path) -> None:
     assert finding["filename"] == "train.py"
     assert set(finding["location"]) == {"row", "column"}
     assert set(finding["end_location"]) == {"row", "column"}
-    assert finding["url"].endswith("TL001")
+    assert finding["url"].endswith("docs/rules/TL001.md")
     assert finding["fix"] is None
     for related in finding["related"]:
         assert {"filename", "location", "message"} <= set(related)

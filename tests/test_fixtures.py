@@ -115,9 +115,10 @@ def test_flow_findings_have_related_loss(result):
 
 
 def test_severities(result):
-    expected = {"TL000": "error", "TL001": "error", "TL002": "warning", "TL003": "error"}
+    from torchlint.rules import RULES_BY_CODE
+
     for finding in result.findings:
-        assert finding.severity.value == expected[finding.code], (finding.code, finding.severity)
+        assert finding.severity == RULES_BY_CODE[finding.code].severity, (finding.code, finding.severity)
 
 
 def test_deterministic():

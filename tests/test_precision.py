@@ -312,13 +312,13 @@ NEGATIVE = cases(
     """,
     log_softmax_into_cross_entropy="""
         def loss(logits, y):
-            return F.cross_entropy(F.log_softmax(logits, dim=-1), y)
+            return F.cross_entropy(F.log_softmax(logits, dim=-1), y)  # expect: TL009
     """,
     sigmoid_bce="""
-        model = nn.Sequential(nn.Linear(16, 1), nn.Sigmoid())
+        model = nn.Sequential(nn.Linear(16, 1), nn.Sigmoid())  # expect: TL014
         criterion = nn.BCELoss()
         loss = criterion(model(x).squeeze(1), y.float())
-        loss2 = F.binary_cross_entropy(torch.sigmoid(logits), y.float())
+        loss2 = F.binary_cross_entropy(torch.sigmoid(logits), y.float())  # expect: TL014
     """,
     bce_with_logits_then_sigmoid_metrics="""
         criterion = nn.BCEWithLogitsLoss()
@@ -485,7 +485,7 @@ NEGATIVE = cases(
     """,
     sigmoid_into_bce_functional_keyword="""
         def loss(logits, y):
-            return F.binary_cross_entropy(input=logits.sigmoid(), target=y)
+            return F.binary_cross_entropy(input=logits.sigmoid(), target=y)  # expect: TL014
     """,
     local_function_named_cross_entropy="""
         def cross_entropy(probs, y):

@@ -37,8 +37,9 @@ def _cases(kind: str):
 
 @pytest.mark.parametrize("rule", CHECKED_RULES, ids=lambda r: r.code)
 def test_rule_has_docs_and_examples(rule):
-    for section in ("## What it does", "## Why is this bad?", "## Example", "## Use instead"):
+    for section in ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## References"):
         assert section in rule.docs, f"{rule.code} docs lack {section!r}"
+    assert "https://pytorch.org/docs/" in rule.docs, f"{rule.code} docs cite no PyTorch documentation"
     assert rule.valid, f"{rule.code} has no valid examples"
     assert rule.invalid, f"{rule.code} has no invalid examples"
     assert rule.name.replace("-", "").isalnum() and rule.name == rule.name.lower()

@@ -6,7 +6,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
-DOCS_URL = "https://torchlint.dev/rules/{code}"
+# Each rule has a generated page in the repository (`python -m torchlint.docs`).
+DOCS_URL = "https://github.com/torchlint/torchlint/blob/main/docs/rules/{code}.md"
 
 
 class Severity(str, enum.Enum):

@@ -9,7 +9,10 @@ probabilities on one path and logits on another becomes unknown. An
 counts, since that is the path a loss is trained on.
 
 While interpreting, the engine records *events* (a loss called with an input
-and a target, an activation applied to a value, a softmax without dim). Rules
+and a target, an activation applied to a value, a softmax without dim, a
+`log` or an `argmax` of a value). Tensor values carry a rank and a last-dim
+size only where the code makes them certain (`torch.randn(B, C)`,
+`x.view(B, -1)`, `nn.Linear(h, 1)`). Rules
 read the events; they never walk the tree themselves.
 """
 
@@ -61,6 +64,9 @@ PASS_THROUGH_MODULES = frozenset(
         "torch.nn.Dropout3d", "torch.nn.AlphaDropout", "torch.nn.Flatten", "torch.nn.Unflatten",
     }
 )
+# List and dict methods that change the container in place.
+MUTATORS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault", "popitem",
+                      "sort", "reverse", "__setitem__", "__delitem__"})
 PASS_THROUGH_DECORATORS = frozenset({"staticmethod", "classmethod", "torch.no_grad", "torch.inference_mode",
                                      "torch.compile", "torch.jit.ignore", "torch.autocast", "torch.amp.autocast",
                                      "torch.cuda.amp.autocast", "torch.compiler.disable",
@@ -94,6 +100,25 @@ class ActivationCall:
     site: Site
     input: Value
     mode: str = ANY
+    dim: int | None = None  # the literal `dim`, when given
+
+
+@dataclass
+class LogCall:
+    """`torch.log(x)` or `x.log()`: the natural logarithm of a value."""
+
+    site: Site
+    input: Value
+    mode: str = ANY
+
+
+@dataclass
+class ArgmaxCall:
+    """`torch.argmax(x, ...)` or `x.argmax(...)`: a value used to pick a class."""
+
+    site: Site
+    input: Value
+    mode: str = ANY
 
 
 @dataclass
@@ -112,6 +137,8 @@ class ModuleFacts:
     loss_calls: list[LossCall] = field(default_factory=list)
     activation_calls: list[ActivationCall] = field(default_factory=list)
     implicit_dims: list[ImplicitDim] = field(default_factory=list)
+    log_calls: list[LogCall] = field(default_factory=list)
+    argmax_calls: list[ArgmaxCall] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- program structure
@@ -474,6 +501,7 @@ class ModuleInterpreter:
                 self.eval(target.value, state, frame)
         elif isinstance(target, cst.Subscript):
             self.eval(target.value, state, frame)
+            self.forget_mutated(target.value, state, frame)
         elif isinstance(target, cst.StarredElement):
             self.assign(target.value, UNKNOWN, state, frame)
 
@@ -764,6 +792,8 @@ class ModuleInterpreter:
 
     def eval_call(self, node: cst.Call, state: State, frame: Frame) -> Value:
         func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in MUTATORS:
+            self.forget_mutated(func.value, state, frame)
         if isinstance(func, cst.Attribute):
             receiver_key = self.self_key(func, frame)
             own_attribute = receiver_key is not None and receiver_key in state.vars
@@ -797,6 +827,21 @@ class ModuleInterpreter:
         args = self.eval_args(node, state, frame)
         return self.call(callee, args, node, state)
 
+    def forget_mutated(self, target: cst.BaseExpression, state: State, frame: Frame) -> None:
+        """`layers.append(...)`: a list or dict literal bound to a name no longer holds what it did."""
+        key = None
+        if isinstance(target, cst.Name):
+            key = target.value
+        elif isinstance(target, cst.Attribute):
+            key = self.self_key(target, frame)
+        if key is None:
+            return
+        current = state.vars.get(key)
+        if current is None and isinstance(target, cst.Name):
+            current = frame.closure.get(key, self.globals.get(key))
+        if isinstance(current, (TupleValue, DictValue)):
+            state.vars[key] = UNKNOWN
+
     def method_call(self, receiver: Value, name: str, args: Args, node: cst.Call, state: State) -> Value | None:
         """Methods on tensors and nn modules, where the receiver is not user code."""
         if isinstance(receiver, (TorchModule, LossValue, SequentialValue)) and name in api.MODULE_SELF_METHODS:
@@ -811,12 +856,25 @@ class ModuleInterpreter:
             if isinstance(first, (Tensor, Param)) and "dim" not in args.keywords:
                 return None  # `obj.softmax(x)`: a user object, not Tensor.softmax(dim)
             return self.produce(producer, receiver, args, node, state, dim_position=0)
+        if name in api.LOG_METHODS and not args.positional and not args.keywords:
+            self.facts.log_calls.append(LogCall(self.site(node, "Tensor.log"), receiver, state.mode))
+            return UNKNOWN
+        if name in api.ARGMAX_METHODS:
+            self.facts.argmax_calls.append(ArgmaxCall(self.site(node, "Tensor.argmax"), receiver, state.mode))
+            return UNKNOWN
         if name in api.PRESERVING_METHODS:
-            if isinstance(receiver, (Tensor, Param)):
-                return receiver if isinstance(receiver, Param) else Tensor(
-                    receiver.kind, receiver.origins, receiver.producer,
-                    receiver.dim if name in api.ELEMENTWISE_METHODS else None,
-                )
+            reshaped = name in ("view", "reshape", "flatten", "squeeze", "unsqueeze")
+            rank = _reshaped_rank(name, node, args, offset=0) if reshaped else None
+            if isinstance(receiver, Tensor):
+                if name in api.ELEMENTWISE_METHODS:
+                    return receiver
+                if not reshaped:  # permute, transpose, ...: the same values along other dims
+                    return Tensor(receiver.kind, receiver.origins, receiver.producer, None, receiver.rank, None)
+                return Tensor(receiver.kind, receiver.origins, receiver.producer, None, rank, None)
+            if isinstance(receiver, Param):
+                return Param(receiver.index, receiver.name, rank) if reshaped else receiver
+            if rank is not None:
+                return Tensor(Kind.UNKNOWN, rank=rank)
             return UNKNOWN
         return None
 
@@ -870,7 +928,13 @@ class ModuleInterpreter:
                     )
         if isinstance(result, Param):
             argument = args.get(result.index, result.name)
-            return argument if argument is not None and not args.starred else UNKNOWN
+            if argument is None or args.starred:
+                return UNKNOWN
+            if result.rank is not None and isinstance(argument, Tensor):
+                return Tensor(argument.kind, argument.origins, argument.producer, None, result.rank)
+            if result.rank is not None and isinstance(argument, Param):
+                return Param(argument.index, argument.name, result.rank)
+            return argument
         return result
 
     def call_torch(self, qualname: str, args: Args, node: cst.Call, state: State) -> Value:
@@ -879,16 +943,18 @@ class ModuleInterpreter:
         if producer is not None:
             if producer.is_module:
                 dim_value = None
-                if args.positional:
-                    dim_value = _int_literal(node.args[0].value) if not node.args[0].keyword else None
-                dim_kw = next((a for a in node.args if a.keyword is not None and a.keyword.value == "dim"), None)
-                if dim_kw is not None:
-                    dim_value = _int_literal(dim_kw.value)
+                if producer.dim_position is not None:
+                    dim_node = _argument_node(node, producer.dim_position, "dim")
+                    dim_value = _int_literal(dim_node) if dim_node is not None else None
+                features = None
+                if producer.out_position is not None:
+                    out_node = _argument_node(node, producer.out_position, "out_features")
+                    features = _int_literal(out_node) if out_node is not None else None
                 dim_given = args.has(0, "dim")
                 site = self.site(node, producer.label)
                 if producer.implicit_dim and not dim_given:
                     self.facts.implicit_dims.append(ImplicitDim(producer, site))
-                return TorchModule(qualname, site, dim_value, dim_given)
+                return TorchModule(qualname, site, dim_value, dim_given, features)
             tensor_input = args.get(0, "input")
             return self.produce(producer, tensor_input if tensor_input is not None else UNKNOWN, args, node, state,
                                 dim_position=1)
@@ -904,7 +970,9 @@ class ModuleInterpreter:
             layers = tuple(args.positional) if args.positional and not args.starred else (UNKNOWN,)
             if len(layers) == 1 and isinstance(layers[0], DictValue):  # nn.Sequential(OrderedDict(...))
                 layers = tuple(value for _, value in layers[0].items) or (UNKNOWN,)
-            return SequentialValue(layers, self.site(node, "nn.Sequential"))
+            sequential = SequentialValue(layers, self.site(node, "nn.Sequential"))
+            self.check_layer_chain(layers, state)
+            return sequential
         if qualname in ("torch.nn.ModuleList", "torch.nn.ModuleDict", "torch.nn.ParameterList"):
             members = args.get(0, "modules")
             return members if isinstance(members, (TupleValue, DictValue)) else UNKNOWN
@@ -912,7 +980,33 @@ class ModuleInterpreter:
             return TorchModule(qualname, self.site(node, "nn." + qualname.rsplit(".", 1)[-1]))
         if qualname in api.PRESERVING_FUNCTIONS:
             value = args.get(0, "input")
-            return value if isinstance(value, Tensor) else UNKNOWN
+            name = qualname.rsplit(".", 1)[-1]
+            rank = _reshaped_rank(name, node, args, offset=1)
+            if isinstance(value, Tensor):
+                return value if name == "clone" else Tensor(value.kind, value.origins, value.producer, None, rank)
+            if isinstance(value, Param):
+                return value if name == "clone" else Param(value.index, value.name, rank)
+            return Tensor(Kind.UNKNOWN, rank=rank) if rank is not None else UNKNOWN
+        if qualname in api.APPLY_FUNCTIONS and len(args.positional) >= 2 and not args.starred:
+            function, rest = args.positional[0], args.positional[1:]
+            if qualname.endswith("data_parallel"):
+                rest = list(rest[0].items) if isinstance(rest[0], TupleValue) else rest[:1]
+            if isinstance(function, (TorchModule, SequentialValue)):
+                return self.call_module(function, Args(list(rest), {}), None, state, function.site)
+            if isinstance(function, (InstanceValue, FunctionValue)):
+                return self.call(function, Args(list(rest), {}), node, state)
+            return UNKNOWN
+        if qualname in api.LOG_FUNCTIONS:
+            value = args.get(0, "input")
+            self.facts.log_calls.append(LogCall(self.site(node, qualname), value or UNKNOWN, state.mode))
+            return UNKNOWN
+        if qualname in api.ARGMAX_FUNCTIONS:
+            value = args.get(0, "input")
+            self.facts.argmax_calls.append(ArgmaxCall(self.site(node, qualname), value or UNKNOWN, state.mode))
+            return UNKNOWN
+        if qualname in api.CREATION_FUNCTIONS and not args.starred:
+            rank = _size_rank(node)
+            return Tensor(Kind.UNKNOWN, rank=rank) if rank is not None else UNKNOWN
         return UNKNOWN
 
     def produce(self, producer: api.Producer, tensor_input: Value, args: Args, node: cst.Call, state: State,
@@ -920,15 +1014,19 @@ class ModuleInterpreter:
         site = self.site(node, producer.label)
         if producer.implicit_dim and not args.has(dim_position if producer.dim_position is not None else None, "dim"):
             self.facts.implicit_dims.append(ImplicitDim(producer, site))
-        self.facts.activation_calls.append(ActivationCall(producer, site, tensor_input, state.mode))
         dim = None
         dim_arg = next((a for a in node.args if a.keyword is not None and a.keyword.value == "dim"), None)
         positional = [a for a in node.args if a.keyword is None and not a.star]
         if dim_arg is None and producer.dim_position is not None and len(positional) > dim_position:
             dim_arg = positional[dim_position]
-        if dim_arg is not None:
+        if dim_arg is not None and producer.dim_position is not None:
             dim = _int_literal(dim_arg.value)
-        return Tensor(producer.kind, (site,), producer, dim)
+        if producer.kind != Kind.LOGITS:
+            self.facts.activation_calls.append(ActivationCall(producer, site, tensor_input, state.mode, dim))
+        rank, last_size = _shape_of(tensor_input)
+        if producer.kind == Kind.LOGITS:  # F.linear: same rank, new last size
+            last_size = None
+        return Tensor(producer.kind, (site,), producer, dim, rank, last_size)
 
     def call_module(self, module: Value, args: Args, node: cst.Call | None, state: State, site: Site) -> Value:
         tensor_input = args.get(0, "input")
@@ -945,13 +1043,22 @@ class ModuleInterpreter:
             return value
         if isinstance(module, TorchModule):
             if module.qualname in PASS_THROUGH_MODULES:
+                if module.qualname in ("torch.nn.Flatten", "torch.nn.Unflatten") and isinstance(tensor_input, Tensor):
+                    return tensor_input.shaped(None, None)
                 return tensor_input
             producer = api.PRODUCERS.get(module.qualname)
             if producer is None:
                 return UNKNOWN
             if producer.kind != Kind.LOGITS:
-                self.facts.activation_calls.append(ActivationCall(producer, site, tensor_input, state.mode))
-            return Tensor(producer.kind, (site,), producer, module.dim)
+                self.facts.activation_calls.append(
+                    ActivationCall(producer, site, tensor_input, state.mode, module.dim)
+                )
+            rank, last_size = _shape_of(tensor_input)
+            if producer.kind == Kind.LOGITS:
+                last_size = module.features
+                if producer.out_position is None:  # convolutions: the channels are not the last dim
+                    last_size = None
+            return Tensor(producer.kind, (site,), producer, module.dim, rank, last_size)
         if isinstance(module, InstanceValue):
             method = module.cls.find_method("__call__") or module.cls.find_method("forward")
             return self.call_function(method, args, node) if method is not None else UNKNOWN
@@ -960,6 +1067,23 @@ class ModuleInterpreter:
         if isinstance(module, DEFERRED):
             return DeferredCall(module)
         return UNKNOWN
+
+    def check_layer_chain(self, layers: tuple[Value, ...], state: State) -> None:
+        """Apply a Sequential's torch layers to an unknown input once, where it is built.
+
+        What one layer hands the next (`nn.Linear(h, 1)` then `nn.Softmax(dim=-1)`,
+        two softmaxes in a row) is known without any call of the container; the
+        events of a later call land on the same layer sites.
+        """
+        value: Value = UNKNOWN
+        for layer in layers:
+            if not isinstance(layer, (TorchModule, SequentialValue)):
+                value = UNKNOWN
+                continue
+            if isinstance(layer, SequentialValue):
+                value = UNKNOWN  # checked when it was built
+                continue
+            value = self.call_module(layer, Args([value], {}), None, state, layer.site)
 
     def record_loss(self, loss: api.Loss, site: Site, args: Args, state: State, offset: int) -> None:
         tensor_input = args.get(offset, "input")
@@ -986,6 +1110,67 @@ def _ordered_dict(pairs: Value) -> Value:
             return UNKNOWN
         items.append((f"#{len(items)}", pair.items[1]))
     return DictValue(tuple(items))
+
+
+def _argument_node(node: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:
+    """The expression passed at `position` (or as `keyword`), if written out."""
+    for arg in node.args:
+        if arg.keyword is not None and arg.keyword.value == keyword:
+            return arg.value
+    positional = [arg for arg in node.args if arg.keyword is None]
+    if any(arg.star for arg in positional[: position + 1]):
+        return None
+    return positional[position].value if position < len(positional) else None
+
+
+def _shape_of(value: Value) -> tuple[int | None, int | None]:
+    if isinstance(value, Tensor):
+        return value.rank, value.last_size
+    if isinstance(value, Param):
+        return value.rank, None
+    return None, None
+
+
+def _size_rank(node: cst.Call, offset: int = 0) -> int | None:
+    """The number of sizes in `(B, C)` / `B, C` arguments, when written out."""
+    positional = [arg for arg in node.args if arg.keyword is None][offset:]
+    if not positional and offset == 0:
+        size = next((a.value for a in node.args if a.keyword is not None and a.keyword.value in ("size", "shape")),
+                    None)
+        if isinstance(size, (cst.Tuple, cst.List)) and not any(
+            isinstance(e, cst.StarredElement) for e in size.elements
+        ):
+            return len(size.elements)
+        return None
+    if any(arg.star for arg in positional):
+        return None
+    if len(positional) == 1:
+        only = positional[0].value
+        if isinstance(only, (cst.Tuple, cst.List)):
+            if any(isinstance(e, cst.StarredElement) for e in only.elements):
+                return None
+            return len(only.elements)
+        # A single size: an int literal is rank 1; a name may hold a whole shape.
+        return 1 if _int_literal(only) is not None else None
+    return len(positional)
+
+
+def _reshaped_rank(name: str, node: cst.Call, args: Args, offset: int) -> int | None:
+    """The rank after view/reshape/flatten, where the call makes it certain."""
+    if name in ("view", "reshape"):
+        if any(a.keyword is not None for a in node.args):
+            return None
+        return _size_rank(node, offset)
+    if name == "flatten":
+        start = _argument_node(node, offset, "start_dim")
+        end = _argument_node(node, offset + 1, "end_dim")
+        start_value = _int_literal(start) if start is not None else 0
+        if start_value is None or start_value < 0:
+            return None
+        if end is not None and _int_literal(end) != -1:
+            return None
+        return start_value + 1
+    return None
 
 
 def _module_label(module: Value) -> str:

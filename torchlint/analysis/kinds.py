@@ -29,6 +29,9 @@ class Kind(enum.Enum):
     LOG_PROBS = "log-probabilities"
     SIGMOID = "sigmoid output"
     LOGITS = "raw scores"
+    # The output of an elementwise nonlinearity other than softmax/sigmoid
+    # (ReLU, Tanh, ELU, GELU, ...); the producer names which one.
+    ACTIVATED = "activation output"
 
 
 @dataclass(eq=False)
@@ -91,9 +94,16 @@ class Tensor(Value):
     origins: tuple[Site, ...] = ()
     producer: "Producer | None" = None
     dim: Any = None  # int, or None when unknown / not applicable
+    # Shape facts, only where the code makes them certain (None: unknown):
+    # the number of dimensions, and the size of the last dimension.
+    rank: int | None = None
+    last_size: int | None = None
 
     def with_origins(self, origins: tuple[Site, ...]) -> "Tensor":
-        return Tensor(self.kind, origins, self.producer, self.dim)
+        return Tensor(self.kind, origins, self.producer, self.dim, self.rank, self.last_size)
+
+    def shaped(self, rank: int | None, last_size: int | None) -> "Tensor":
+        return Tensor(self.kind, self.origins, self.producer, self.dim, rank, last_size)
 
 
 @dataclass(frozen=True, eq=False)
@@ -102,6 +112,8 @@ class Param(Value):
 
     index: int
     name: str
+    # The rank after a reshape in the function (`x.view(x.size(0), -1)`), when certain.
+    rank: int | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -126,6 +138,8 @@ class TorchModule(Value):
     site: Site
     dim: Any = None
     dim_given: bool = False
+    # out_features of a linear layer given as a literal (size of the output's last dim).
+    features: int | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -190,15 +204,17 @@ def same(a: Value, b: Value) -> bool:
     if type(a) is not type(b):
         return False
     if isinstance(a, Tensor):
-        return a.kind == b.kind and a.dim == b.dim  # type: ignore[union-attr]
+        return (a.kind == b.kind and a.dim == b.dim and a.rank == b.rank  # type: ignore[union-attr]
+                and a.last_size == b.last_size)  # type: ignore[union-attr]
     if isinstance(a, (TorchRef, ForeignRef)):
         return a.qualname == b.qualname  # type: ignore[union-attr]
     if isinstance(a, TorchModule):
-        return a.qualname == b.qualname and a.dim == b.dim  # type: ignore[union-attr]
+        return (a.qualname == b.qualname and a.dim == b.dim  # type: ignore[union-attr]
+                and a.features == b.features)  # type: ignore[union-attr]
     if isinstance(a, LossValue):
         return a.loss == b.loss  # type: ignore[union-attr]
     if isinstance(a, Param):
-        return a.index == b.index  # type: ignore[union-attr]
+        return a.index == b.index and a.rank == b.rank  # type: ignore[union-attr]
     if isinstance(a, (ClassValue, InstanceValue)):
         return (a.info if isinstance(a, ClassValue) else a.cls) is (  # type: ignore[union-attr]
             b.info if isinstance(b, ClassValue) else b.cls  # type: ignore[union-attr]
@@ -225,7 +241,11 @@ def join(a: Value, b: Value) -> Value:
     if isinstance(a, Tensor) and isinstance(b, Tensor) and a.kind == b.kind:
         origins = tuple({site.key(): site for site in a.origins + b.origins}.values())
         dim = a.dim if a.dim == b.dim else None
-        return Tensor(a.kind, origins, a.producer if a.producer == b.producer else None, dim)
+        rank = a.rank if a.rank == b.rank else None
+        last_size = a.last_size if a.last_size == b.last_size else None
+        return Tensor(a.kind, origins, a.producer if a.producer == b.producer else None, dim, rank, last_size)
+    if isinstance(a, Param) and isinstance(b, Param) and a.index == b.index:
+        return a if a.rank == b.rank else Param(a.index, a.name)
     if isinstance(a, TupleValue) and isinstance(b, TupleValue) and len(a.items) == len(b.items):
         return TupleValue(tuple(join(x, y) for x, y in zip(a.items, b.items)))
     if isinstance(a, DictValue) and isinstance(b, DictValue) and [k for k, _ in a.items] == [k for k, _ in b.items]:

@@ -189,10 +189,10 @@ class Project(Resolver):
             (data.get("producer") or "").rsplit(".", 1)[-1]
         )
         origins = tuple(site_from(origin) for origin in data["origins"])
-        return Tensor(Kind[data["kind"]], origins, producer, data.get("dim"))
+        return Tensor(Kind[data["kind"]], origins, producer, data.get("dim"), data.get("rank"), data.get("last"))
 
     def _decode_param(self, data, summary) -> Value:
-        return Param(data["i"], data["n"])
+        return Param(data["i"], data["n"], data.get("r"))
 
     def _decode_torch(self, data, summary) -> Value:
         return TorchRef(data["q"])
@@ -201,7 +201,8 @@ class Project(Resolver):
         return ForeignRef(data["q"])
 
     def _decode_torchmodule(self, data, summary) -> Value:
-        return TorchModule(data["q"], site_from(data["site"]), data.get("dim"), data.get("dim_given", False))
+        return TorchModule(data["q"], site_from(data["site"]), data.get("dim"), data.get("dim_given", False),
+                           data.get("features"))
 
     def _decode_loss(self, data, summary) -> Value:
         loss = api.LOSSES.get(data["q"])
@@ -318,7 +319,8 @@ class Project(Resolver):
         if isinstance(callee, TorchModule):
             producer = api.PRODUCERS.get(callee.qualname)
             if producer is not None:
-                return Tensor(producer.kind, (callee.site,), producer, callee.dim)
+                last_size = callee.features if producer.kind == Kind.LOGITS else None
+                return Tensor(producer.kind, (callee.site,), producer, callee.dim, None, last_size)
         if isinstance(callee, SequentialValue) and callee.layers:
             last = callee.layers[-1]
             return self.result_of_call(last)

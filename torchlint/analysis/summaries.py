@@ -38,7 +38,7 @@ from .kinds import (
 )
 
 UNKNOWN_CODE: dict[str, Any] = {"t": "unknown"}
-SUMMARY_VERSION = 1
+SUMMARY_VERSION = 2
 
 
 @dataclass
@@ -152,16 +152,19 @@ class Encoder:
                 "origins": list(value.origins),
                 "producer": value.producer.qualname if value.producer else None,
                 "dim": value.dim if isinstance(value.dim, int) else None,
+                "rank": value.rank,
+                "last": value.last_size,
             }
         if isinstance(value, Param):
-            return {"t": "param", "i": value.index, "n": value.name}
+            return {"t": "param", "i": value.index, "n": value.name, "r": value.rank}
         if isinstance(value, TorchRef):
             return {"t": "torch", "q": value.qualname}
         if isinstance(value, ForeignRef):
             return {"t": "foreign", "q": value.qualname}
         if isinstance(value, TorchModule):
             return {"t": "torchmodule", "q": value.qualname, "site": value.site,
-                    "dim": value.dim if isinstance(value.dim, int) else None, "dim_given": value.dim_given}
+                    "dim": value.dim if isinstance(value.dim, int) else None, "dim_given": value.dim_given,
+                    "features": value.features}
         if isinstance(value, LossValue):
             return {"t": "loss", "q": value.loss.qualname, "site": value.site}
         if isinstance(value, SequentialValue):

@@ -1,10 +1,13 @@
 """What torchlint knows about the torch API, as data.
 
-Three tables drive the whole value-flow engine:
+These tables drive the whole value-flow engine:
 
-* producers: calls (functions, tensor methods, nn modules) whose output has a known kind;
+* producers: calls (functions, tensor methods, nn modules) whose output has a known kind
+  (softmax, sigmoid, other activations, linear layers);
 * losses: calls that consume a prediction (`input`) and a `target`;
-* preserving methods: tensor methods whose result means the same as their receiver.
+* preserving methods: tensor methods whose result means the same as their receiver;
+* consumers the rules watch besides losses: `log`, `argmax`;
+* shape sources: creation functions whose arguments give the rank.
 
 A new rule about a new torch function needs a row here, not a new code path.
 """
@@ -29,6 +32,9 @@ class Producer:
     # True for the functions that silently pick a dim when none is given.
     implicit_dim: bool = False
     is_module: bool = False
+    # For linear layers: where the constructor takes `out_features` (counting
+    # from the first argument), so that a literal gives the output's last size.
+    out_position: int | None = None
 
 
 @dataclass(frozen=True)
@@ -77,17 +83,50 @@ _add(
 )
 
 # Layers whose output is unbounded: raw scores ("logits") when nothing follows.
-for _layer in ("Linear", "Bilinear", "LazyLinear", "Conv1d", "Conv2d", "Conv3d", "LazyConv1d", "LazyConv2d",
+for _layer, _out in (("Linear", 1), ("Bilinear", 2), ("LazyLinear", 0)):
+    _add(Producer(f"torch.nn.{_layer}", Kind.LOGITS, f"nn.{_layer}", is_module=True, out_position=_out))
+for _layer in ("Conv1d", "Conv2d", "Conv3d", "LazyConv1d", "LazyConv2d",
                "LazyConv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"):
     _add(Producer(f"torch.nn.{_layer}", Kind.LOGITS, f"nn.{_layer}", is_module=True))
 _add(Producer("torch.nn.functional.linear", Kind.LOGITS, "F.linear"))
+
+# Other elementwise nonlinearities: their output is no longer raw scores (ReLU
+# zeroes the negative ones, Tanh squeezes them into (-1, 1), ...). A layer
+# applied after them makes logits again.
+ACTIVATIONS: dict[str, tuple[str, ...]] = {
+    # functional name: (nn module names), torch.* / Tensor method forms follow below
+    "relu": ("ReLU",), "relu6": ("ReLU6",), "tanh": ("Tanh",), "hardtanh": ("Hardtanh",),
+    "elu": ("ELU",), "selu": ("SELU",), "celu": ("CELU",), "gelu": ("GELU",),
+    "leaky_relu": ("LeakyReLU",), "softplus": ("Softplus",), "silu": ("SiLU",), "mish": ("Mish",),
+    "hardswish": ("Hardswish",), "hardsigmoid": ("Hardsigmoid",), "softsign": ("Softsign",),
+    "logsigmoid": ("LogSigmoid",), "prelu": ("PReLU",), "rrelu": ("RReLU",),
+}
+for _name, _modules in ACTIVATIONS.items():
+    _add(*_functional(_name, Kind.ACTIVATED))
+    for _module in _modules:
+        _add(Producer(f"torch.nn.{_module}", Kind.ACTIVATED, f"nn.{_module}", is_module=True))
+for _name in ("relu", "tanh", "selu", "celu", "prelu", "rrelu"):
+    _add(Producer(f"torch.{_name}", Kind.ACTIVATED, f"torch.{_name}"))
 
 # Tensor methods, matched by name on a receiver that may be a tensor.
 TENSOR_METHOD_PRODUCERS: dict[str, Producer] = {
     "softmax": Producer("torch.Tensor.softmax", Kind.PROBS, "Tensor.softmax", 0),
     "log_softmax": Producer("torch.Tensor.log_softmax", Kind.LOG_PROBS, "Tensor.log_softmax", 0),
     "sigmoid": Producer("torch.Tensor.sigmoid", Kind.SIGMOID, "Tensor.sigmoid"),
+    "relu": Producer("torch.Tensor.relu", Kind.ACTIVATED, "Tensor.relu"),
+    "tanh": Producer("torch.Tensor.tanh", Kind.ACTIVATED, "Tensor.tanh"),
 }
+
+# The natural logarithm: `torch.log(p)` and `p.log()` (log of a softmax is TL006).
+LOG_FUNCTIONS: frozenset[str] = frozenset({"torch.log"})
+LOG_METHODS: frozenset[str] = frozenset({"log"})
+# Consumers that pick the winning class: a softmax before them must run over classes.
+ARGMAX_FUNCTIONS: frozenset[str] = frozenset({"torch.argmax"})
+ARGMAX_METHODS: frozenset[str] = frozenset({"argmax"})
+# Creation functions whose positional sizes give the rank: torch.randn(B, C).
+CREATION_FUNCTIONS: frozenset[str] = frozenset(
+    {"torch.randn", "torch.rand", "torch.zeros", "torch.ones", "torch.empty"}
+)
 
 # Tensor methods (and torch functions taking the tensor first) whose result has
 # the same meaning as the input: layout, dtype, device, indexing.
@@ -126,6 +165,12 @@ for _name, _family in (
     ("KLDivLoss", "kl_div"),
 ):
     LOSSES[f"torch.nn.{_name}"] = Loss(f"torch.nn.{_name}", _family, f"nn.{_name}", is_module=True)
+
+# Functions that call their first argument on the rest: `data_parallel(module, input)`
+# is `module(input)`, `checkpoint(block, x)` is `block(x)`.
+APPLY_FUNCTIONS: frozenset[str] = frozenset(
+    {"torch.nn.parallel.data_parallel", "torch.utils.checkpoint.checkpoint"}
+)
 
 # Container modules whose call applies their members in order.
 SEQUENTIAL = "torch.nn.Sequential"

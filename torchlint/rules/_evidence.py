@@ -26,3 +26,17 @@ def loss_evidence(call, what: str) -> tuple[tuple[Site, str], ...]:
     related = [(call.site, f"{call.loss.label} receives the {what} here")]
     related += [(site, f"passed on through {site.label} here") for site in call.via]
     return tuple(related)
+
+
+def flows_into_loss(facts, families: frozenset[str], kind: Kind):
+    """(origin, loss call) for each `kind` value that reaches the input of a loss of `families`."""
+    for call in facts.loss_calls:
+        if call.loss.family not in families:
+            continue
+        for origin in origins_of(call.input, kind):
+            yield origin, call
+
+
+def origin_evidence(value: Value, kind: Kind, what: str) -> tuple[tuple[Site, str], ...]:
+    """Related locations: where each producer of `value` is."""
+    return tuple((site, f"{site.label} produces the {what} here") for site in origins_of(value, kind))

@@ -1,0 +1,119 @@
+"""TL008 probabilities-into-kl-div: a softmax output as the input of KLDivLoss."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..analysis.kinds import Kind
+from ..findings import Severity
+from ._evidence import flows_into_loss, loss_evidence, route
+from .base import Example, Report, Rule
+
+
+class ProbabilitiesIntoKlDiv(Rule):
+    code = "TL008"
+    name = "probabilities-into-kl-div"
+    severity = Severity.ERROR
+    summary = "Softmax output is passed as the input of KLDivLoss (it expects log-probabilities)"
+    docs = """
+## What it does
+Checks for a softmax output that reaches the *input* (first argument) of
+`nn.KLDivLoss` or `F.kl_div`, through variables, attributes, `nn.Sequential`,
+a model's `forward`, helpers and other files. The *target* (second argument)
+is probabilities by design and is never reported.
+
+## Why is this bad?
+Unlike most losses, `kl_div(input, target)` takes its input as
+log-probabilities and computes `target * (log(target) - input)`. Given
+probabilities, the result is not a divergence at all: it can be negative
+(about -1.6 for a distribution compared with itself, where the true KL is 0),
+and minimising it pushes the wrong quantity. Knowledge-distillation code is
+the usual victim; nothing raises.
+
+## Example
+```python
+loss = F.kl_div(F.softmax(student, dim=1), F.softmax(teacher, dim=1), reduction="batchmean")
+```
+
+## Use instead
+```python
+loss = F.kl_div(F.log_softmax(student, dim=1), F.softmax(teacher, dim=1), reduction="batchmean")
+```
+
+## References
+- https://pytorch.org/docs/stable/generated/torch.nn.KLDivLoss.html
+- https://pytorch.org/docs/stable/generated/torch.nn.functional.kl_div.html
+"""
+    valid = (
+        """
+import torch.nn.functional as F
+
+def distill(student_logits, teacher_logits, T=2.0):
+    soft_targets = F.softmax(teacher_logits / T, dim=1)
+    return F.kl_div(F.log_softmax(student_logits / T, dim=1), soft_targets, reduction="batchmean")
+""",
+        """
+import torch.nn.functional as F
+from torch import nn
+
+criterion = nn.KLDivLoss(reduction="batchmean", log_target=True)
+
+def loss_of(student, teacher):
+    return criterion(F.log_softmax(student, dim=-1), F.log_softmax(teacher, dim=-1))
+""",
+    )
+    invalid = (
+        """
+import torch.nn.functional as F
+
+def distill(student_logits, teacher_logits):
+    p_student = F.softmax(student_logits, dim=1)  # expect
+    p_teacher = F.softmax(teacher_logits, dim=1)
+    return F.kl_div(p_student, p_teacher, reduction="batchmean")
+""",
+        """
+import torch
+from torch import nn
+
+class Student(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(32, 10)
+
+    def forward(self, x):
+        return torch.softmax(self.fc(x), dim=-1)  # expect
+
+kl = nn.KLDivLoss(reduction="batchmean")
+
+def kd_loss(pred, target):
+    return kl(pred, target)
+
+def step(x, teacher_probs):
+    return kd_loss(Student()(x), teacher_probs)
+""",
+        Example(files={
+            "student.py": """
+import torch.nn.functional as F
+
+def predict(model, x):
+    return F.softmax(model(x), dim=1)  # expect
+""",
+            "train.py": """
+import torch.nn.functional as F
+from student import predict
+
+def step(model, x, target):
+    return F.kl_div(predict(model, x), target, reduction="batchmean")
+""",
+        }),
+    )
+
+    def check(self, facts) -> Iterable[Report]:
+        for origin, call in flows_into_loss(facts, frozenset({"kl_div"}), Kind.PROBS):
+            yield Report(
+                origin,
+                f"{origin.label} output is the input of {call.loss.label} at {call.site.ref()}{route(call)}, which "
+                "expects log-probabilities (only the target is probabilities): the result is not a divergence and "
+                "can be negative. Use log_softmax for the input.",
+                loss_evidence(call, "probabilities"),
+            )

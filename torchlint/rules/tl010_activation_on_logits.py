@@ -1,0 +1,140 @@
+"""TL010 activation-on-logits: ReLU/Tanh/... applied to the scores a logits loss receives."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..analysis.kinds import Kind
+from ..findings import Severity
+from ._evidence import flows_into_loss, loss_evidence, route
+from .base import Example, Report, Rule
+
+LOGIT_LOSSES = frozenset({"cross_entropy", "bce_with_logits"})
+
+
+class ActivationOnLogits(Rule):
+    code = "TL010"
+    name = "activation-on-logits"
+    severity = Severity.WARNING
+    summary = "ReLU/Tanh/ELU/... output is passed to CrossEntropyLoss or BCEWithLogitsLoss (clipped logits)"
+    docs = """
+## What it does
+Checks for the output of an elementwise activation other than softmax and
+sigmoid (`relu`, `relu6`, `leaky_relu`, `elu`, `selu`, `celu`, `gelu`,
+`silu`, `mish`, `tanh`, `hardtanh`, `softplus`, `softsign`, `hardswish`,
+`hardsigmoid`, `logsigmoid`, `prelu`, `rrelu`: functional, `torch.*`,
+`Tensor` methods and `nn` modules) that reaches the input of
+`nn.CrossEntropyLoss`, `F.cross_entropy`, `nn.BCEWithLogitsLoss` or
+`F.binary_cross_entropy_with_logits`. A layer applied after the activation
+(`nn.Linear`, a convolution) makes raw scores again and is not reported.
+
+## Why is this bad?
+These losses expect logits: unbounded scores, negative for unlikely classes.
+An activation on the last layer clips or compresses them. After a ReLU no
+score can go below 0, so the model cannot push a wrong class down, only the
+right one up, and every class whose score is clipped to 0 gets no gradient at
+all; after a Tanh the scores live in (-1, 1), which caps how confident any
+prediction can be and so puts a floor under the loss. Training runs, slower
+and to a worse model.
+
+## Example
+```python
+head = nn.Sequential(nn.Linear(128, 10), nn.ReLU())
+loss = nn.CrossEntropyLoss()(head(x), y)
+```
+
+## Use instead
+```python
+head = nn.Sequential(nn.Linear(128, 64), nn.ReLU(), nn.Linear(64, 10))
+loss = nn.CrossEntropyLoss()(head(x), y)
+```
+
+## References
+- https://pytorch.org/docs/stable/generated/torch.nn.CrossEntropyLoss.html
+- https://pytorch.org/docs/stable/generated/torch.nn.BCEWithLogitsLoss.html
+"""
+    valid = (
+        """
+from torch import nn
+
+head = nn.Sequential(nn.Linear(128, 64), nn.ReLU(), nn.Dropout(0.1), nn.Linear(64, 10))
+criterion = nn.CrossEntropyLoss()
+
+def step(x, y):
+    return criterion(head(x), y)
+""",
+        """
+import torch.nn.functional as F
+from torch import nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(8, 8)
+        self.fc2 = nn.Linear(8, 2)
+
+    def forward(self, x):
+        x = F.relu(self.fc1(x))
+        return self.fc2(x)
+
+def step(x, y):
+    return F.cross_entropy(Net()(x), y)
+""",
+    )
+    invalid = (
+        """
+import torch.nn.functional as F
+
+def step(model, x, y):
+    return F.cross_entropy(F.relu(model(x)), y)  # expect
+""",
+        """
+import torch
+from torch import nn
+
+class Scorer(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(16, 1)
+        self.act = nn.Tanh()
+
+    def forward(self, x):
+        return self.act(self.fc(x))  # expect
+
+bce = nn.BCEWithLogitsLoss()
+
+def loss_of(score, y):
+    return bce(score, y)
+
+def step(x, y):
+    return loss_of(Scorer()(x), y)
+""",
+        Example(files={
+            "model.py": """
+from torch import nn
+
+classifier = nn.Sequential(
+    nn.Linear(32, 10),
+    nn.ReLU(),  # expect
+)
+""",
+            "train.py": """
+import torch.nn.functional as F
+from model import classifier
+
+def step(x, y):
+    logits = classifier(x)
+    return F.cross_entropy(logits, y)
+""",
+        }),
+    )
+
+    def check(self, facts) -> Iterable[Report]:
+        for origin, call in flows_into_loss(facts, LOGIT_LOSSES, Kind.ACTIVATED):
+            yield Report(
+                origin,
+                f"{origin.label} output reaches {call.loss.label} at {call.site.ref()}{route(call)}, which expects "
+                f"unbounded logits: the activation clips them (the model cannot push wrong classes down). Feed the "
+                "loss the output of the last linear layer.",
+                loss_evidence(call, f"{origin.label} output"),
+            )

@@ -1,0 +1,135 @@
+"""TL012 logits-into-nll-loss: raw scores fed to NLLLoss, which expects log-probabilities."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..analysis.kinds import Kind
+from ..findings import Severity
+from ._evidence import origins_of, route
+from .base import Example, Report, Rule
+
+
+class LogitsIntoNllLoss(Rule):
+    code = "TL012"
+    name = "logits-into-nll-loss"
+    severity = Severity.ERROR
+    summary = "NLLLoss is fed raw scores (a Linear/conv output with no log_softmax after it)"
+    docs = """
+## What it does
+Checks for `nn.NLLLoss` / `F.nll_loss` whose *input* is known to be raw
+scores: the output of `nn.Linear`, `F.linear` or a convolution with nothing
+after it, directly or through variables, attributes, `nn.Sequential` whose
+last layer is linear, a model whose `forward` returns such a layer's output,
+helpers and other files. Values the analysis cannot see are never reported.
+
+## Why is this bad?
+`NLLLoss` returns minus the input at the target class and relies on the
+input being log-probabilities (so at most 0). On raw scores nothing bounds
+it: the optimiser can lower the loss forever by growing the target score,
+the loss goes negative and keeps falling, and the other classes are never
+pushed down because they do not enter the loss at all. Nothing raises.
+
+## Example
+```python
+model = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
+loss = nn.NLLLoss()(model(x), y)
+```
+
+## Use instead
+```python
+loss = nn.CrossEntropyLoss()(model(x), y)
+# or add the log_softmax: nn.NLLLoss()(F.log_softmax(model(x), dim=1), y)
+```
+
+## References
+- https://pytorch.org/docs/stable/generated/torch.nn.NLLLoss.html
+- https://pytorch.org/docs/stable/generated/torch.nn.CrossEntropyLoss.html
+"""
+    valid = (
+        """
+import torch.nn.functional as F
+from torch import nn
+
+model = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10), nn.LogSoftmax(dim=1))
+
+def step(x, y):
+    return F.nll_loss(model(x), y)
+""",
+        """
+import torch.nn.functional as F
+from torch import nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(16, 4)
+
+    def forward(self, x):
+        return F.log_softmax(self.fc(x), dim=1)
+
+def step(x, y):
+    return F.nll_loss(Net()(x), y)
+""",
+    )
+    invalid = (
+        """
+import torch.nn.functional as F
+from torch import nn
+
+fc = nn.Linear(16, 4)
+
+def step(x, y):
+    return F.nll_loss(fc(x), y)  # expect
+""",
+        """
+from torch import nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(784, 128)
+        self.fc2 = nn.Linear(128, 10)
+
+    def forward(self, x):
+        return self.fc2(self.fc1(x).relu())
+
+criterion = nn.NLLLoss()
+
+def compute_loss(out, y):
+    return criterion(out, y)  # expect
+
+def train(x, y):
+    return compute_loss(Net()(x), y)
+""",
+        Example(files={
+            "model.py": """
+from torch import nn
+
+model = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
+""",
+            "train.py": """
+import torch.nn.functional as F
+from model import model
+
+def step(x, y):
+    return F.nll_loss(model(x), y)  # expect
+""",
+        }),
+    )
+
+    def check(self, facts) -> Iterable[Report]:
+        for call in facts.loss_calls:
+            if call.loss.family != "nll":
+                continue
+            origins = tuple(origins_of(call.input, Kind.LOGITS))
+            if not origins:
+                continue
+            labels = ", ".join(dict.fromkeys(origin.label for origin in origins))
+            yield Report(
+                call.site,
+                f"{call.loss.label} receives raw scores from {labels}{route(call)}, but expects log-probabilities: "
+                "the loss is unbounded below. Use cross_entropy on the scores, or apply log_softmax first.",
+                tuple((origin, f"{origin.label} produces the raw scores here") for origin in origins)
+                + tuple((site, f"passed on through {site.label} here") for site in call.via),
+            )
