@@ -1,6 +1,6 @@
 """Provenance: what produced a tensor, kept in the tensor's own `__dict__`.
 
-A tag is a plain tuple `(kind, dim, dim_size, ndim, site)` stored under `KEY`, so it dies with
+A tag is a plain tuple `(kind, dim, dim_size, ndim, site, producer name)` stored under `KEY`, so it dies with
 its tensor, pickles with `torch.save`/`deepcopy`, and never keeps anything else alive. When a
 tensor has no tag (a new object made by an op the watcher does not propagate through, a
 TorchScript module, another thread), `origin()` walks `grad_fn` through view-like nodes to the
@@ -14,7 +14,7 @@ import torch
 KEY = "_torchlint_tag"
 META = "torchlint"
 
-KIND, DIM, DIM_SIZE, NDIM, SITE = range(5)
+KIND, DIM, DIM_SIZE, NDIM, SITE, NAME = range(6)
 
 PROBABILITIES = frozenset({"softmax"})
 LOG_PROBABILITIES = frozenset({"log_softmax"})
@@ -106,7 +106,7 @@ def origin(tensor: torch.Tensor, depth: int = 8) -> tuple | None:
             except (AttributeError, RuntimeError):
                 pass
             dim = getattr(grad_fn, "_saved_dim", None) if kind in ("softmax", "log_softmax") else None
-            return (kind, dim, None, None, site)
+            return (kind, dim, None, None, site, f"{kind} ({name})")
         if name not in _TRANSPARENT:
             return None
         nexts = grad_fn.next_functions

@@ -414,7 +414,7 @@ class Watch:
                 out = func(*args, **kwargs)
             if site is not None and isinstance(out, _Tensor) and type(out) in _PLAIN_TENSORS:
                 try:
-                    tags.put(out, (kind, dim, size, x.ndim, site))
+                    tags.put(out, (kind, dim, size, x.ndim, site, _func_name(func)))
                     tags.mark_grad_fn(out, site)
                 except Exception:
                     pass
@@ -470,7 +470,7 @@ class Watch:
             self._emit(
                 "TL003",
                 inner_site,
-                f"sigmoid output reaches {name} at {_where(site)}: values squeezed into (0, 1) can barely "
+                f"{tag[tags.NAME]} output reaches {name} at {_where(site)}: values squeezed into (0, 1) can barely "
                 "separate the classes. Pass the logits to the softmax.",
                 [(site, f"{name} applied to the sigmoid output here")],
             )
@@ -483,7 +483,7 @@ class Watch:
             self._emit(
                 "TL011",
                 site,
-                f"{name} applied to a {inner} output (from {_where(inner_site)}): the activation is applied "
+                f"{name} applied to a {tag[tags.NAME]} output (from {_where(inner_site)}): the activation is applied "
                 "twice, which flattens the outputs and shrinks the gradient. Apply it once, to the logits.",
                 [(inner_site, f"first {inner} here")],
             )
@@ -504,7 +504,7 @@ class Watch:
                     self._emit(
                         "TL006",
                         site,
-                        f"{_func_name(func)} of a {inner} output (from {_where(tag[tags.SITE])}): probabilities "
+                        f"{_func_name(func)} of a {tag[tags.NAME]} output (from {_where(tag[tags.SITE])}): probabilities "
                         f"underflow to 0 and the log to -inf. Use {better}.",
                         [(tag[tags.SITE], f"{inner} here")],
                     )
@@ -515,7 +515,7 @@ class Watch:
                 log.debug("torchlint handler failed", exc_info=True)
         out = func(*args, **kwargs)
         if kind is not None and isinstance(out, _Tensor):
-            tags.put(out, (kind, None, None, x.ndim, site))
+            tags.put(out, (kind, None, None, x.ndim, site, _func_name(func)))
         return out
 
     # ------------------------------------------------------------------ losses
@@ -565,7 +565,7 @@ class Watch:
             self._value_check(name, loss, x)
 
     def _check_provenance(self, name: str, loss: str, x: torch.Tensor, target: Any, tag: tuple) -> None:
-        kind, producer = tag[tags.KIND], tag[tags.SITE]
+        kind, producer, made_by = tag[tags.KIND], tag[tags.SITE], tag[tags.NAME]
         site = locate.user_site(3)
         here = [(site, f"reaches {name} here")]
         if loss in ("ce", "nll") and kind == "softmax":
@@ -573,28 +573,28 @@ class Watch:
         if loss == "ce":
             if kind == "softmax":
                 self._emit("TL001", producer,
-                           f"softmax output reaches {name} at {_where(site)}, which applies log_softmax itself: "
+                           f"{made_by} output reaches {name} at {_where(site)}, which applies log_softmax itself: "
                            "the loss is computed on softmax(softmax(x)). Pass the logits instead.", here)
             elif kind == "sigmoid":
                 self._emit("TL003", producer,
-                           f"sigmoid output reaches {name} at {_where(site)}: values squeezed into (0, 1) can barely "
+                           f"{made_by} output reaches {name} at {_where(site)}: values squeezed into (0, 1) can barely "
                            "separate the classes. Pass the logits.", here)
             elif kind == "log_softmax":
                 self._emit("TL009", producer,
-                           f"log_softmax output reaches {name} at {_where(site)}, which applies log_softmax itself "
+                           f"{made_by} output reaches {name} at {_where(site)}, which applies log_softmax itself "
                            "(harmless but redundant). Use F.nll_loss, or pass the logits.", here)
             elif kind in tags.CLIPPING:
                 self._emit("TL010", producer,
-                           f"{kind} output reaches {name} at {_where(site)} as logits: the activation clips them. "
+                           f"{made_by} output reaches {name} at {_where(site)} as logits: the activation clips them. "
                            "Drop the activation after the last layer.", here)
         elif loss == "nll":
             if kind == "softmax":
                 self._emit("TL004", producer,
-                           f"softmax output reaches {name} at {_where(site)}, which expects log-probabilities. "
+                           f"{made_by} output reaches {name} at {_where(site)}, which expects log-probabilities. "
                            "Use F.log_softmax (or pass the logits to F.cross_entropy).", here)
             elif kind == "sigmoid":
                 self._emit("TL003", producer,
-                           f"sigmoid output reaches {name} at {_where(site)}: a multi-class loss needs "
+                           f"{made_by} output reaches {name} at {_where(site)}: a multi-class loss needs "
                            "log_softmax outputs.", here)
             elif kind == tags.LINEAR:
                 self._emit("TL012", site,
@@ -606,7 +606,7 @@ class Watch:
         elif loss == "bce":
             if kind == "sigmoid":
                 self._emit("TL014", producer,
-                           f"sigmoid output reaches {name} at {_where(site)}: numerically unstable and refused under "
+                           f"{made_by} output reaches {name} at {_where(site)}: numerically unstable and refused under "
                            "autocast. Use BCEWithLogitsLoss on the logits.", here)
             elif kind == tags.LINEAR:
                 self._emit("TL007", site,
@@ -617,16 +617,16 @@ class Watch:
         elif loss == "bce_logits":
             if kind == "sigmoid":
                 self._emit("TL005", producer,
-                           f"sigmoid output reaches {name} at {_where(site)}, which applies sigmoid itself "
+                           f"{made_by} output reaches {name} at {_where(site)}, which applies sigmoid itself "
                            "(double sigmoid). Pass the logits.", here)
             elif kind in tags.CLIPPING:
                 self._emit("TL010", producer,
-                           f"{kind} output reaches {name} at {_where(site)} as logits: the activation clips them. "
+                           f"{made_by} output reaches {name} at {_where(site)} as logits: the activation clips them. "
                            "Drop the activation after the last layer.", here)
         elif loss == "kl":
             if kind in ("softmax", "sigmoid"):
                 self._emit("TL008", producer,
-                           f"{kind} output is the input of {name} at {_where(site)}, which expects "
+                           f"{made_by} output is the input of {name} at {_where(site)}, which expects "
                            "log-probabilities (the target may be probabilities). Use F.log_softmax.", here)
             elif kind not in ("log_softmax", "logsigmoid"):
                 self._value_check(name, loss, x)
