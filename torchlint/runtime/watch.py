@@ -50,7 +50,17 @@ def _active() -> list["Watch"]:
     return stack
 
 
+_NAMES: dict[Any, str] = {}
+
+
 def _func_name(func: Callable) -> str:
+    name = _NAMES.get(func)
+    if name is None:
+        name = _NAMES[func] = _spell(func)
+    return name
+
+
+def _spell(func: Callable) -> str:
     module = getattr(func, "__module__", None) or ""
     name = getattr(func, "__qualname__", None) or getattr(func, "__name__", repr(func))
     if module == "torch.nn.functional":
@@ -385,6 +395,7 @@ class Watch:
 
     def _activation(self, kind: str, implicit: Callable | None = None) -> Callable:
         family = "softmax" if kind in ("softmax", "log_softmax") else kind
+        marks_graph = kind not in tags.CLIPPING  # the grad_fn fallback only needs softmax/sigmoid sites
 
         def handler(func, args, kwargs):
             x = args[0] if args else kwargs.get("input")
@@ -415,7 +426,8 @@ class Watch:
             if site is not None and isinstance(out, _Tensor) and type(out) in _PLAIN_TENSORS:
                 try:
                     tags.put(out, (kind, dim, size, x.ndim, site, _func_name(func)))
-                    tags.mark_grad_fn(out, site)
+                    if marks_graph:
+                        tags.mark_grad_fn(out, site)
                 except Exception:
                     pass
             return out
@@ -566,6 +578,10 @@ class Watch:
 
     def _check_provenance(self, name: str, loss: str, x: torch.Tensor, target: Any, tag: tuple) -> None:
         kind, producer, made_by = tag[tags.KIND], tag[tags.SITE], tag[tags.NAME]
+        if kind == tags.LINEAR and loss not in ("nll", "bce"):
+            return  # logits where logits belong: the common, correct case stays cheap
+        if kind in ("log_softmax", "logsigmoid") and loss != "ce":
+            return
         site = locate.user_site(3)
         here = [(site, f"reaches {name} here")]
         if loss in ("ce", "nll") and kind == "softmax":

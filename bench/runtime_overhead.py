@@ -1,0 +1,112 @@
+"""Overhead of torchlint.watch on a CPU training step (a benchmark, not a test).
+
+    python bench/runtime_overhead.py [--model mlp|cnn|all] [--reps N] [--steps K]
+
+Models: a 784-512-512-10 MLP at batch 256, and a small CNN (2 conv + 2 FC) on 3x32x32 images at
+batch 64; SGD with momentum, CrossEntropyLoss, single-threaded torch (`torch.set_num_threads(1)`).
+Variants, interleaved in a shuffled order in every repetition:
+  baseline  no watch
+  watch     torchlint.watch(model, steps=None): every step watched (default value-check cadence)
+  retired   torchlint.watch(model, steps=1), after it retired (the hook stays, the mode is gone)
+Each repetition times K steps per variant with the thread's CPU clock (less sensitive to other
+tenants of a shared machine than wall time). Printed: the median step time of each variant, the
+ratio of medians, and the median of per-repetition paired ratios with its interquartile range.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+import warnings
+
+import torch
+import torch.nn as nn
+
+import torchlint
+
+
+def mlp() -> tuple[nn.Module, torch.Tensor, torch.Tensor]:
+    model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10))
+    return model, torch.randn(256, 784), torch.randint(0, 10, (256,))
+
+
+def cnn() -> tuple[nn.Module, torch.Tensor, torch.Tensor]:
+    model = nn.Sequential(
+        nn.Conv2d(3, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(32 * 8 * 8, 128), nn.ReLU(), nn.Linear(128, 10),
+    )
+    return model, torch.randn(64, 3, 32, 32), torch.randint(0, 10, (64,))
+
+
+def bench(name: str, reps: int, steps: int) -> dict[str, float]:
+    torch.manual_seed(0)
+    model, x, y = {"mlp": mlp, "cnn": cnn}[name]()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    criterion = nn.CrossEntropyLoss()
+
+    def step() -> None:
+        opt.zero_grad()
+        criterion(model(x), y).backward()
+        opt.step()
+
+    def timed(variant: str) -> float:
+        handle = None
+        if variant == "watch":
+            handle = torchlint.watch(model, steps=None)
+        elif variant == "retired":
+            handle = torchlint.watch(model, steps=1)
+        for _ in range(2):  # untimed: warms caches; retires the "retired" watch
+            step()
+        if variant == "retired":
+            assert not handle.active
+        start = time.thread_time_ns()
+        for _ in range(steps):
+            step()
+        elapsed = (time.thread_time_ns() - start) / steps / 1e3
+        if handle is not None:
+            handle.close()
+            assert handle.findings == [], handle.findings
+        return elapsed
+
+    variants = ["baseline", "watch", "retired"]
+    for variant in variants:  # warm-up
+        timed(variant)
+    samples: dict[str, list[float]] = {variant: [] for variant in variants}
+    for _ in range(reps):
+        order = variants[:]
+        random.shuffle(order)
+        for variant in order:
+            samples[variant].append(timed(variant))
+
+    base = statistics.median(samples["baseline"])
+    print(f"\n{name}: {reps} repetitions x {steps} steps, median step {base:.0f} us (baseline)")
+    print(f"{'variant':<10} {'median us':>10} {'ratio of medians':>17} {'paired ratio [IQR]':>26}")
+    results = {}
+    for variant in variants:
+        paired = [v / b for v, b in zip(samples[variant], samples["baseline"])]
+        q1, median, q3 = statistics.quantiles(paired, n=4)
+        ratio = statistics.median(samples[variant]) / base
+        results[variant] = median
+        print(f"{variant:<10} {statistics.median(samples[variant]):>10.0f} {ratio:>17.4f} "
+              f"{median:>9.4f} [{q1:.4f}-{q3:.4f}]")
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", choices=["mlp", "cnn", "all"], default="all")
+    parser.add_argument("--reps", type=int, default=31)
+    parser.add_argument("--steps", type=int, default=0, help="steps per repetition (default: 5 MLP, 2 CNN)")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    warnings.simplefilter("ignore", torchlint.TorchlintWarning)
+    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, clock: thread CPU time")
+    for name in (["mlp", "cnn"] if args.model == "all" else [args.model]):
+        bench(name, args.reps, args.steps or {"mlp": 5, "cnn": 2}[name])
+
+
+if __name__ == "__main__":
+    main()
