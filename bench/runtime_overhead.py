@@ -10,7 +10,8 @@ Variants, interleaved in a shuffled order in every repetition:
   retired   torchlint.watch(model, steps=1), after it retired (the hook stays, the mode is gone)
 Each repetition times K steps per variant with the thread's CPU clock (less sensitive to other
 tenants of a shared machine than wall time). Printed: the median step time of each variant, the
-ratio of medians, and the median of per-repetition paired ratios with its interquartile range.
+ratio of medians, the median of per-repetition paired ratios with its interquartile range, and
+the ratio of the fastest repetitions (the least disturbed by other processes on a shared box).
 """
 
 from __future__ import annotations
@@ -83,15 +84,17 @@ def bench(name: str, reps: int, steps: int) -> dict[str, float]:
 
     base = statistics.median(samples["baseline"])
     print(f"\n{name}: {reps} repetitions x {steps} steps, median step {base:.0f} us (baseline)")
-    print(f"{'variant':<10} {'median us':>10} {'ratio of medians':>17} {'paired ratio [IQR]':>26}")
+    print(f"{'variant':<10} {'median us':>10} {'ratio of medians':>17} {'paired ratio [IQR]':>26} "
+          f"{'min us':>8} {'ratio of mins':>14}")
     results = {}
     for variant in variants:
         paired = [v / b for v, b in zip(samples[variant], samples["baseline"])]
         q1, median, q3 = statistics.quantiles(paired, n=4)
         ratio = statistics.median(samples[variant]) / base
         results[variant] = median
+        low = min(samples[variant])
         print(f"{variant:<10} {statistics.median(samples[variant]):>10.0f} {ratio:>17.4f} "
-              f"{median:>9.4f} [{q1:.4f}-{q3:.4f}]")
+              f"{median:>9.4f} [{q1:.4f}-{q3:.4f}] {low:>8.0f} {low / min(samples['baseline']):>14.4f}")
     return results
 
 

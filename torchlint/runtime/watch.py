@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterable
 
 import torch
 import torch.nn.functional as F
+from torch.optim.optimizer import register_optimizer_step_pre_hook
 from torch.overrides import TorchFunctionMode
 
 from ..findings import Finding, Location, Related
@@ -148,6 +149,8 @@ class Watch:
         self._started = False
         self._owner = threading.get_ident()
         self._hook = None
+        self._optimizer_hook = None
+        self._paused = False
         self._phase: bool | None = None
         self._phase_calls = 0
         self._batch: int | None = None
@@ -194,6 +197,9 @@ class Watch:
                     stacklevel=3,
                 )
             self._hook = self.model.register_forward_pre_hook(self._pre_hook)
+            # The optimizer makes most torch calls of a step and none of them can misuse an
+            # activation: step aside from optimizer.step() until the model's next forward.
+            self._optimizer_hook = register_optimizer_step_pre_hook(self._pause)
         self._push()
         return self
 
@@ -210,9 +216,10 @@ class Watch:
             if self in self._parent._subscribers:
                 self._parent._subscribers.remove(self)
         else:
-            if self._hook is not None:
-                self._hook.remove()
-                self._hook = None
+            for hook in (self._hook, self._optimizer_hook):
+                if hook is not None:
+                    hook.remove()
+            self._hook = self._optimizer_hook = None
             self._pop()
             self._poll(block=True)
         if self.report:
@@ -228,8 +235,11 @@ class Watch:
 
     @property
     def active(self) -> bool:
-        """True while calls of this thread are being checked (not retired, not closed)."""
-        return self._pushed and not self._closed
+        """True while calls of this thread are being checked (not retired, not closed).
+
+        Between `optimizer.step()` and the model's next forward the watch also steps aside.
+        """
+        return (self._pushed or self._paused) and not self._retired and not self._closed
 
     def write_report(self, path: str) -> None:
         from ..report import json as json_report
@@ -264,6 +274,10 @@ class Watch:
         if _is_compiling() or self._closed or threading.get_ident() != self._owner:
             return
         try:
+            if self._paused:
+                self._paused = False
+                if not self._retired:
+                    self._push()
             if args and isinstance(args[0], _Tensor) and args[0].ndim >= 1:
                 self._batch = args[0].shape[0]
             if self._pending:
@@ -284,6 +298,11 @@ class Watch:
                 log.debug("torchlint.watch retired after %d %s steps", self.steps, "train" if phase else "eval")
         except Exception:  # never break the user's forward
             log.debug("torchlint.watch pre-hook failed", exc_info=True)
+
+    def _pause(self, optimizer, args, kwargs) -> None:
+        if self._pushed and not self._closed and threading.get_ident() == self._owner and not _is_compiling():
+            self._pop()
+            self._paused = True
 
     # ------------------------------------------------------------------ reporting
 
