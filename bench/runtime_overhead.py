@@ -82,6 +82,7 @@ def bench(name: str, reps: int, steps: int) -> dict[str, float]:
         for variant in order:
             samples[variant].append(timed(variant))
 
+    calls = count_calls(model, step)
     base = statistics.median(samples["baseline"])
     print(f"\n{name}: {reps} repetitions x {steps} steps, median step {base:.0f} us (baseline)")
     print(f"{'variant':<10} {'median us':>10} {'ratio of medians':>17} {'paired ratio [IQR]':>26} "
@@ -95,7 +96,71 @@ def bench(name: str, reps: int, steps: int) -> dict[str, float]:
         low = min(samples[variant])
         print(f"{variant:<10} {statistics.median(samples[variant]):>10.0f} {ratio:>17.4f} "
               f"{median:>9.4f} [{q1:.4f}-{q3:.4f}] {low:>8.0f} {low / min(samples['baseline']):>14.4f}")
+    print(f"torch calls reaching the watch's mode per step: {calls['watch']} while watching, "
+          f"{calls['retired']} after it retired")
+    handled, hook = per_call_cost()
+    bound = calls["watch"] * handled + hook
+    print(f"bound from call counts: {calls['watch']} calls x {handled:.1f} us (cost of a handled call: tag + "
+          f"site) + {hook:.1f} us (hooks) = {bound:.0f} us/step = {100 * bound / min(samples['baseline']):.2f} % "
+          f"while watching; after retiring {hook:.1f} us/step = {100 * hook / min(samples['baseline']):.3f} %")
     return results
+
+
+def per_call_cost(n: int = 20000) -> tuple[float, float]:
+    """(us per handled call, us per step for the forward pre-hook and optimizer hook), best of 5."""
+    small = torch.randn(4, 4)
+    relu = torch.nn.functional.relu
+
+    def loop() -> float:
+        start = time.thread_time_ns()
+        for _ in range(n):
+            relu(small)
+        return (time.thread_time_ns() - start) / n / 1e3
+
+    plain = min(loop() for _ in range(5))
+    with torchlint.watch(steps=None):
+        watched = min(loop() for _ in range(5))
+    module = nn.Identity()
+    opt = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=0.1)
+
+    def hooks() -> float:
+        start = time.thread_time_ns()
+        for _ in range(n // 10):
+            module(small)
+            opt.step()
+        return (time.thread_time_ns() - start) / (n // 10) / 1e3
+
+    bare = min(hooks() for _ in range(5))
+    with torchlint.watch(module, steps=1):
+        module(small), module(small)  # retire
+        hooked = min(hooks() for _ in range(5))
+    return watched - plain, max(hooked - bare, 0.0)
+
+
+def count_calls(model: nn.Module, step) -> dict[str, int]:
+    """How many torch calls the watch's TorchFunctionMode receives per step (deterministic)."""
+    from torchlint.runtime import watch as watch_module
+
+    original = watch_module._Mode.__torch_function__
+    seen = [0]
+
+    def counting(self, func, types, args=(), kwargs=None):
+        seen[0] += 1
+        return original(self, func, types, args, kwargs)
+
+    watch_module._Mode.__torch_function__ = counting
+    try:
+        result = {}
+        for variant, steps in (("watch", None), ("retired", 1)):
+            with torchlint.watch(model, steps=steps):
+                for _ in range(3):
+                    step()
+                seen[0] = 0
+                step()
+                result[variant] = seen[0]
+        return result
+    finally:
+        watch_module._Mode.__torch_function__ = original
 
 
 def main() -> None:
