@@ -627,3 +627,15 @@ def test_cuda_watched_step_never_synchronises():
         w.close()
     assert codes(w) == ["TL001"]
     assert {f.extra["runtime"]["evidence"] for f in w.findings} == {"provenance", "values"}
+
+
+def test_unclosed_handle_writes_its_report_at_exit(tmp_path):
+    path = tmp_path / "late.json"
+    code = (
+        "import torch, torch.nn.functional as F, torchlint, warnings\n"
+        "warnings.simplefilter('ignore')\n"
+        f"w = torchlint.watch(report={str(path)!r})\n"
+        "F.cross_entropy(F.softmax(torch.randn(4, 3), dim=1), torch.zeros(4, dtype=torch.long))\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+    assert [item["code"] for item in json.loads(path.read_text())] == ["TL001"]

@@ -13,10 +13,12 @@ The mode is per-thread: a watch sees the torch calls of the thread that started 
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import threading
 import warnings
+import weakref
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
@@ -42,6 +44,17 @@ _is_compiling = torch.compiler.is_compiling
 _Tensor = torch.Tensor
 _PLAIN_TENSORS = (torch.Tensor, torch.nn.Parameter)
 _local = threading.local()  # .active: list of started, unclosed watches on this thread
+_open: "weakref.WeakSet[Watch]" = weakref.WeakSet()  # for the exit-time flush of unclosed handles
+
+
+@atexit.register
+def _close_forgotten() -> None:
+    """Write the report of handles that were started and never closed (`w = watch(...)` only)."""
+    for handle in list(_open):
+        try:
+            handle.close()
+        except Exception:
+            pass
 
 
 def _active() -> list["Watch"]:
@@ -178,6 +191,7 @@ class Watch:
         if self._started:
             return self
         self._started = True
+        _open.add(self)
         active = _active()
         if active:
             # Nested watch: the outer one already sees every call of this thread; a second mode
@@ -209,6 +223,7 @@ class Watch:
             self._closed = True
             return
         self._closed = True
+        _open.discard(self)
         active = _active()
         if self in active:
             active.remove(self)
