@@ -639,3 +639,14 @@ def test_unclosed_handle_writes_its_report_at_exit(tmp_path):
     )
     subprocess.run([sys.executable, "-c", code], check=True)
     assert [item["code"] for item in json.loads(path.read_text())] == ["TL001"]
+
+
+def test_tl015_at_the_loss_for_token_heads_but_not_for_single_key_attention():
+    torch.manual_seed(0)
+    head = nn.Linear(8, 1)
+    x = torch.randn(4, 6, 8)
+    w = watched(lambda: F.nll_loss(F.log_softmax(head(x), dim=-1).view(24, 1), torch.zeros(24, dtype=torch.long)))
+    assert "TL015" in codes(w)
+    q, k = torch.randn(2, 4, 1, 8), torch.randn(2, 4, 1, 8)
+    w = watched(lambda: torch.softmax(q @ k.transpose(-2, -1), dim=-1))  # decoding step: one key
+    assert w.findings == []

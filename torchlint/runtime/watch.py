@@ -487,7 +487,7 @@ class Watch:
             return 0, 1
         dim = dim % ndim
         size = x.shape[dim]
-        if size == 1:
+        if size == 1 and ndim <= 2:  # a classifier head; (B, H, 1, 1) attention while decoding is legitimate
             self._emit(
                 "TL015",
                 site,
@@ -614,12 +614,16 @@ class Watch:
         kind, producer, made_by = tag[tags.KIND], tag[tags.SITE], tag[tags.NAME]
         if kind == tags.LINEAR and loss not in ("nll", "bce"):
             return  # logits where logits belong: the common, correct case stays cheap
-        if kind in ("log_softmax", "logsigmoid") and loss != "ce":
+        if kind in ("log_softmax", "logsigmoid") and loss != "ce" and tag[tags.DIM_SIZE] != 1:
             return
         site = locate.user_site(3)
         here = [(site, f"reaches {name} here")]
         if loss in ("ce", "nll") and kind == "softmax":
             self._check_batch_dim(name, x, target, tag)
+        if kind in ("softmax", "log_softmax") and tag[tags.DIM_SIZE] == 1:
+            self._emit("TL015", producer,
+                       f"{made_by} over a dimension of size 1 reaches {name} at {_where(site)}: its output is "
+                       "constant and the gradient zero. Use sigmoid / BCEWithLogitsLoss for one output unit.", here)
         if loss == "ce":
             if kind == "softmax":
                 self._emit("TL001", producer,
