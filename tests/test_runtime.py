@@ -650,3 +650,11 @@ def test_tl015_at_the_loss_for_token_heads_but_not_for_single_key_attention():
     q, k = torch.randn(2, 4, 1, 8), torch.randn(2, 4, 1, 8)
     w = watched(lambda: torch.softmax(q @ k.transpose(-2, -1), dim=-1))  # decoding step: one key
     assert w.findings == []
+
+
+def test_module_activation_is_named_by_its_place_in_the_model():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(12, 5), nn.Softmax(dim=1))
+    x, y = data()
+    w = watched(trainer(model, nn.CrossEntropyLoss(), x, y), model)
+    assert "module '1' (nn.Softmax)" in one(w, "TL001").message

@@ -67,18 +67,17 @@ def user_site(depth: int = 2) -> Site:
     return site
 
 
-def user_module_frame_self(depth: int = 2, classes: tuple = ()) -> object | None:
-    """The `self` of the innermost frame whose `self` is an instance of `classes` (nn.Softmax...)."""
+def library_module(depth: int = 2, classes: tuple = ()) -> object | None:
+    """The `self` of a library `forward` frame (an `nn.Softmax`...) between here and the user's frame."""
     try:
         frame = sys._getframe(depth)
     except ValueError:
         return None
-    for _ in range(12):
-        if frame is None:
-            return None
-        candidate = frame.f_locals.get("self") if frame.f_code.co_name == "forward" else None
-        if candidate is not None and isinstance(candidate, classes):
-            return candidate
+    while frame is not None and _is_internal(frame.f_code):
+        if frame.f_code.co_name == "forward":
+            candidate = frame.f_locals.get("self")
+            if isinstance(candidate, classes):
+                return candidate
         frame = frame.f_back
     return None
 

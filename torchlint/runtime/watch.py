@@ -43,6 +43,10 @@ DEFAULT_ROWS = 64
 _is_compiling = torch.compiler.is_compiling
 _Tensor = torch.Tensor
 _PLAIN_TENSORS = (torch.Tensor, torch.nn.Parameter)
+_ACTIVATION_MODULES = (
+    torch.nn.Softmax, torch.nn.LogSoftmax, torch.nn.Softmin, torch.nn.Sigmoid, torch.nn.ReLU,
+    torch.nn.ReLU6, torch.nn.Hardtanh, torch.nn.ELU, torch.nn.Tanh,
+)
 _local = threading.local()  # .active: list of started, unclosed watches on this thread
 _open: "weakref.WeakSet[Watch]" = weakref.WeakSet()  # for the exit-time flush of unclosed handles
 
@@ -167,6 +171,7 @@ class Watch:
         self._phase: bool | None = None
         self._phase_calls = 0
         self._batch: int | None = None
+        self._module_names: dict[int, str] | None = None
         self._loss_calls: dict[str, int] = {}
         self._pending: list[_Pending] = []
         self._pinned: torch.Tensor | None = None
@@ -436,8 +441,12 @@ class Watch:
             if not isinstance(x, _Tensor):
                 return func(*args, **kwargs)
             site = dim = size = None
+            made_by = _func_name(func)
             try:
                 site = locate.user_site(2)
+                module = locate.library_module(2, _ACTIVATION_MODULES)
+                if module is not None:
+                    made_by = f"{made_by} in {self._module_name(module)}"
                 if family == "softmax":
                     dim, size = self._softmax_checks(func, kind, x, args, kwargs, site, implicit)
                 self._input_checks(func, kind, x, site)
@@ -459,7 +468,7 @@ class Watch:
                 out = func(*args, **kwargs)
             if site is not None and isinstance(out, _Tensor) and type(out) in _PLAIN_TENSORS:
                 try:
-                    tags.put(out, (kind, dim, size, x.ndim, site, _func_name(func)))
+                    tags.put(out, (kind, dim, size, x.ndim, site, made_by))
                     if marks_graph:
                         tags.mark_grad_fn(out, site)
                 except Exception:
@@ -467,6 +476,16 @@ class Watch:
             return out
 
         return handler
+
+    def _module_name(self, module: torch.nn.Module) -> str:
+        """`head.2 (nn.Softmax)`: where a module called through a container sits in the model."""
+        label = f"nn.{type(module).__name__}"
+        if self.model is None:
+            return label
+        if self._module_names is None:
+            self._module_names = {id(m): name for name, m in self.model.named_modules() if name}
+        name = self._module_names.get(id(module))
+        return f"module '{name}' ({label})" if name else label
 
     def _softmax_checks(self, func, kind, x, args, kwargs, site, implicit) -> tuple[int | None, int | None]:
         dim = kwargs.get("dim", args[1] if len(args) > 1 else None)
