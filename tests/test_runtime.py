@@ -658,3 +658,17 @@ def test_module_activation_is_named_by_its_place_in_the_model():
     x, y = data()
     w = watched(trainer(model, nn.CrossEntropyLoss(), x, y), model)
     assert "module '1' (nn.Softmax)" in one(w, "TL001").message
+
+
+def test_warnings_filter_can_escalate_a_finding_to_an_error():
+    x, y = data()
+    code = (
+        "import torch, torch.nn.functional as F, torchlint, warnings\n"
+        "warnings.simplefilter('error', torchlint.TorchlintWarning)\n"
+        "with torchlint.watch():\n"
+        "    F.cross_entropy(F.softmax(torch.randn(4, 3), dim=1), torch.zeros(4, dtype=torch.long))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code],
+                            capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "torchlint.runtime.errors.TorchlintWarning: TL001" in result.stderr
