@@ -5,6 +5,7 @@ discovery -> parsing -> value-flow analysis -> rules -> findings (suppressions a
 
 from __future__ import annotations
 
+import sys
 import traceback
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
@@ -71,7 +72,14 @@ def _explicitly_ignored(config: Config, code: str) -> bool:
     return any(prefix == "ALL" or code.startswith(prefix) for prefix in config.ignore)
 
 
+# Deeply nested but valid code (generated dispatch tables, long expressions)
+# needs more than CPython's default 1000 frames in LibCST's visitors.
+RECURSION_LIMIT = 12000
+
+
 def _check_module(project: Project, module: ParsedModule, rules: Iterable[Rule]) -> list[Finding]:
+    if sys.getrecursionlimit() < RECURSION_LIMIT:
+        sys.setrecursionlimit(RECURSION_LIMIT)
     try:
         facts = analyze_module(module, project)
         findings = []
@@ -84,7 +92,7 @@ def _check_module(project: Project, module: ParsedModule, rules: Iterable[Rule])
     except RecursionError:
         return [_parse_error(ParseFailure(module.path, "too deeply nested to analyse"))]
     except Exception as error:  # one file's bug must not stop the run
-        message = f"internal error: {type(error).__name__}: {error}"
+        message = f"internal error: {type(error).__name__}: {str(error)[:200]}"
         finding = _parse_error(ParseFailure(module.path, message))
         finding.extra["traceback"] = traceback.format_exc()
         return [finding]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ast
+import contextlib
+import sys
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -12,8 +15,8 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 @dataclass
 class ParsedModule:
     path: str
-    module: cst.Module
-    text: str
+    module: cst.Module = field(repr=False)
+    text: str = field(repr=False)
     _positions: Any = field(default=None, repr=False)
     _lines: list[str] | None = field(default=None, repr=False)
 
@@ -63,16 +66,47 @@ def parse_source(path: str, data: bytes | str) -> ParsedModule | ParseFailure:
         return ParseFailure(path, f"cannot decode file: {error}")
     if "\x00" in text:
         return ParseFailure(path, "file contains NUL bytes (not Python source)")
+    # CPython's parser first: it is ~7x cheaper than LibCST's, its messages are
+    # the ones users know, and it refuses nesting deep enough to crash LibCST's
+    # native parser (which would take the whole run down, not just this file).
+    cpython_error: SyntaxError | None = None
+    try:
+        with _default_recursion_limit():
+            ast.parse(text, filename=path)
+    except (RecursionError, MemoryError):
+        return ParseFailure(path, "too deeply nested to parse")
+    except SyntaxError as error:
+        if "too many nested" in str(error.msg):
+            return ParseFailure(path, "too deeply nested to parse", error.lineno or 1, error.offset or 1)
+        cpython_error = error  # maybe only newer syntax than this Python's: let LibCST decide
+    except ValueError as error:
+        return ParseFailure(path, f"cannot parse: {error}")
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
+        if cpython_error is not None:
+            return ParseFailure(path, f"syntax error: {cpython_error.msg}", cpython_error.lineno or 1,
+                                cpython_error.offset or 1)
         message = str(error.message).strip().splitlines()[0] if error.message else "invalid syntax"
         return ParseFailure(path, f"syntax error: {message}", error.raw_line, error.raw_column + 1)
     except RecursionError:
         return ParseFailure(path, "too deeply nested to parse")
     except Exception as error:  # the native parser raises a few other types
-        return ParseFailure(path, f"cannot parse: {type(error).__name__}: {error}")
+        return ParseFailure(path, f"cannot parse: {type(error).__name__}: {str(error)[:200]}")
     return ParsedModule(path, module, text)
+
+
+@contextlib.contextmanager
+def _default_recursion_limit() -> Iterator[None]:
+    """CPython's parser scales its C-stack guard with the recursion limit; the
+    analysis raises that limit for deep but valid code, which would let the
+    parser overflow the C stack on pathological input."""
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(min(previous, 1000))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(previous)
 
 
 def parse_file(path: str) -> ParsedModule | ParseFailure:

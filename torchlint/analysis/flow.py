@@ -62,6 +62,8 @@ PASS_THROUGH_MODULES = frozenset(
     }
 )
 PASS_THROUGH_DECORATORS = frozenset({"staticmethod", "classmethod", "torch.no_grad", "torch.inference_mode",
+                                     "torch.compile", "torch.jit.ignore", "torch.autocast", "torch.amp.autocast",
+                                     "torch.cuda.amp.autocast", "torch.compiler.disable",
                                      "torch.enable_grad", "torch.jit.export", "torch.jit.unused",
                                      "functools.wraps", "property", "abstractmethod", "abc.abstractmethod",
                                      "override", "typing.override"})
@@ -280,6 +282,7 @@ class ModuleInterpreter:
         self.functions: list[FunctionInfo] = []
         self.classes: list[ClassInfo] = []
         self.frame: Frame | None = None  # the function being interpreted
+        self.imports: list[ImportRef] = []  # non-torch imports, anywhere in the module
 
     # -- entry
 
@@ -347,41 +350,52 @@ class ModuleInterpreter:
         return state
 
     def exec_if(self, node: cst.If, state: State, frame: Frame) -> State:
-        self.eval(node.test, state, frame)
-        split = training_test(node.test)
-        then_state = state.copy()
-        else_state = state.copy()
-        if split is not None:
-            if state.mode == ANY:
-                then_state.mode = split
-                else_state.mode = EVAL if split == TRAIN else TRAIN
-            elif state.mode != split:
-                # Already on the other path: this branch never runs.
-                then_state.reachable = False
-            else:
-                else_state.reachable = False
-        then_state = self.exec_block(node.body.body, then_state, frame)
-        if isinstance(node.orelse, cst.If):
-            else_state = self.exec_if(node.orelse, else_state, frame)
-        elif isinstance(node.orelse, cst.Else):
-            else_state = self.exec_block(node.orelse.body.body, else_state, frame)
-        result = join_states(then_state, else_state)
-        # When only one side of a training split falls through (the other
-        # returned), the result keeps that side's mode for the rest of the block.
+        # elif chains are walked iteratively: generated code can have hundreds.
+        outcomes: list[State] = []
+        current = state
+        while True:
+            self.eval(node.test, current, frame)
+            split = training_test(node.test)
+            then_state, else_state = current.copy(), current.copy()
+            if split is not None:
+                if current.mode == ANY:
+                    then_state.mode = split
+                    else_state.mode = EVAL if split == TRAIN else TRAIN
+                elif current.mode != split:
+                    then_state.reachable = False  # already on the other path: never runs
+                else:
+                    else_state.reachable = False
+            outcomes.append(self.exec_block(node.body.body, then_state, frame))
+            if isinstance(node.orelse, cst.If):
+                node, current = node.orelse, else_state
+                continue
+            if isinstance(node.orelse, cst.Else):
+                else_state = self.exec_block(node.orelse.body.body, else_state, frame)
+            outcomes.append(else_state)
+            break
+        # Join innermost first, as the nesting of `if ... else: if ...` would.
+        # When one side of a training split returned, the result keeps the other
+        # side's mode for the rest of the block.
+        result = outcomes[-1]
+        for outcome in reversed(outcomes[:-1]):
+            result = join_states(outcome, result)
         return result
 
     def exec_loop(self, node: cst.For | cst.While, state: State, frame: Frame) -> State:
+        runs_at_least_once = False
         if isinstance(node, cst.For):
             iterated = self.eval(node.iter, state, frame)
             # Iterating an nn.ModuleList: each member, known only where all agree.
             member = join_all(list(iterated.items)) if isinstance(iterated, TupleValue) else UNKNOWN
+            runs_at_least_once = isinstance(iterated, TupleValue) and bool(iterated.items)
             self.assign(node.target, member, state, frame)
         else:
             self.eval(node.test, state, frame)
         body_state = self.exec_block(node.body.body, state.copy(), frame)
         if not body_state.reachable:
             body_state = State(dict(state.vars), state.mode, True)
-        after = join_states(state, body_state)
+        # A loop over a known non-empty container leaves its body's values behind.
+        after = body_state if runs_at_least_once else join_states(state, body_state)
         if node.orelse is not None:
             after = self.exec_block(node.orelse.body.body, after, frame)
         return after
@@ -428,6 +442,7 @@ class ModuleInterpreter:
         elif isinstance(node, (cst.Import, cst.ImportFrom)):
             for name, value in import_bindings(node):
                 if isinstance(value, ImportRef):
+                    self.imports.append(value)
                     value = self.resolver.resolve_import(value, self.path)
                 state.vars[name] = value
         elif isinstance(node, cst.Del):
@@ -800,7 +815,7 @@ class ModuleInterpreter:
             if isinstance(receiver, (Tensor, Param)):
                 return receiver if isinstance(receiver, Param) else Tensor(
                     receiver.kind, receiver.origins, receiver.producer,
-                    receiver.dim if name not in ("view", "reshape", "flatten", "squeeze", "unsqueeze") else None,
+                    receiver.dim if name in api.ELEMENTWISE_METHODS else None,
                 )
             return UNKNOWN
         return None
@@ -813,6 +828,8 @@ class ModuleInterpreter:
         if isinstance(callee, ForeignRef):
             if callee.qualname in ("functools.partial",) and args.positional:
                 return PartialValue(args.positional[0], tuple(args.positional[1:]), tuple(args.keywords.items()))
+            if callee.qualname in ("collections.OrderedDict",) and len(args.positional) == 1:
+                return _ordered_dict(args.positional[0])
             return UNKNOWN
         if isinstance(callee, (TorchModule, LossValue, SequentialValue)):
             return self.call_module(callee, args, node, state, self.site(node, _module_label(callee)))
@@ -885,6 +902,8 @@ class ModuleInterpreter:
         if qualname == api.SEQUENTIAL:
             # `nn.Sequential(*blocks)` or an empty one filled later: layers unknown.
             layers = tuple(args.positional) if args.positional and not args.starred else (UNKNOWN,)
+            if len(layers) == 1 and isinstance(layers[0], DictValue):  # nn.Sequential(OrderedDict(...))
+                layers = tuple(value for _, value in layers[0].items) or (UNKNOWN,)
             return SequentialValue(layers, self.site(node, "nn.Sequential"))
         if qualname in ("torch.nn.ModuleList", "torch.nn.ModuleDict", "torch.nn.ParameterList"):
             members = args.get(0, "modules")
@@ -955,6 +974,18 @@ class ModuleInterpreter:
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _ordered_dict(pairs: Value) -> Value:
+    """`OrderedDict([("fc", nn.Linear(...)), ("act", nn.Softmax(1))])` as a dict value."""
+    if not isinstance(pairs, TupleValue):
+        return UNKNOWN
+    items = []
+    for pair in pairs.items:
+        if not isinstance(pair, TupleValue) or len(pair.items) != 2:
+            return UNKNOWN
+        items.append((f"#{len(items)}", pair.items[1]))
+    return DictValue(tuple(items))
 
 
 def _module_label(module: Value) -> str:

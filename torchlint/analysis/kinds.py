@@ -50,6 +50,9 @@ class Site:
     def key(self) -> tuple:
         return (self.path, id(self.node) if self.node is not None else self.position)
 
+    def __repr__(self) -> str:  # never the node: a CST prints as pages of text
+        return f"Site({self.path!r}, {self.label!r}, position={self.position})"
+
     def locate(self) -> tuple[int, int, int, int]:
         """(row, column, end_row, end_column), 1-based."""
         if self.position is None:

@@ -47,11 +47,15 @@ class ModuleSummary:
     exports: dict[str, Any] = field(default_factory=dict)
     classes: dict[str, Any] = field(default_factory=dict)
     functions: dict[str, Any] = field(default_factory=dict)
+    # What the module imports from outside torch ([module, level, name]): the
+    # modules whose summaries its own findings may depend on.
+    imports: list[list[Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "version": SUMMARY_VERSION,
             "path": self.path,
+            "imports": self.imports,
             "exports": _sites_to_json(self.exports),
             "classes": _sites_to_json(self.classes),
             "functions": _sites_to_json(self.functions),
@@ -59,7 +63,7 @@ class ModuleSummary:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "ModuleSummary":
-        return cls(data["path"], data["exports"], data["classes"], data["functions"])
+        return cls(data["path"], data["exports"], data["classes"], data["functions"], data.get("imports", []))
 
 
 def _sites_to_json(data: Any) -> Any:
@@ -96,6 +100,8 @@ class Encoder:
                 self.function_ids[id(value.info)] = name
 
     def encode_module(self) -> ModuleSummary:
+        seen = {(ref.module, ref.level, ref.name): None for ref in self.interpreter.imports}
+        self.summary.imports = [list(key) for key in seen]
         for cls_id in self.class_ids.values():
             self.summary.classes[cls_id] = None  # placeholder against cycles
         for name, value in self.interpreter.globals.items():

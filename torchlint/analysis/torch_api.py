@@ -96,7 +96,14 @@ PRESERVING_METHODS: frozenset[str] = frozenset(
         "view", "view_as", "reshape", "reshape_as", "squeeze", "unsqueeze", "flatten",
         "float", "double", "half", "bfloat16", "to", "cpu", "cuda", "contiguous", "clone",
         "detach", "requires_grad_", "type", "type_as",
+        # Layout changes: still the same values, along a different dim.
+        "permute", "transpose", "swapaxes", "movedim", "t",
     }
+)
+# The subset that keeps every element where it was (so a softmax dim stays valid).
+ELEMENTWISE_METHODS: frozenset[str] = frozenset(
+    {"float", "double", "half", "bfloat16", "to", "cpu", "cuda", "contiguous", "clone", "detach",
+     "requires_grad_", "type", "type_as"}
 )
 PRESERVING_FUNCTIONS: frozenset[str] = frozenset(
     {"torch.squeeze", "torch.unsqueeze", "torch.reshape", "torch.flatten", "torch.clone"}

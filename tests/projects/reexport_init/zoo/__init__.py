@@ -1,0 +1,4 @@
+from .heads import SigmoidHead as Head
+from .heads import LinearHead
+
+__all__ = ['Head', 'LinearHead']
