@@ -672,3 +672,23 @@ def test_warnings_filter_can_escalate_a_finding_to_an_error():
                             capture_output=True, text=True)
     assert result.returncode == 1
     assert "torchlint.runtime.errors.TorchlintWarning: TL001" in result.stderr
+
+
+def test_optimizer_step_aside_resumes_and_never_strands_the_watch():
+    torch.manual_seed(0)
+    model = Head(lambda z: z)
+    x, y = data()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TorchlintWarning)
+        with torchlint.watch(model, steps=None) as w:
+            F.cross_entropy(model(x), y).backward()
+            opt.step()
+            assert not w._pushed and w.active  # stepped aside until the next forward
+            F.nll_loss(F.softmax(model(x), dim=1), y)  # forward re-arms
+        with torchlint.watch(model, steps=None) as other:
+            F.cross_entropy(model.body(x), y).backward()  # only a submodule is called
+            opt.step()
+            assert other._pushed  # never stepped aside: nothing would push it back
+            F.nll_loss(F.softmax(model.body(x), dim=1), y)
+    assert codes(w) == ["TL004"] and codes(other) == ["TL004"]

@@ -168,6 +168,7 @@ class Watch:
         self._hook = None
         self._optimizer_hook = None
         self._paused = False
+        self._forward_seen = False
         self._phase: bool | None = None
         self._phase_calls = 0
         self._batch: int | None = None
@@ -294,6 +295,7 @@ class Watch:
         if _is_compiling() or self._closed or threading.get_ident() != self._owner:
             return
         try:
+            self._forward_seen = True
             if self._paused:
                 self._paused = False
                 if not self._retired:
@@ -320,7 +322,15 @@ class Watch:
             log.debug("torchlint.watch pre-hook failed", exc_info=True)
 
     def _pause(self, optimizer, args, kwargs) -> None:
-        if self._pushed and not self._closed and threading.get_ident() == self._owner and not _is_compiling():
+        # Only when the model's pre-hook has run since the last pause: it is what pushes us back.
+        if (
+            self._forward_seen
+            and self._pushed
+            and not self._closed
+            and threading.get_ident() == self._owner
+            and not _is_compiling()
+        ):
+            self._forward_seen = False
             self._pop()
             self._paused = True
 
