@@ -22,4 +22,26 @@ __all__ = [
     "lint_paths",
     "lint_source",
     "lint_sources",
+    "watch",
+    "MisuseError",
+    "TorchlintWarning",
 ]
+
+# The runtime watcher imports torch, so it is loaded on first use only.
+_LAZY = {
+    "watch": ("torchlint.runtime.watch", "watch"),
+    "Watch": ("torchlint.runtime.watch", "Watch"),
+    "MisuseError": ("torchlint.runtime.errors", "MisuseError"),
+    "TorchlintWarning": ("torchlint.runtime.errors", "TorchlintWarning"),
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        module_name, attribute = _LAZY[name]
+        value = getattr(importlib.import_module(module_name), attribute)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'torchlint' has no attribute {name!r}")

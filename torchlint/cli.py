@@ -73,6 +73,12 @@ def cli() -> None:
 @click.option("--output-format", type=OUTPUT_FORMATS, default="text", show_default=True)
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors.")
+@click.option(
+    "--runtime-report",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Merge runtime findings (JSON from torchlint.watch / torchlint run); repeatable.",
+)
 @click.version_option(__version__, prog_name="torchlint", message=VERSION_MESSAGE)
 def check(
     paths: tuple[str, ...],
@@ -81,6 +87,7 @@ def check(
     output_format: str,
     exit_zero: bool,
     verbose: bool,
+    runtime_report: tuple[str, ...] = (),
 ) -> int:
     """Lint Python files and directories (default: the current directory)."""
     config = Config(ignore=_selectors(ignore, "--ignore"))
@@ -95,6 +102,8 @@ def check(
     color = _use_color()
     try:
         result = lint_paths(targets, config)
+        if runtime_report:
+            result.findings = _merge_runtime(result.findings, runtime_report, config)
         if output_format == "json":
             output = json_report.render(result.findings, verbose=verbose)
         else:
@@ -150,6 +159,11 @@ def rules(output_format: str) -> int:
     return EXIT_CLEAN
 
 
+from .runtime.run import run_command  # noqa: E402  (imports neither torch nor the watcher)
+
+cli.add_command(run_command)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code; every failure is one line on stderr."""
     try:
@@ -162,6 +176,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except click.Abort:  # Ctrl-C
         return EXIT_INTERRUPTED
+
+
+def _merge_runtime(findings: list[Finding], reports: Sequence[str], config: Config) -> list[Finding]:
+    from .runtime import merge
+
+    runtime = []
+    for path in reports:
+        try:
+            runtime += [finding for finding in merge.load(path) if config.enabled(finding.code)]
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise click.ClickException(f"{path}: not a torchlint runtime report ({error})") from error
+    return merge.merge(findings, runtime)
 
 
 def _selectors(values: tuple[str, ...], option: str) -> list[str]:

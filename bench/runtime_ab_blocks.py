@@ -1,0 +1,63 @@
+"""Long-block A/B of torchlint.watch on the 784-512-512-10 MLP (batch 256, CPU, 1 thread).
+
+    python bench/runtime_ab_blocks.py [--blocks 8] [--steps 150]
+
+Alternates baseline and a full-time watch (`steps=None`) in long blocks (ABBA order), thread CPU
+time; prints every block's mean step time and the ratios of the medians and of the minimums.
+A complement to runtime_overhead.py when short repetitions are too noisy on a shared machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+import warnings
+
+import torch
+import torch.nn as nn
+
+import torchlint
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--blocks", type=int, default=8)
+    parser.add_argument("--steps", type=int, default=150)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    warnings.simplefilter("ignore", torchlint.TorchlintWarning)
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10))
+    x, y = torch.randn(256, 784), torch.randint(0, 10, (256,))
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    criterion = nn.CrossEntropyLoss()
+
+    def step() -> None:
+        opt.zero_grad()
+        criterion(model(x), y).backward()
+        opt.step()
+
+    def block(variant: str) -> float:
+        handle = torchlint.watch(model, steps=None) if variant == "watch" else None
+        step(), step()
+        start = time.thread_time_ns()
+        for _ in range(args.steps):
+            step()
+        elapsed = (time.thread_time_ns() - start) / args.steps / 1e3
+        if handle is not None:
+            handle.close()
+        return elapsed
+
+    results: dict[str, list[float]] = {"baseline": [], "watch": []}
+    for index in range(args.blocks):
+        for variant in (["baseline", "watch"] if index % 2 else ["watch", "baseline"]):
+            results[variant].append(block(variant))
+    for variant, values in results.items():
+        print(f"{variant:<9} " + " ".join(f"{value:.0f}" for value in values) + " us/step")
+    print(f"watch/baseline: median {statistics.median(results['watch']) / statistics.median(results['baseline']):.4f}, "
+          f"min {min(results['watch']) / min(results['baseline']):.4f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+"""`torchlint run` and `--runtime-report` on real torch."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import warnings
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from torchlint.cli import main  # noqa: E402
+from torchlint.runtime.errors import TorchlintWarning  # noqa: E402
+
+TORCHLINT = Path(sys.executable).parent / "torchlint"
+
+TRAIN = textwrap.dedent(
+    """\
+    import sys
+
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    criterion = getattr(F, "nll" + "_loss")  # dynamic: static analysis cannot see it
+    for step in range(3):
+        x, y = torch.randn(32, 8), torch.randint(0, 4, (32,))
+        probs = F.softmax(model(x), dim=1)
+        loss = F.cross_entropy(probs, y) + criterion(torch.softmax(model(x), 1), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    print("args:", sys.argv[1:])
+    sys.exit(int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 0)
+    """
+)
+CLEAN = textwrap.dedent(
+    """\
+    import torch
+    import torch.nn.functional as F
+
+    logits = torch.randn(8, 3, requires_grad=True)
+    F.cross_entropy(logits, torch.randint(0, 3, (8,))).backward()
+    """
+)
+
+
+@pytest.fixture
+def script(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    def write(text, name="train.py"):
+        (tmp_path / name).write_text(text)
+        return name
+
+    return write
+
+
+def run(*argv):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TorchlintWarning)
+        return main(list(argv))
+
+
+def test_run_subprocess_end_to_end(script):
+    name = script(TRAIN)
+    result = subprocess.run([str(TORCHLINT), "run", name, "--not-ours", "x"], capture_output=True, text=True)
+    assert result.returncode == 1, result.stderr
+    assert "args: ['--not-ours', 'x']" in result.stdout
+    assert "train.py:13:13: TL001" in result.stdout
+    assert "TL004" in result.stdout
+    assert "TorchlintWarning: TL001" in result.stderr  # reported as it happened, at the user's line
+
+
+def test_run_exit_codes(script, capsys):
+    name = script(TRAIN)
+    assert run("run", "--exit-zero", name) == 0
+    assert run("run", name, "3") == 3  # the script's own failure wins
+    assert run("run", script(CLEAN, "clean.py")) == 0
+    assert "All checks passed!" in capsys.readouterr().out
+    broken = script("raise ValueError('boom')\n", "broken.py")
+    assert run("run", broken) == 1
+    assert "ValueError: boom" in capsys.readouterr().err
+    assert sys.argv[0] != name  # restored
+
+
+def test_run_json_and_strict(script, capsys):
+    name = script(TRAIN)
+    assert run("run", "--output-format", "json", name) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("args: []\n")
+    items = json.loads(out.split("\n", 1)[1])
+    assert {item["code"] for item in items} == {"TL001", "TL004"}
+    assert all(item["source"] == "runtime" and item["confirmed"] for item in items)
+    assert run("run", "--strict", name) == 1
+    assert "MisuseError" in capsys.readouterr().err
+
+
+def test_runtime_report_merges_into_static_findings(script, capsys):
+    name = script(TRAIN)
+    assert run("run", "--report", "runtime.json", name) == 1
+    capsys.readouterr()
+    assert run(name, "--runtime-report", "runtime.json", "--output-format", "json") == 1
+    items = json.loads(capsys.readouterr().out)
+    by_code = {item["code"]: item for item in items}
+    assert by_code["TL001"]["source"] == "static" and by_code["TL001"]["confirmed"] is True
+    assert by_code["TL001"]["runtime"]["count"] == 3
+    assert by_code["TL004"]["source"] == "runtime"  # only seen at runtime: added
+    # without the runtime report nothing is confirmed
+    assert run(name, "--output-format", "json") == 1
+    assert all(not item["confirmed"] for item in json.loads(capsys.readouterr().out))
+    Path("bad.json").write_text("{}")
+    assert run(name, "--runtime-report", "bad.json") == 2

@@ -1,0 +1,93 @@
+"""`torchlint run script.py [args...]`: run a script under `torchlint.watch`, like `coverage run`."""
+
+from __future__ import annotations
+
+import os
+import runpy
+import sys
+import traceback
+
+import click
+
+from ..findings import Finding
+
+
+def run_script(
+    script: str,
+    args: list[str] | tuple[str, ...] = (),
+    *,
+    report: str | None = None,
+    strict: bool = False,
+    rules: list[str] | None = None,
+    check_every: int | None = None,
+) -> tuple[int, list[Finding]]:
+    """Run `script` as `__main__` with `args`, watched; return (its exit code, the findings)."""
+    from .watch import DEFAULT_CHECK_EVERY, watch
+
+    saved_argv, saved_path = sys.argv[:], sys.path[:]
+    sys.argv = [script, *args]
+    sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
+    code = 0
+    handle = watch(
+        None,
+        steps=None,
+        strict=strict,
+        rules=rules,
+        report=report,
+        check_every=DEFAULT_CHECK_EVERY if check_every is None else check_every,
+    )
+    try:
+        runpy.run_path(script, run_name="__main__")
+    except SystemExit as exit_:
+        code = _exit_code(exit_.code)
+    except KeyboardInterrupt:
+        code = 130
+    except BaseException:  # the script's own error: show it as python would
+        traceback.print_exc()
+        code = 1
+    finally:
+        handle.close()
+        sys.argv[:] = saved_argv
+        sys.path[:] = saved_path
+    return code, handle.findings
+
+
+def _exit_code(value: object) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, int):
+        return value
+    print(value, file=sys.stderr)
+    return 1
+
+
+@click.command(
+    "run",
+    context_settings={"help_option_names": ["-h", "--help"], "ignore_unknown_options": True,
+                      "allow_interspersed_args": False},
+)
+@click.option("--output-format", type=click.Choice(["text", "json"], case_sensitive=False), default="text",
+              show_default=True)
+@click.option("--exit-zero", is_flag=True, help="Exit with the script's code even when there are findings.")
+@click.option("--report", "report", type=click.Path(dir_okay=False), help="Also write the findings as JSON here.")
+@click.option("--strict", is_flag=True, help="Stop the script at the first misuse (torchlint.MisuseError).")
+@click.option("--check-every", type=int, default=None, metavar="N",
+              help="Value checks on the 1st and every N-th call of each loss (0: off). [default: 100]")
+@click.argument("script", type=click.Path(exists=True, dir_okay=False))
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def run_command(script, args, output_format, exit_zero, report, strict, check_every) -> int:
+    """Run a Python script under torchlint.watch and report the misuse seen on real tensors.
+
+    Exits with the script's code; if the script succeeded, 1 when there are findings.
+    """
+    from ..report import json as json_report
+    from ..report import text as text_report
+
+    code, findings = run_script(script, args, report=report, strict=strict, check_every=check_every)
+    if output_format == "json":
+        click.echo(json_report.render(findings), nl=False)
+    else:
+        click.echo(text_report.render(findings), nl=False)
+    if code:
+        return code
+    return 1 if findings and not exit_zero else 0

@@ -1,0 +1,841 @@
+"""`torchlint.watch`: a TorchFunctionMode that sees activations and losses on real tensors.
+
+Fast path: one identity-keyed dict lookup per torch call (`handlers.get(func)`); a miss calls
+`func` at once. Producers (softmax, log_softmax, sigmoid, clipping activations) tag their output
+(see `tags.py`); view-like ops copy the tag; consumers (the losses, `torch.log`, a second
+activation) read it, or rebuild it from `grad_fn`, and report the catalog's rule codes at the
+user's own source lines. Value checks (`checks.py`) run on the 1st and then every `check_every`-th
+call of each loss; on CUDA their results are read back without blocking (event + pinned copy)
+when ready, and at `close()` at the latest.
+
+The mode is per-thread: a watch sees the torch calls of the thread that started it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+import warnings
+import weakref
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+import torch
+import torch.nn.functional as F
+from torch.optim.optimizer import register_optimizer_step_pre_hook
+from torch.overrides import TorchFunctionMode
+
+from ..findings import Finding, Location, Related
+from . import checks, locate, tags
+from .codes import ALL_CODES, rule_info
+from .errors import MisuseError, TorchlintWarning
+
+log = logging.getLogger("torchlint.runtime")
+
+locate.add_internal_dir(os.path.dirname(torch.__file__))
+
+DEFAULT_STEPS = 50
+DEFAULT_CHECK_EVERY = 100
+DEFAULT_ROWS = 64
+
+_is_compiling = torch.compiler.is_compiling
+_Tensor = torch.Tensor
+_PLAIN_TENSORS = (torch.Tensor, torch.nn.Parameter)
+_ACTIVATION_MODULES = (
+    torch.nn.Softmax, torch.nn.LogSoftmax, torch.nn.Softmin, torch.nn.Sigmoid, torch.nn.ReLU,
+    torch.nn.ReLU6, torch.nn.Hardtanh, torch.nn.ELU, torch.nn.Tanh,
+)
+_local = threading.local()  # .active: list of started, unclosed watches on this thread
+_open: "weakref.WeakSet[Watch]" = weakref.WeakSet()  # for the exit-time flush of unclosed handles
+
+
+@atexit.register
+def _close_forgotten() -> None:
+    """Write the report of handles that were started and never closed (`w = watch(...)` only)."""
+    for handle in list(_open):
+        try:
+            handle.close()
+        except Exception:
+            pass
+
+
+def _active() -> list["Watch"]:
+    stack = getattr(_local, "active", None)
+    if stack is None:
+        stack = _local.active = []
+    return stack
+
+
+_NAMES: dict[Any, str] = {}
+
+
+def _func_name(func: Callable) -> str:
+    name = _NAMES.get(func)
+    if name is None:
+        name = _NAMES[func] = _spell(func)
+    return name
+
+
+def _spell(func: Callable) -> str:
+    module = getattr(func, "__module__", None) or ""
+    name = getattr(func, "__qualname__", None) or getattr(func, "__name__", repr(func))
+    if module == "torch.nn.functional":
+        return f"F.{name}"
+    if name.startswith("_VariableFunctionsClass."):
+        return "torch." + name.split(".", 1)[1]
+    if name.startswith("TensorBase.") or name.startswith("Tensor."):
+        return "Tensor." + name.split(".", 1)[1]
+    if module.startswith("torch"):
+        return f"{module}.{name}".replace("torch._C._special.special_", "torch.special.")
+    return name
+
+
+def _display_path(path: str) -> str:
+    if path.startswith("<"):
+        return path
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel
+
+
+def _where(site: tuple | None) -> str:
+    if not site:
+        return "an unknown place"
+    return f"{_display_path(site[0])}:{site[1]}"
+
+
+@dataclass
+class _Pending:
+    """A value check queued on a CUDA device, read when its event is done."""
+
+    event: Any
+    host: torch.Tensor
+    decide: Callable[[list[float]], None]
+
+
+class _Mode(TorchFunctionMode):
+    def __init__(self, handlers: dict) -> None:
+        super().__init__()
+        self.handlers = handlers
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        handler = self.handlers.get(func)
+        if handler is None or _is_compiling():
+            return func(*args, **(kwargs or {}))
+        return handler(func, args, kwargs or {})
+
+
+class Watch:
+    """A running watch: `.findings`, `.close()`; also a context manager.
+
+    See `torchlint.watch` for the parameters.
+    """
+
+    def __init__(
+        self,
+        model: torch.nn.Module | None = None,
+        *,
+        steps: int | None = DEFAULT_STEPS,
+        strict: bool = False,
+        rules: Iterable[str] | None = None,
+        report: str | os.PathLike | None = None,
+        check_every: int = DEFAULT_CHECK_EVERY,
+        rows: int = DEFAULT_ROWS,
+    ) -> None:
+        if steps is not None and steps < 1:
+            raise ValueError("steps must be a positive number of forward calls, or None")
+        self.model = model
+        self.steps = steps
+        self.strict = strict
+        self.report = os.fspath(report) if report is not None else None
+        self.check_every = check_every
+        self.rows = rows
+        self.rules = self._select(rules)
+        self.findings: list[Finding] = []
+        self._records: dict[tuple, Finding] = {}
+        self._subscribers: list[Watch] = []
+        self._parent: Watch | None = None
+        self._mode = _Mode(self._build_handlers())
+        self._pushed = False
+        self._retired = False
+        self._closed = False
+        self._started = False
+        self._owner = threading.get_ident()
+        self._hook = None
+        self._optimizer_hook = None
+        self._paused = False
+        self._forward_seen = False
+        self._phase: bool | None = None
+        self._phase_calls = 0
+        self._batch: int | None = None
+        self._module_names: dict[int, str] | None = None
+        self._loss_calls: dict[str, int] = {}
+        self._pending: list[_Pending] = []
+        self._pinned: torch.Tensor | None = None
+        self._pinned_next = 0
+        self.start()
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @staticmethod
+    def _select(rules: Iterable[str] | None) -> frozenset[str]:
+        if rules is None:
+            return frozenset(ALL_CODES)
+        if isinstance(rules, str):
+            rules = [rules]
+        wanted = [rule.strip().upper() for rule in rules]
+        unknown = [rule for rule in wanted if not any(code.startswith(rule) for code in ALL_CODES)]
+        if unknown:
+            raise ValueError(f"unknown rule code(s): {', '.join(unknown)}")
+        return frozenset(code for code in ALL_CODES if any(code.startswith(rule) for rule in wanted))
+
+    def start(self) -> "Watch":
+        if self._started:
+            return self
+        self._started = True
+        _open.add(self)
+        active = _active()
+        if active:
+            # Nested watch: the outer one already sees every call of this thread; a second mode
+            # would double-report. Subscribe to its findings instead.
+            self._parent = active[-1]
+            self._parent._subscribers.append(self)
+            active.append(self)
+            return self
+        active.append(self)
+        if self.model is not None:
+            if type(self.model).__name__ == "OptimizedModule" or getattr(self.model, "_compiled_call_impl", None):
+                warnings.warn(
+                    "torchlint.watch: this model is torch.compile'd; compiled regions are not watched "
+                    "(the watch steps aside inside them). Wrap the watched steps in "
+                    "torch.compiler.set_stance('force_eager') to check them.",
+                    UserWarning,
+                    stacklevel=3,
+                )
+            self._hook = self.model.register_forward_pre_hook(self._pre_hook)
+            # The optimizer makes most torch calls of a step and none of them can misuse an
+            # activation: step aside from optimizer.step() until the model's next forward.
+            self._optimizer_hook = register_optimizer_step_pre_hook(self._pause)
+        self._push()
+        return self
+
+    def close(self) -> None:
+        """Stop watching, read outstanding value checks, write `report`. Idempotent."""
+        if self._closed or not self._started:
+            self._closed = True
+            return
+        self._closed = True
+        _open.discard(self)
+        active = _active()
+        if self in active:
+            active.remove(self)
+        if self._parent is not None:
+            if self in self._parent._subscribers:
+                self._parent._subscribers.remove(self)
+        else:
+            for hook in (self._hook, self._optimizer_hook):
+                if hook is not None:
+                    hook.remove()
+            self._hook = self._optimizer_hook = None
+            self._pop()
+            self._poll(block=True)
+        if self.report:
+            self.write_report(self.report)
+        for finding in self.findings:
+            log.info("%s %s (%sx)", finding.code, finding.message, finding.extra["runtime"]["count"])
+
+    def __enter__(self) -> "Watch":
+        return self.start()
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.close()
+
+    @property
+    def active(self) -> bool:
+        """True while calls of this thread are being checked (not retired, not closed).
+
+        Between `optimizer.step()` and the model's next forward the watch also steps aside.
+        """
+        return (self._pushed or self._paused) and not self._retired and not self._closed
+
+    def write_report(self, path: str) -> None:
+        from ..report import json as json_report
+
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(json_report.render(self.findings))
+
+    def _push(self) -> None:
+        if not self._pushed and not self._closed:
+            torch._C._push_on_torch_function_stack(self._mode)
+            self._pushed = True
+
+    def _pop(self) -> None:
+        """Remove our mode from this thread's stack even if other modes were pushed after it."""
+        if not self._pushed:
+            return
+        self._pushed = False
+        if threading.get_ident() != self._owner:
+            return
+        above = []
+        try:
+            while torch._C._len_torch_function_stack() > 0:
+                mode = torch._C._pop_torch_function_stack()
+                if mode is self._mode:
+                    break
+                above.append(mode)
+        finally:
+            for mode in reversed(above):
+                torch._C._push_on_torch_function_stack(mode)
+
+    def _pre_hook(self, module, args) -> None:
+        if _is_compiling() or self._closed or threading.get_ident() != self._owner:
+            return
+        try:
+            self._forward_seen = True
+            if self._paused:
+                self._paused = False
+                if not self._retired:
+                    self._push()
+            if args and isinstance(args[0], _Tensor) and args[0].ndim >= 1:
+                self._batch = args[0].shape[0]
+            if self._pending:
+                self._poll(block=False)
+            phase = bool(module.training)
+            if phase != self._phase:
+                self._phase = phase
+                self._phase_calls = 0
+                if self._retired:
+                    self._retired = False
+                    self._push()
+                    log.debug("torchlint.watch re-armed (%s)", "train" if phase else "eval")
+            self._phase_calls += 1
+            if self.steps is not None and self._phase_calls > self.steps and not self._retired:
+                self._retired = True
+                self._pop()
+                self._poll(block=False)
+                log.debug("torchlint.watch retired after %d %s steps", self.steps, "train" if phase else "eval")
+        except Exception:  # never break the user's forward
+            log.debug("torchlint.watch pre-hook failed", exc_info=True)
+
+    def _pause(self, optimizer, args, kwargs) -> None:
+        # Only when the model's pre-hook has run since the last pause: it is what pushes us back.
+        if (
+            self._forward_seen
+            and self._pushed
+            and not self._closed
+            and threading.get_ident() == self._owner
+            and not _is_compiling()
+        ):
+            self._forward_seen = False
+            self._pop()
+            self._paused = True
+
+    # ------------------------------------------------------------------ reporting
+
+    def _emit(
+        self,
+        code: str,
+        site: tuple | None,
+        message: str,
+        related: Iterable[tuple[tuple | None, str]] = (),
+        evidence: str = "provenance",
+        values: list[float] | None = None,
+    ) -> None:
+        if code not in self.rules:
+            return
+        site = site or locate.user_site(2)
+        key = (code, site[0], site[1], site[2])
+        known = self._records.get(key)
+        if known is not None:
+            known.extra["runtime"]["count"] += 1
+            return
+        name, severity = rule_info(code)
+        runtime: dict[str, Any] = {"count": 1, "evidence": evidence}
+        if values is not None:
+            runtime["values"] = [round(value, 6) for value in values]
+        finding = Finding(
+            code=code,
+            name=name,
+            message=message,
+            severity=severity,
+            filename=_display_path(site[0]),
+            location=Location(site[1], max(site[2], 1)),
+            end_location=Location(site[3] or site[1], max(site[4], 1)),
+            related=tuple(
+                Related(_display_path(other[0]), Location(other[1], max(other[2], 1)), note)
+                for other, note in related
+                if other
+            ),
+            source="runtime",
+            confirmed=True,
+            extra={"runtime": runtime},
+        )
+        self._records[key] = finding
+        self.findings.append(finding)
+        strict = self.strict
+        for subscriber in list(self._subscribers):
+            if code in subscriber.rules:
+                subscriber.findings.append(finding)
+                strict = strict or subscriber.strict
+        text = f"{code} {name}: {message}"
+        if strict:
+            raise MisuseError(f"{_where(site)}: {text}", finding)
+        warnings.warn_explicit(text, TorchlintWarning, site[0], site[1], module="torchlint")
+
+    # ------------------------------------------------------------------ handlers
+
+    def _build_handlers(self) -> dict:
+        handlers: dict[Any, Callable] = {}
+
+        def add(funcs: Iterable[Any], handler: Callable) -> None:
+            for func in funcs:
+                if func is not None:
+                    handlers[func] = handler
+
+        special = getattr(torch, "special", None)
+        add([F.softmax, torch.softmax, _Tensor.softmax, getattr(special, "softmax", None)],
+            self._activation("softmax", implicit=F.softmax))
+        add([F.softmin], self._activation("softmax", implicit=F.softmin))
+        add([F.log_softmax, torch.log_softmax, _Tensor.log_softmax, getattr(special, "log_softmax", None)],
+            self._activation("log_softmax", implicit=F.log_softmax))
+        add([torch.sigmoid, _Tensor.sigmoid, _Tensor.sigmoid_, torch.sigmoid_, getattr(special, "expit", None)],
+            self._activation("sigmoid"))
+        add([F.relu, torch.relu, _Tensor.relu, torch.relu_, _Tensor.relu_], self._activation("relu"))
+        add([F.relu6], self._activation("relu6"))
+        add([F.hardtanh], self._activation("hardtanh"))
+        add([F.elu], self._activation("elu"))
+        add([torch.tanh, _Tensor.tanh], self._activation("tanh"))
+        add([torch.log, _Tensor.log, _Tensor.log_, torch.log_], self._log)
+        add([F.cross_entropy], self._loss("ce"))
+        add([F.nll_loss], self._loss("nll"))
+        add([F.binary_cross_entropy], self._loss("bce"))
+        add([F.binary_cross_entropy_with_logits], self._loss("bce_logits"))
+        add([F.kl_div], self._loss("kl"))
+        add(
+            [
+                _Tensor.view, _Tensor.view_as, _Tensor.reshape, _Tensor.reshape_as, _Tensor.flatten,
+                _Tensor.squeeze, _Tensor.unsqueeze, _Tensor.__getitem__, _Tensor.to, _Tensor.float,
+                _Tensor.double, _Tensor.half, _Tensor.bfloat16, _Tensor.cpu, _Tensor.cuda,
+                _Tensor.contiguous, _Tensor.detach, _Tensor.clone, _Tensor.permute, _Tensor.transpose,
+                _Tensor.t, _Tensor.clamp, _Tensor.clamp_min, _Tensor.clamp_max, _Tensor.clip,
+                _Tensor.expand, _Tensor.expand_as, _Tensor.select, _Tensor.narrow,
+                torch.flatten, torch.squeeze, torch.unsqueeze, torch.reshape, torch.clamp, torch.clip,
+                torch.transpose, torch.permute, torch.narrow, torch.select, torch.clone, torch.detach,
+            ],
+            self._propagate,
+        )
+        return handlers
+
+    @staticmethod
+    def _propagate(func, args, kwargs):
+        out = func(*args, **kwargs)
+        if args and out is not args[0]:
+            try:
+                tag = args[0].__dict__.get(tags.KEY)
+                if tag is not None and isinstance(out, _Tensor):
+                    out.__dict__[tags.KEY] = tag
+            except (AttributeError, RuntimeError, TypeError):
+                pass
+        return out
+
+    def _activation(self, kind: str, implicit: Callable | None = None) -> Callable:
+        family = "softmax" if kind in ("softmax", "log_softmax") else kind
+        marks_graph = kind not in tags.CLIPPING  # the grad_fn fallback only needs softmax/sigmoid sites
+
+        def handler(func, args, kwargs):
+            x = args[0] if args else kwargs.get("input")
+            if not isinstance(x, _Tensor):
+                return func(*args, **kwargs)
+            site = dim = size = None
+            made_by = _func_name(func)
+            try:
+                site = locate.user_site(2)
+                module = locate.library_module(2, _ACTIVATION_MODULES)
+                if module is not None:
+                    made_by = f"{made_by} in {self._module_name(module)}"
+                if family == "softmax":
+                    dim, size = self._softmax_checks(func, kind, x, args, kwargs, site, implicit)
+                self._input_checks(func, kind, x, site)
+            except (MisuseError, Warning):
+                raise
+            except Exception:
+                log.debug("torchlint handler failed", exc_info=True)
+            if (
+                implicit is not None
+                and func is implicit
+                and kwargs.get("dim", args[1] if len(args) > 1 else None) is None
+                and "TL002" in self.rules
+            ):
+                # PyTorch's own implicit-dim warning would point into torchlint; TL002 says more.
+                with warnings.catch_warnings():
+                    warnings.filterwarnings("ignore", "Implicit dimension choice", UserWarning)
+                    out = func(*args, **kwargs)
+            else:
+                out = func(*args, **kwargs)
+            if site is not None and isinstance(out, _Tensor) and type(out) in _PLAIN_TENSORS:
+                try:
+                    tags.put(out, (kind, dim, size, x.ndim, site, made_by))
+                    if marks_graph:
+                        tags.mark_grad_fn(out, site)
+                except Exception:
+                    pass
+            return out
+
+        return handler
+
+    def _module_name(self, module: torch.nn.Module) -> str:
+        """`head.2 (nn.Softmax)`: where a module called through a container sits in the model."""
+        label = f"nn.{type(module).__name__}"
+        if self.model is None:
+            return label
+        if self._module_names is None:
+            self._module_names = {id(m): name for name, m in self.model.named_modules() if name}
+        name = self._module_names.get(id(module))
+        return f"module '{name}' ({label})" if name else label
+
+    def _softmax_checks(self, func, kind, x, args, kwargs, site, implicit) -> tuple[int | None, int | None]:
+        dim = kwargs.get("dim", args[1] if len(args) > 1 else None)
+        ndim = x.ndim
+        name = _func_name(func)
+        if dim is None:
+            if implicit is None or func is not implicit:
+                return None, None
+            dim = 0 if ndim in (0, 1, 3) else 1
+            what = " (the batch dimension of a (batch, seq, classes) tensor)" if ndim == 3 else ""
+            self._emit(
+                "TL002",
+                site,
+                f"{name} without dim on a {ndim}-D tensor of shape {tuple(x.shape)}: PyTorch chose dim={dim}"
+                f"{what}. Pass dim explicitly (usually dim=-1 for the class dimension).",
+            )
+        if ndim == 0:
+            return 0, 1
+        dim = dim % ndim
+        size = x.shape[dim]
+        if size == 1 and ndim <= 2:  # a classifier head; (B, H, 1, 1) attention while decoding is legitimate
+            self._emit(
+                "TL015",
+                site,
+                f"{name} over dim={dim} of size 1 (shape {tuple(x.shape)}): every output is "
+                f"{'1' if kind == 'softmax' else '0'} and the gradient is zero. For one output unit use "
+                "sigmoid / BCEWithLogitsLoss, or give the layer 2 outputs.",
+            )
+        elif dim == 0 and ndim >= 2 and self._batch is not None and size == self._batch:
+            self._emit(
+                "TL013",
+                site,
+                f"{name} over dim=0 of a tensor of shape {tuple(x.shape)}, whose size {size} is the batch "
+                "size: each sample's output depends on the rest of the batch. Normalise over the class "
+                "dimension (dim=-1 or dim=1).",
+            )
+        return dim, size
+
+    def _input_checks(self, func, kind, x, site) -> None:
+        tag = tags.get(x)
+        if tag is None:
+            return
+        inner = tag[tags.KIND]
+        name = _func_name(func)
+        inner_site = tag[tags.SITE]
+        if inner == "sigmoid" and kind in ("softmax", "log_softmax"):
+            self._emit(
+                "TL003",
+                inner_site,
+                f"{tag[tags.NAME]} output reaches {name} at {_where(site)}: values squeezed into (0, 1) can barely "
+                "separate the classes. Pass the logits to the softmax.",
+                [(site, f"{name} applied to the sigmoid output here")],
+            )
+        elif (inner, kind) in (
+            ("softmax", "softmax"),
+            ("sigmoid", "sigmoid"),
+            ("softmax", "log_softmax"),
+            ("log_softmax", "softmax"),
+        ):
+            self._emit(
+                "TL011",
+                site,
+                f"{name} applied to a {tag[tags.NAME]} output (from {_where(inner_site)}): the activation is applied "
+                "twice, which flattens the outputs and shrinks the gradient. Apply it once, to the logits.",
+                [(inner_site, f"first {inner} here")],
+            )
+
+    def _log(self, func, args, kwargs):
+        x = args[0] if args else kwargs.get("input")
+        kind = None
+        site = None
+        if isinstance(x, _Tensor):
+            try:
+                tag = tags.get(x)
+                if tag is None and x.grad_fn is not None:
+                    tag = tags.origin(x)
+                if tag is not None and tag[tags.KIND] in ("softmax", "sigmoid"):
+                    inner = tag[tags.KIND]
+                    site = locate.user_site(2)
+                    better = "F.log_softmax(logits, dim)" if inner == "softmax" else "F.logsigmoid(logits)"
+                    self._emit(
+                        "TL006",
+                        site,
+                        f"{_func_name(func)} of a {tag[tags.NAME]} output (from {_where(tag[tags.SITE])}): probabilities "
+                        f"underflow to 0 and the log to -inf. Use {better}.",
+                        [(tag[tags.SITE], f"{inner} here")],
+                    )
+                    kind = "log_softmax" if inner == "softmax" else "logsigmoid"
+            except (MisuseError, Warning):
+                raise
+            except Exception:
+                log.debug("torchlint handler failed", exc_info=True)
+        out = func(*args, **kwargs)
+        if kind is not None and isinstance(out, _Tensor):
+            tags.put(out, (kind, None, None, x.ndim, site, _func_name(func)))
+        return out
+
+    # ------------------------------------------------------------------ losses
+
+    def _loss(self, loss: str) -> Callable:
+        def handler(func, args, kwargs):
+            x = args[0] if args else kwargs.get("input")
+            target = args[1] if len(args) > 1 else kwargs.get("target")
+            if not isinstance(x, _Tensor) or type(x) not in _PLAIN_TENSORS:
+                return func(*args, **kwargs)
+            try:
+                self._check_loss(func, loss, x, target)
+            except (MisuseError, Warning):
+                raise
+            except Exception:
+                log.debug("torchlint handler failed", exc_info=True)
+            if loss != "bce":
+                return func(*args, **kwargs)
+            try:
+                return func(*args, **kwargs)
+            except RuntimeError as error:
+                # BCELoss refuses inputs outside [0, 1] on CPU: say why before torch does.
+                if "between 0 and 1" in str(error):
+                    self._emit(
+                        "TL007",
+                        None,
+                        f"{_func_name(func)} got values outside [0, 1]: it expects probabilities. "
+                        "Use BCEWithLogitsLoss on the logits.",
+                        evidence="values",
+                    )
+                raise
+
+        return handler
+
+    def _check_loss(self, func, loss: str, x: torch.Tensor, target: Any) -> None:
+        if self._pending:
+            self._poll(block=False)
+        if isinstance(target, _Tensor) and target.ndim >= 1 and loss in ("ce", "nll", "bce", "bce_logits"):
+            self._batch = target.shape[0]
+        tag = tags.get(x)
+        if tag is None and x.grad_fn is not None:
+            tag = tags.origin(x)
+        name = _func_name(func)
+        if tag is not None:
+            self._check_provenance(name, loss, x, target, tag)
+        else:
+            self._value_check(name, loss, x)
+
+    def _check_provenance(self, name: str, loss: str, x: torch.Tensor, target: Any, tag: tuple) -> None:
+        kind, producer, made_by = tag[tags.KIND], tag[tags.SITE], tag[tags.NAME]
+        if kind == tags.LINEAR and loss not in ("nll", "bce"):
+            return  # logits where logits belong: the common, correct case stays cheap
+        if kind in ("log_softmax", "logsigmoid") and loss != "ce" and tag[tags.DIM_SIZE] != 1:
+            return
+        site = locate.user_site(3)
+        here = [(site, f"reaches {name} here")]
+        if loss in ("ce", "nll") and kind == "softmax":
+            self._check_batch_dim(name, x, target, tag)
+        if kind in ("softmax", "log_softmax") and tag[tags.DIM_SIZE] == 1:
+            self._emit("TL015", producer,
+                       f"{made_by} over a dimension of size 1 reaches {name} at {_where(site)}: its output is "
+                       "constant and the gradient zero. Use sigmoid / BCEWithLogitsLoss for one output unit.", here)
+        if loss == "ce":
+            if kind == "softmax":
+                self._emit("TL001", producer,
+                           f"{made_by} output reaches {name} at {_where(site)}, which applies log_softmax itself: "
+                           "the loss is computed on softmax(softmax(x)). Pass the logits instead.", here)
+            elif kind == "sigmoid":
+                self._emit("TL003", producer,
+                           f"{made_by} output reaches {name} at {_where(site)}: values squeezed into (0, 1) can barely "
+                           "separate the classes. Pass the logits.", here)
+            elif kind == "log_softmax":
+                self._emit("TL009", producer,
+                           f"{made_by} output reaches {name} at {_where(site)}, which applies log_softmax itself "
+                           "(harmless but redundant). Use F.nll_loss, or pass the logits.", here)
+            elif kind in tags.CLIPPING:
+                self._emit("TL010", producer,
+                           f"{made_by} output reaches {name} at {_where(site)} as logits: the activation clips them. "
+                           "Drop the activation after the last layer.", here)
+        elif loss == "nll":
+            if kind == "softmax":
+                self._emit("TL004", producer,
+                           f"{made_by} output reaches {name} at {_where(site)}, which expects log-probabilities. "
+                           "Use F.log_softmax (or pass the logits to F.cross_entropy).", here)
+            elif kind == "sigmoid":
+                self._emit("TL003", producer,
+                           f"{made_by} output reaches {name} at {_where(site)}: a multi-class loss needs "
+                           "log_softmax outputs.", here)
+            elif kind == tags.LINEAR:
+                self._emit("TL012", site,
+                           f"{name} gets raw logits (the output of a linear/conv layer): it expects "
+                           "log-probabilities and the loss is unbounded below. Apply F.log_softmax first, or use "
+                           "F.cross_entropy.", evidence="provenance")
+            elif kind not in ("log_softmax", "logsigmoid"):
+                self._value_check(name, loss, x)
+        elif loss == "bce":
+            if kind == "sigmoid":
+                self._emit("TL014", producer,
+                           f"{made_by} output reaches {name} at {_where(site)}: numerically unstable and refused under "
+                           "autocast. Use BCEWithLogitsLoss on the logits.", here)
+            elif kind == tags.LINEAR:
+                self._emit("TL007", site,
+                           f"{name} gets raw logits (the output of a linear/conv layer): it expects probabilities "
+                           "in [0, 1]. Use BCEWithLogitsLoss on the logits.")
+            else:
+                self._value_check(name, loss, x)
+        elif loss == "bce_logits":
+            if kind == "sigmoid":
+                self._emit("TL005", producer,
+                           f"{made_by} output reaches {name} at {_where(site)}, which applies sigmoid itself "
+                           "(double sigmoid). Pass the logits.", here)
+            elif kind in tags.CLIPPING:
+                self._emit("TL010", producer,
+                           f"{made_by} output reaches {name} at {_where(site)} as logits: the activation clips them. "
+                           "Drop the activation after the last layer.", here)
+        elif loss == "kl":
+            if kind in ("softmax", "sigmoid"):
+                self._emit("TL008", producer,
+                           f"{made_by} output is the input of {name} at {_where(site)}, which expects "
+                           "log-probabilities (the target may be probabilities). Use F.log_softmax.", here)
+            elif kind not in ("log_softmax", "logsigmoid"):
+                self._value_check(name, loss, x)
+
+    def _check_batch_dim(self, name: str, x: torch.Tensor, target: Any, tag: tuple) -> None:
+        dim, size, ndim = tag[tags.DIM], tag[tags.DIM_SIZE], tag[tags.NDIM]
+        if dim is None or size is None or not isinstance(target, _Tensor) or target.ndim < 1:
+            return
+        batch = target.shape[0]
+        class_dim = checks.class_dim(x) if ndim == x.ndim else 0
+        if dim != class_dim and size == batch and size > 1:
+            self._emit("TL013", tag[tags.SITE],
+                       f"softmax over dim={dim}, whose size {size} is the batch size of the target of {name}: "
+                       "each sample's output depends on the rest of the batch. Normalise over the class dimension.")
+
+    # ------------------------------------------------------------------ value checks
+
+    def _value_check(self, name: str, loss: str, x: torch.Tensor) -> None:
+        if self.check_every <= 0:
+            return
+        calls = self._loss_calls.get(loss, 0) + 1
+        self._loss_calls[loss] = calls
+        if calls != 1 and calls % self.check_every:
+            return
+        cdim = -1 if loss == "kl" else checks.class_dim(x)
+        if x.is_cuda and torch.cuda.is_current_stream_capturing():
+            return
+        stats = checks.stats(x, cdim, self.rows)
+        if stats is None:
+            return
+        classes = x.shape[cdim] if x.ndim else 1
+        site = locate.user_site(3)
+
+        def decide(values: list[float]) -> None:
+            self._decide(name, loss, classes, values, site)
+
+        if x.is_cuda:
+            self._defer(stats, decide)
+        else:
+            decide(stats.tolist())
+
+    def _decide(self, name: str, loss: str, classes: int, values: list[float], site: tuple) -> None:
+        seen = checks.describe(values)
+        if loss == "ce" and checks.looks_like_probabilities(values, classes):
+            self._emit("TL001", site,
+                       f"the input of {name} is already probabilities (all in [0, 1], rows sum to 1: {seen}); "
+                       "it applies log_softmax itself. Pass the logits.", evidence="values", values=values)
+        elif loss == "nll" and checks.looks_like_probabilities(values, classes):
+            self._emit("TL004", site,
+                       f"the input of {name} is probabilities (all in [0, 1], rows sum to 1: {seen}), not "
+                       "log-probabilities. Use F.log_softmax.", evidence="values", values=values)
+        elif loss == "nll" and checks.looks_like_logits(values):
+            self._emit("TL012", site,
+                       f"the input of {name} is not log-probabilities ({seen}): raw logits make the loss "
+                       "unbounded below. Apply F.log_softmax first, or use F.cross_entropy.",
+                       evidence="values", values=values)
+        elif loss == "bce" and checks.outside_unit_interval(values):
+            self._emit("TL007", site,
+                       f"the input of {name} is outside [0, 1] ({seen}): it expects probabilities. "
+                       "Use BCEWithLogitsLoss on the logits.", evidence="values", values=values)
+        elif loss == "kl" and checks.nonnegative_bounded(values):
+            self._emit("TL008", site,
+                       f"the input of {name} looks like probabilities ({seen}); it expects log-probabilities. "
+                       "Use F.log_softmax.", evidence="values", values=values)
+
+    def _defer(self, stats: torch.Tensor, decide: Callable[[list[float]], None]) -> None:
+        """Copy `stats` to pinned host memory without blocking; read it once its event is done."""
+        slots = 64
+        if self._pinned is None:
+            self._pinned = torch.empty((slots, checks.N_STATS), dtype=torch.float32, pin_memory=True)
+        if len(self._pending) >= slots:
+            return  # never wait on the hot path: drop the sample
+        slot = self._pinned[self._pinned_next % slots]
+        self._pinned_next += 1
+        slot.copy_(stats, non_blocking=True)
+        event = torch.cuda.Event()
+        event.record()
+        self._pending.append(_Pending(event, slot, decide))
+
+    def _poll(self, block: bool) -> None:
+        if not self._pending:
+            return
+        still = []
+        for pending in self._pending:
+            if block:
+                pending.event.synchronize()
+            elif not pending.event.query():
+                still.append(pending)
+                continue
+            try:
+                pending.decide(pending.host.tolist())
+            except (MisuseError, Warning):
+                if not block:
+                    raise
+            except Exception:
+                log.debug("torchlint deferred check failed", exc_info=True)
+        self._pending = still
+
+
+def watch(
+    model: torch.nn.Module | None = None,
+    *,
+    steps: int | None = DEFAULT_STEPS,
+    strict: bool = False,
+    rules: Iterable[str] | None = None,
+    report: str | os.PathLike | None = None,
+    check_every: int = DEFAULT_CHECK_EVERY,
+    rows: int = DEFAULT_ROWS,
+) -> Watch:
+    """Watch this thread's torch calls for activation/loss misuse, on real tensors.
+
+    `with torchlint.watch(model): train()` or `w = torchlint.watch(model); ...; w.close()`.
+
+    model: optional; with it, the watch retires after `steps` forward calls of the model in each
+        train/eval phase and re-arms when `model.training` flips (`steps=None`: never retire).
+        Without a model everything is watched until `close()`.
+    strict: raise `torchlint.MisuseError` at the first confirmed misuse, before the call runs.
+        Otherwise each problem is reported once per call site as a `torchlint.TorchlintWarning`
+        and collected in `.findings`.
+    rules: codes or prefixes to check (default: all).
+    report: a path; the findings are written there at close, as the CLI's `--output-format json`.
+    check_every: value checks run on the 1st and every `check_every`-th call of each loss
+        (0 disables them). On CUDA they never synchronise: their results are read when ready,
+        at the next loss or forward call, or at `close()` at the latest.
+    rows: value checks look at the first `rows` rows of the loss input.
+    """
+    return Watch(model, steps=steps, strict=strict, rules=rules, report=report, check_every=check_every, rows=rows)
+
+
