@@ -31,12 +31,44 @@ class LintResult:
         return bool(self.findings)
 
 
-def lint_paths(paths: Sequence[str], config: Config | None = None) -> LintResult:
-    """Lint every Python file under `paths` (files or directories)."""
+def lint_paths(
+    paths: Sequence[str],
+    config: Config | None = None,
+    *,
+    jobs: int = 1,
+    cache_dir: str | None = None,
+    shard: tuple[int, int] | None = None,
+    precheck: bool = True,
+) -> LintResult:
+    """Lint every Python file under `paths` (files or directories).
+
+    `jobs`: worker processes (1: in this process). `cache_dir`: where to keep
+    the result cache (None: no cache). `shard=(i, n)`: check only the i-th of n
+    slices of the files (1-based), still seeing the whole project's summaries.
+    `precheck=False` analyses every file fully (for tests and comparisons).
+    """
+    config = config or Config()
     files = discover(list(paths))
-    modules = {path: parse_file(path) for path in files}
-    project = Project(modules, find_roots(list(paths)), on_disk=True)
-    return LintResult(_lint_modules(project, list(modules.values()), config or Config()), files)
+    roots = find_roots(list(paths))
+    selected = shard_files(files, *shard) if shard else files
+    session_args = {"roots": roots, "on_disk": True, "known": files, "precheck": precheck}
+    cache = None
+    if cache_dir is not None:
+        from .cache import Cache
+        from .session import project_files_key
+
+        cache = Cache(cache_dir, config, project_files_key(files))
+    return LintResult(_run(selected, session_args, config, jobs, cache), files)
+
+
+def shard_files(files: Sequence[str], index: int, count: int) -> list[str]:
+    """The `index`-th (1-based) of `count` contiguous slices of the sorted files."""
+    if count < 1 or not 1 <= index <= count:
+        raise ValueError(f"shard {index}/{count}: expected 1 <= I <= N")
+    size, extra = divmod(len(files), count)
+    start = (index - 1) * size + min(index - 1, extra)
+    end = start + size + (1 if index - 1 < extra else 0)
+    return list(files[start:end])
 
 
 def lint_source(source: str, filename: str = "<string>", config: Config | None = None) -> list[Finding]:
@@ -44,11 +76,49 @@ def lint_source(source: str, filename: str = "<string>", config: Config | None =
     return lint_sources({filename: source}, config)
 
 
-def lint_sources(sources: dict[str, str], config: Config | None = None) -> list[Finding]:
+def lint_sources(sources: dict[str, str], config: Config | None = None, *, precheck: bool = True) -> list[Finding]:
     """Lint an in-memory project: path -> source text (paths relative to its root)."""
-    modules = {path: parse_source(path, text) for path, text in sources.items()}
-    project = Project(modules, [""], on_disk=False)
-    return _lint_modules(project, list(modules.values()), config or Config())
+    session_args = {"roots": [""], "on_disk": False, "known": list(sources), "sources": sources,
+                    "precheck": precheck}
+    return _run(list(sources), session_args, config or Config(), 1, None)
+
+
+def _run(paths: Sequence[str], session_args: dict, config: Config, jobs: int, cache) -> list[Finding]:
+    """Lint `paths`: from the cache where it is valid, else in this process or a pool."""
+    from .session import FileResult, Session
+
+    rules = [rule_cls() for rule_cls in ALL_RULES if config.enabled(rule_cls.code)]
+    results: dict[str, FileResult] = {}
+    todo = list(paths)
+    if cache is not None:
+        todo = []
+        for path in paths:
+            cached = cache.lookup(path, cache.file_hash)
+            if cached is None:
+                todo.append(path)
+            else:
+                results[path] = FileResult(path, cached)
+    if todo:
+        if jobs > 1 and len(todo) > 1:
+            from .parallel import lint_parallel
+
+            fresh = lint_parallel(todo, jobs, session_args, config, rules)
+        else:
+            session = Session(**session_args)
+            fresh = [session.lint_file(path, config, rules) for path in todo]
+        for result in fresh:
+            results[result.path] = result
+            if cache is not None:
+                cache.store(result.path, result.hash, result.findings, result.deps)
+    if cache is not None:
+        cache.save()
+    found: dict[tuple, Finding] = {}
+    for path in paths:  # in file order, whatever ran where: identical to one process
+        for finding in results[path].findings:
+            # One finding per primary site and rule, however many losses (and
+            # files) it reaches.
+            found.setdefault((finding.code, finding.filename, finding.location), finding)
+    return sorted(found.values(), key=Finding.sort_key)
 
 
 def _lint_modules(project: Project, modules: Sequence[ParsedModule | ParseFailure], config: Config) -> list[Finding]:

@@ -82,6 +82,25 @@ class DecodeError(ValueError):
 
 
 def parse_source(path: str, data: bytes | str) -> ParsedModule | ParseFailure:
+    checked = check_source(path, data)
+    if isinstance(checked, ParseFailure):
+        return checked
+    return parse_checked(checked)
+
+
+@dataclass
+class CheckedSource:
+    """A decoded file that CPython's parser has seen (`tree`, or `cpython_error`
+    when it refused code that may only be newer syntax than this Python's)."""
+
+    path: str
+    text: str = field(repr=False)
+    tree: ast.Module | None = field(default=None, repr=False)
+    cpython_error: SyntaxError | None = None
+
+
+def check_source(path: str, data: bytes | str) -> CheckedSource | ParseFailure:
+    """Decode and run CPython's parser: the cheap half of `parse_source`."""
     try:
         text = data if isinstance(data, str) else decode(data)
     except DecodeError as error:
@@ -91,18 +110,24 @@ def parse_source(path: str, data: bytes | str) -> ParsedModule | ParseFailure:
     # CPython's parser first: it is ~7x cheaper than LibCST's, its messages are
     # the ones users know, and it refuses nesting deep enough to crash LibCST's
     # native parser (which would take the whole run down, not just this file).
-    cpython_error: SyntaxError | None = None
     try:
         with _default_recursion_limit():
-            ast.parse(text, filename=path)
+            tree = ast.parse(text, filename=path)
     except (RecursionError, MemoryError):
         return ParseFailure(path, "too deeply nested to parse")
     except SyntaxError as error:
         if "too many nested" in str(error.msg):
             return ParseFailure(path, "too deeply nested to parse", error.lineno or 1, error.offset or 1)
-        cpython_error = error  # maybe only newer syntax than this Python's: let LibCST decide
+        # maybe only newer syntax than this Python's: let LibCST decide
+        return CheckedSource(path, text, None, error)
     except ValueError as error:
         return ParseFailure(path, f"cannot parse: {error}")
+    return CheckedSource(path, text, tree)
+
+
+def parse_checked(checked: CheckedSource) -> ParsedModule | ParseFailure:
+    """The LibCST parse of a file `check_source` accepted."""
+    path, text, cpython_error = checked.path, checked.text, checked.cpython_error
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as error:

@@ -56,11 +56,19 @@ class DeferringResolver(Resolver):
 class Project(Resolver):
     """The modules of one run, and the summaries they export to each other."""
 
-    def __init__(self, modules: dict[str, ParsedModule | ParseFailure], roots: list[str], on_disk: bool) -> None:
+    def __init__(self, modules: dict[str, ParsedModule | ParseFailure], roots: list[str], on_disk: bool,
+                 loader: Callable[[str], ParsedModule | ParseFailure] | None = None,
+                 known: "set[str] | None" = None) -> None:
         self.modules = dict(modules)
         self.roots = roots
         self.on_disk = on_disk
+        # Files of the project not parsed yet (parsed by `loader` when needed).
+        self.known: set[str] = set(known or ())
+        self.loader = loader or parse_file
         self.summaries: dict[str, ModuleSummary | None] = {}
+        # The modules whose summaries (or text) the current linted file used:
+        # what its findings depend on besides its own text (see `begin_file`).
+        self.reads: set[str] = set()
         self.decoded: dict[tuple[str, str], Value] = {}
         self.decoded_classes: dict[tuple[str, str], ClassInfo] = {}
         self.decoded_functions: dict[tuple[str, str], FunctionInfo] = {}
@@ -69,7 +77,7 @@ class Project(Resolver):
     # -- files
 
     def _is_file(self, path: str) -> bool:
-        if path in self.modules:
+        if path in self.modules or path in self.known:
             return True
         return self.on_disk and os.path.isfile(path)
 
@@ -77,17 +85,28 @@ class Project(Resolver):
         if self.on_disk:
             return os.path.isdir(path or ".")
         prefix = path + "/" if path else ""
-        return any(name.startswith(prefix) for name in self.modules)
+        return any(name.startswith(prefix) for name in [*self.modules, *self.known])
 
     def parsed(self, path: str) -> ParsedModule | None:
         if path not in self.modules:
-            if not self.on_disk:
+            if not self.on_disk and path not in self.known:
                 return None
-            self.modules[path] = parse_file(path)  # an imported file outside the linted set
+            self.modules[path] = self.loader(path)  # parsed when first needed
         module = self.modules[path]
         return module if isinstance(module, ParsedModule) else None
 
+    def begin_file(self) -> None:
+        """Start phase 2 of another linted file: forget decoded values, so that
+        each file's findings depend only on its own text and the summaries it
+        reads (`reads`), whatever was linted before it in this process."""
+        self.reads = set()
+        self.decoded.clear()
+        self.decoded_classes.clear()
+        self.decoded_functions.clear()
+        self._in_progress.clear()
+
     def lines(self, path: str) -> list[str]:
+        self.reads.add(path)
         module = self.parsed(path)
         return module.lines if module is not None else []
 
@@ -150,6 +169,7 @@ class Project(Resolver):
     # -- summaries
 
     def summary(self, path: str) -> ModuleSummary | None:
+        self.reads.add(path)
         if path not in self.summaries:
             self.summaries[path] = None  # a cycle sees nothing
             parsed = self.parsed(path)

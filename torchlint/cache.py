@@ -1,0 +1,206 @@
+"""The result cache, like ruff's: `.torchlint_cache/` at the project root.
+
+One JSON file per torchlint version and effective configuration holds, per
+linted file: its content hash, its findings (positions already resolved) and
+the content hashes of the other files they depend on (the modules whose
+summaries or text phase 2 read, or, for a file the pre-check skipped, every
+module it reaches through its imports). An entry is reused only when all of
+those hashes still match, so editing one file re-analyses that file and the
+files that read its summary, nothing else. Adding or removing a file of the
+run changes how imports may resolve, so it starts a fresh cache.
+
+File hashes are memoised by (mtime, size), as ruff does, so a warm run reads
+no file that did not change. Anything unreadable, corrupt or written by
+another version is ignored, never trusted. Writes are atomic (a temporary
+file then `os.replace`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from typing import Any
+
+from .findings import Edit, Finding, Fix, Location, Related, Severity
+
+CACHE_DIR_NAME = ".torchlint_cache"
+FORMAT = 1
+
+
+def default_cache_dir(root: str) -> str:
+    return os.path.join(root or ".", CACHE_DIR_NAME)
+
+
+def config_key(config: Any) -> str:
+    from . import __version__
+    from .analysis.summaries import SUMMARY_VERSION
+
+    try:
+        settings = dataclasses.asdict(config)
+    except TypeError:
+        settings = repr(config)
+    text = json.dumps([FORMAT, __version__, SUMMARY_VERSION, settings], sort_keys=True, default=repr)
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+
+class Cache:
+    def __init__(self, directory: str, config: Any, files_key: str) -> None:
+        self.directory = directory
+        self.key = config_key(config)
+        self.files_key = files_key
+        self.path = os.path.join(directory, f"results-{self.key}.json")
+        self.entries: dict[str, dict[str, Any]] = {}
+        self.stats: dict[str, list] = {}  # path -> [mtime_ns, size, hash]
+        self.dirty = False
+        self._load()
+
+    def _load(self) -> None:
+        try:
+            with open(self.path, encoding="utf-8") as handle:
+                data = json.load(handle)
+        except (OSError, ValueError):
+            return
+        if not isinstance(data, dict) or data.get("key") != self.key or data.get("format") != FORMAT:
+            return
+        stats = data.get("stats")
+        if isinstance(stats, dict):
+            self.stats = {p: v for p, v in stats.items() if isinstance(v, list) and len(v) == 3}
+        entries = data.get("entries")
+        if data.get("files") == self.files_key and isinstance(entries, dict):
+            self.entries = entries
+
+    # -- hashes
+
+    def file_hash(self, path: str, session=None) -> str | None:
+        """The content hash of `path`, from the stat memo when mtime and size match."""
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return None
+        memo = self.stats.get(path)
+        if memo is not None and memo[0] == stat.st_mtime_ns and memo[1] == stat.st_size:
+            return memo[2]
+        if session is not None:
+            digest = session.hash(path)
+        else:
+            from .session import content_hash
+
+            try:
+                with open(path, "rb") as handle:
+                    digest = content_hash(handle.read())
+            except OSError:
+                return None
+        if digest is not None:
+            self.stats[path] = [stat.st_mtime_ns, stat.st_size, digest]
+            self.dirty = True
+        return digest
+
+    # -- entries
+
+    def lookup(self, path: str, hashes) -> list[Finding] | None:
+        """The cached findings of `path`, if its text and its dependencies are unchanged."""
+        entry = self.entries.get(path)
+        if not isinstance(entry, dict):
+            return None
+        try:
+            if entry["hash"] != hashes(path):
+                return None
+            for dep, digest in entry["deps"].items():
+                if hashes(dep) != (digest or None):
+                    return None
+            return [finding_from_data(item) for item in entry["findings"]]
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None  # a corrupt or foreign entry: never trusted
+
+    def store(self, path: str, digest: str | None, findings: list[Finding], deps: dict[str, str] | None) -> None:
+        if digest is None or deps is None:
+            self.entries.pop(path, None)
+            return
+        for name, value in [(path, digest), *deps.items()]:
+            if name not in self.stats and value:
+                self._remember(name, value)
+        self.entries[path] = {
+            "hash": digest,
+            "deps": deps,
+            "findings": [finding_to_data(finding) for finding in findings],
+        }
+        self.dirty = True
+
+    def _remember(self, path: str, digest: str) -> None:
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return
+        self.stats[path] = [stat.st_mtime_ns, stat.st_size, digest]
+
+    def save(self) -> None:
+        if not self.dirty:
+            return
+        try:
+            os.makedirs(self.directory, exist_ok=True)
+            gitignore = os.path.join(self.directory, ".gitignore")
+            if not os.path.exists(gitignore):
+                with open(gitignore, "w", encoding="utf-8") as handle:
+                    handle.write("# Created by torchlint automatically.\n*\n")
+            data = {"format": FORMAT, "key": self.key, "files": self.files_key,
+                    "stats": self.stats, "entries": self.entries}
+            fd, temporary = tempfile.mkstemp(prefix=".results-", dir=self.directory)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(data, handle, separators=(",", ":"))
+            os.replace(temporary, self.path)
+        except OSError:
+            pass  # a read-only checkout: lint anyway, uncached
+
+
+def clean(directory: str) -> bool:
+    """Remove a cache directory; True if there was one."""
+    if not os.path.isdir(directory):
+        return False
+    shutil.rmtree(directory, ignore_errors=True)
+    return True
+
+
+# -- findings as plain data (also what worker processes send back)
+
+
+def _location(data: Any) -> Location:
+    return Location(int(data[0]), int(data[1]))
+
+
+def finding_to_data(finding: Finding) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "code": finding.code, "name": finding.name, "message": finding.message,
+        "severity": finding.severity.value, "filename": finding.filename,
+        "location": [finding.location.row, finding.location.column],
+        "end": [finding.end_location.row, finding.end_location.column],
+        "related": [[r.filename, [r.location.row, r.location.column], r.message,
+                     [r.end_location.row, r.end_location.column] if r.end_location else None]
+                    for r in finding.related],
+        "source": finding.source, "confirmed": finding.confirmed, "extra": finding.extra,
+    }
+    if finding.fix is not None:
+        data["fix"] = [finding.fix.applicability, finding.fix.message,
+                       [[[e.location.row, e.location.column], [e.end_location.row, e.end_location.column], e.content]
+                        for e in finding.fix.edits]]
+    return data
+
+
+def finding_from_data(data: dict[str, Any]) -> Finding:
+    fix = None
+    if data.get("fix"):
+        applicability, message, edits = data["fix"]
+        fix = Fix(applicability, message, tuple(Edit(_location(a), _location(b), c) for a, b, c in edits))
+    related = tuple(
+        Related(filename, _location(location), message, _location(end) if end else None)
+        for filename, location, message, end in data["related"]
+    )
+    return Finding(
+        code=data["code"], name=data["name"], message=data["message"], severity=Severity(data["severity"]),
+        filename=data["filename"], location=_location(data["location"]), end_location=_location(data["end"]),
+        related=related, fix=fix, source=data.get("source", "static"), confirmed=bool(data.get("confirmed")),
+        extra=dict(data.get("extra") or {}),
+    )

@@ -1,0 +1,134 @@
+"""One process's view of a run: read each file once, parse it only if needed.
+
+A `Session` holds the project's files lazily: a file is read, hashed and
+checked by CPython's parser when first asked for (`checked`); LibCST parses
+it only when phase 1 needs its summary or phase 2 needs to analyse it. The
+pre-check (`precheck.Relevance`) decides which linted files need phase 2.
+
+`lint_file` returns a `FileResult`: the file's findings before cross-file
+deduplication, and what they depend on (the content hashes of the other
+files whose summaries or text phase 2 read), which is what the cache keys on.
+Sessions run in the main process (`--jobs 1`) or one per worker process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from .analysis.project import Project
+from .config import Config
+from .findings import Finding
+from .parsing import CheckedSource, ParsedModule, ParseFailure, check_source, parse_checked
+from .precheck import FileFacts, Relevance, file_facts
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+@dataclass
+class FileResult:
+    path: str
+    findings: list[Finding]
+    # path -> content hash of each other file the findings depend on; None:
+    # not cacheable (an internal error).
+    deps: dict[str, str] | None = field(default_factory=dict)
+    hash: str | None = None
+    analysed: bool = True
+
+
+class Session:
+    def __init__(self, roots: list[str], on_disk: bool, known: Sequence[str] = (),
+                 sources: dict[str, bytes | str] | None = None, precheck: bool = True) -> None:
+        self.sources = sources
+        self.on_disk = on_disk
+        self.precheck = precheck
+        self._checked: dict[str, CheckedSource | ParseFailure | None] = {}
+        self._hashes: dict[str, str | None] = {}
+        self._facts: dict[str, FileFacts | None] = {}
+        self.project = Project({}, roots, on_disk, loader=self._load, known=set(known))
+        self.relevance = Relevance(self.project, self.facts_of)
+
+    # -- files
+
+    def _read(self, path: str) -> bytes | str | None:
+        if self.sources is not None and path in self.sources:
+            return self.sources[path]
+        if not self.on_disk:
+            return None
+        try:
+            with open(path, "rb") as handle:
+                return handle.read()
+        except OSError as error:
+            self._checked[path] = ParseFailure(path, f"cannot read file: {error.strerror or error}")
+            return None
+
+    def checked(self, path: str) -> CheckedSource | ParseFailure | None:
+        if path not in self._checked:
+            data = self._read(path)
+            if data is None:
+                self._checked.setdefault(path, None)
+                self._hashes[path] = None
+            else:
+                self._hashes[path] = content_hash(data.encode("utf-8", "surrogatepass") if isinstance(data, str)
+                                                  else data)
+                self._checked[path] = check_source(path, data)
+        return self._checked[path]
+
+    def hash(self, path: str) -> str | None:
+        if path not in self._hashes:
+            self.checked(path)
+        return self._hashes.get(path)
+
+    def _load(self, path: str) -> ParsedModule | ParseFailure:
+        checked = self.checked(path)
+        if checked is None:
+            return ParseFailure(path, "cannot read file")
+        if isinstance(checked, ParseFailure):
+            return checked
+        checked.tree = None  # CPython's tree is not needed any more
+        return parse_checked(checked)
+
+    def facts_of(self, path: str) -> FileFacts | None:
+        if path not in self._facts:
+            checked = self.checked(path)
+            self._facts[path] = (
+                file_facts(path, checked.text, checked.tree) if isinstance(checked, CheckedSource) else None
+            )
+        return self._facts[path]
+
+    # -- linting
+
+    def lint_file(self, path: str, config: Config, rules) -> FileResult:
+        from . import api  # api imports this module
+
+        checked = self.checked(path)
+        if checked is None:
+            checked = ParseFailure(path, "cannot read file")
+        if isinstance(checked, ParseFailure):
+            findings = [] if api._explicitly_ignored(config, "TL000") else [api._parse_error(checked)]
+            return FileResult(path, findings, {}, self._hashes.get(path), analysed=False)
+        if self.precheck and not self.relevance.needs_analysis(path):
+            deps = {dep: self.hash(dep) or "" for dep in sorted(self.relevance._closure.get(path, ()))}
+            return FileResult(path, [], deps, self.hash(path), analysed=False)
+        module = self.project.parsed(path)
+        if module is None:
+            failure = self.project.modules.get(path)
+            if not isinstance(failure, ParseFailure):
+                failure = ParseFailure(path, "cannot parse")
+            findings = [] if api._explicitly_ignored(config, "TL000") else [api._parse_error(failure)]
+            return FileResult(path, findings, {}, self.hash(path), analysed=True)
+        self.project.begin_file()
+        findings = api._check_module(self.project, module, rules)
+        reads = self.project.reads - {path}
+        deps: dict[str, str] | None = {dep: self.hash(dep) or "" for dep in sorted(reads)}
+        if any("traceback" in finding.extra for finding in findings):
+            deps = None
+        return FileResult(path, findings, deps, self.hash(path))
+
+
+def project_files_key(files: Sequence[str]) -> str:
+    return content_hash("\0".join(sorted(os.path.normpath(f) for f in files)).encode())
