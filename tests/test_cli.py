@@ -264,7 +264,9 @@ sys.exit(main(sys.argv[1:]))
 
 @pytest.mark.parametrize("output_format", ["text", "json"])
 def test_internal_error_is_exit_2_with_a_traceback_only_when_verbose(tmp_path: Path, output_format: str) -> None:
-    write(tmp_path, {"train.py": CLEAN, "crash.py": CRASHING_ENGINE})
+    # A clean file the pre-check cannot skip (it mentions a softmax), so the engine runs on it.
+    analysed = CLEAN + "\n\ndef probs(x):\n    return F.softmax(x, dim=-1)\n"
+    write(tmp_path, {"train.py": analysed, "crash.py": CRASHING_ENGINE})
 
     def run(*options: str) -> subprocess.CompletedProcess[str]:
         command = [sys.executable, "crash.py", "train.py", "--output-format", output_format, *options]

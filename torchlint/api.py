@@ -10,15 +10,41 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
-from .analysis.flow import analyze_module
-from .analysis.project import Project, find_roots
+from typing import TYPE_CHECKING, Any
+
 from .config import Config
 from .discovery import discover
 from .findings import Finding, Location, Related, Severity
-from .parsing import ParsedModule, ParseFailure, parse_file, parse_source
+from .roots import find_roots
 from .rules import ALL_RULES, PARSE_ERROR
 from .rules.base import Report, Rule
 from .suppress import is_suppressed
+
+if TYPE_CHECKING:
+    from .analysis.project import Project
+    from .parsing import ParsedModule, ParseFailure
+
+# LibCST and the engine are imported on first use: a run answered entirely
+# from the cache never pays for them (importing LibCST alone takes ~0.5 s).
+_LAZY = {
+    "analyze_module": ("torchlint.analysis.flow", "analyze_module"),
+    "Project": ("torchlint.analysis.project", "Project"),
+    "ParsedModule": ("torchlint.parsing", "ParsedModule"),
+    "ParseFailure": ("torchlint.parsing", "ParseFailure"),
+    "parse_file": ("torchlint.parsing", "parse_file"),
+    "parse_source": ("torchlint.parsing", "parse_source"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        module_name, attribute = _LAZY[name]
+        value = getattr(importlib.import_module(module_name), attribute)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'torchlint.api' has no attribute {name!r}")
 
 
 @dataclass
@@ -83,6 +109,10 @@ def lint_sources(sources: dict[str, str], config: Config | None = None, *, prech
     return _run(list(sources), session_args, config or Config(), 1, None)
 
 
+# A worker process costs tens of milliseconds to start: small runs stay in this one.
+MIN_FILES_PER_JOB = 8
+
+
 def _run(paths: Sequence[str], session_args: dict, config: Config, jobs: int, cache) -> list[Finding]:
     """Lint `paths`: from the cache where it is valid, else in this process or a pool."""
     from .session import FileResult, Session
@@ -99,7 +129,8 @@ def _run(paths: Sequence[str], session_args: dict, config: Config, jobs: int, ca
             else:
                 results[path] = FileResult(path, cached)
     if todo:
-        if jobs > 1 and len(todo) > 1:
+        if jobs > 1 and len(todo) >= MIN_FILES_PER_JOB * 2:
+            jobs = min(jobs, len(todo) // MIN_FILES_PER_JOB)
             from .parallel import lint_parallel
 
             fresh = lint_parallel(todo, jobs, session_args, config, rules)
@@ -122,6 +153,8 @@ def _run(paths: Sequence[str], session_args: dict, config: Config, jobs: int, ca
 
 
 def _lint_modules(project: Project, modules: Sequence[ParsedModule | ParseFailure], config: Config) -> list[Finding]:
+    from .parsing import ParseFailure
+
     rules = [rule_cls() for rule_cls in ALL_RULES if config.enabled(rule_cls.code)]
     found: dict[tuple, Finding] = {}
     for module in modules:
@@ -148,10 +181,13 @@ RECURSION_LIMIT = 12000
 
 
 def _check_module(project: Project, module: ParsedModule, rules: Iterable[Rule]) -> list[Finding]:
+    from .parsing import ParseFailure
+
     if sys.getrecursionlimit() < RECURSION_LIMIT:
         sys.setrecursionlimit(RECURSION_LIMIT)
+    analyze = globals().get("analyze_module") or __getattr__("analyze_module")  # tests replace it
     try:
-        facts = analyze_module(module, project)
+        facts = analyze(module, project)
         findings = []
         for rule in rules:
             for report in rule.check(facts):

@@ -23,16 +23,18 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from typing import Any
 
 from .findings import Edit, Finding, Fix, Location, Related, Severity
 
 CACHE_DIR_NAME = ".torchlint_cache"
 FORMAT = 1
+RACY_NS = 2_000_000_000
 
 
 def default_cache_dir(root: str) -> str:
-    return os.path.join(root or ".", CACHE_DIR_NAME)
+    return os.path.join(root, CACHE_DIR_NAME) if root else CACHE_DIR_NAME
 
 
 def config_key(config: Any) -> str:
@@ -56,6 +58,7 @@ class Cache:
         self.entries: dict[str, dict[str, Any]] = {}
         self.stats: dict[str, list] = {}  # path -> [mtime_ns, size, hash]
         self.dirty = False
+        self._run_hashes: dict[str, str | None] = {}
         self._load()
 
     def _load(self) -> None:
@@ -77,6 +80,12 @@ class Cache:
 
     def file_hash(self, path: str, session=None) -> str | None:
         """The content hash of `path`, from the stat memo when mtime and size match."""
+        if path in self._run_hashes:
+            return self._run_hashes[path]
+        self._run_hashes[path] = digest = self._file_hash(path, session)
+        return digest
+
+    def _file_hash(self, path: str, session=None) -> str | None:
         try:
             stat = os.stat(path)
         except OSError:
@@ -95,8 +104,7 @@ class Cache:
             except OSError:
                 return None
         if digest is not None:
-            self.stats[path] = [stat.st_mtime_ns, stat.st_size, digest]
-            self.dirty = True
+            self._memo(path, stat, digest)
         return digest
 
     # -- entries
@@ -135,7 +143,15 @@ class Cache:
             stat = os.stat(path)
         except OSError:
             return
-        self.stats[path] = [stat.st_mtime_ns, stat.st_size, digest]
+        self._memo(path, stat, digest)
+
+    def _memo(self, path: str, stat: os.stat_result, digest: str) -> None:
+        # Racy-git rule: a file modified in the last seconds may change again
+        # within the file system's timestamp granularity, keeping mtime and
+        # size; its hash is not memoised until it has been still for a while.
+        if stat.st_mtime_ns < time.time_ns() - RACY_NS:
+            self.stats[path] = [stat.st_mtime_ns, stat.st_size, digest]
+            self.dirty = True
 
     def save(self) -> None:
         if not self.dirty:

@@ -79,6 +79,13 @@ def cli() -> None:
     type=click.Path(exists=True, dir_okay=False),
     help="Merge runtime findings (JSON from torchlint.watch / torchlint run); repeatable.",
 )
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Worker processes. [default: the number of CPUs]")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
+              help="Where to keep the result cache. [default: .torchlint_cache at the project root]")
+@click.option("--shard", default=None, metavar="I/N",
+              help="Check only the I-th of N slices of the files (CI matrices), e.g. --shard 2/4.")
 @click.version_option(__version__, prog_name="torchlint", message=VERSION_MESSAGE)
 def check(
     paths: tuple[str, ...],
@@ -88,6 +95,10 @@ def check(
     exit_zero: bool,
     verbose: bool,
     runtime_report: tuple[str, ...] = (),
+    jobs: int | None = None,
+    no_cache: bool = False,
+    cache_dir: str | None = None,
+    shard: str | None = None,
 ) -> int:
     """Lint Python files and directories (default: the current directory)."""
     config = Config(ignore=_selectors(ignore, "--ignore"))
@@ -99,9 +110,10 @@ def check(
         if not os.path.exists(path):
             raise click.ClickException(f"{path}: no such file or directory")
 
+    _parse_shard(shard)  # a usage error before any work
     color = _use_color()
     try:
-        result = lint_paths(targets, config)
+        result = lint_paths(targets, config, **_speed_options(targets, jobs, no_cache, cache_dir, shard))
         if runtime_report:
             result.findings = _merge_runtime(result.findings, runtime_report, config)
         if output_format == "json":
@@ -157,6 +169,53 @@ def rules(output_format: str) -> int:
         cells = [{**row, "fixable": row["fixable"] or "none"} for row in rows]
         click.echo(_table(cells, columns=("code", "name", "severity", "fixable", "summary")))
     return EXIT_CLEAN
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
+              help="The cache to remove. [default: .torchlint_cache at the project root]")
+def clean(paths: tuple[str, ...], cache_dir: str | None) -> int:
+    """Remove the result cache (of the project holding PATHS, default: the current directory)."""
+    from .cache import clean as clean_cache
+
+    directory = cache_dir or _default_cache_dir(list(paths) or ["."])
+    if clean_cache(directory):
+        click.echo(f"removed {directory}")
+    else:
+        click.echo(f"no cache at {directory}")
+    return EXIT_CLEAN
+
+
+def _default_cache_dir(targets: Sequence[str]) -> str:
+    from .roots import find_roots
+    from .cache import default_cache_dir
+
+    roots = find_roots(list(targets))
+    return default_cache_dir(roots[0] if roots else "")
+
+
+def _parse_shard(shard: str | None) -> tuple[int, int] | None:
+    if shard is None:
+        return None
+    try:
+        index, count = (int(part) for part in shard.split("/"))
+    except ValueError:
+        raise click.UsageError(f"--shard expects I/N, e.g. 1/4 (got '{shard}')") from None
+    if count < 1 or not 1 <= index <= count:
+        raise click.UsageError(f"--shard {shard}: I must be between 1 and N")
+    return index, count
+
+
+def _speed_options(targets: Sequence[str], jobs: int | None, no_cache: bool, cache_dir: str | None,
+                   shard: str | None) -> dict:
+    from .parallel import default_jobs
+
+    return {
+        "jobs": jobs or default_jobs(),
+        "cache_dir": None if no_cache else (cache_dir or _default_cache_dir(targets)),
+        "shard": _parse_shard(shard),
+    }
 
 
 from .runtime.run import run_command  # noqa: E402  (imports neither torch nor the watcher)

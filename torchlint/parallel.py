@@ -16,7 +16,6 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Sequence
 
 from .cache import finding_from_data, finding_to_data
-from .session import FileResult, Session
 
 _WORKER: dict[str, Any] = {}
 
@@ -29,13 +28,15 @@ def default_jobs() -> int:
 
 
 def _init(session_args: dict[str, Any], config, rules) -> None:
+    from .session import Session
+
     _WORKER["session"] = Session(**session_args)
     _WORKER["config"] = config
     _WORKER["rules"] = rules
 
 
 def _lint_chunk(paths: list[str]) -> list[tuple]:
-    session: Session = _WORKER["session"]
+    session = _WORKER["session"]
     out = []
     for path in paths:
         result = session.lint_file(path, _WORKER["config"], _WORKER["rules"])
@@ -57,10 +58,12 @@ def chunks(paths: Sequence[str], jobs: int) -> list[list[str]]:
     return out
 
 
-def lint_parallel(paths: Sequence[str], jobs: int, session_args: dict[str, Any], config, rules) -> list[FileResult]:
+def lint_parallel(paths: Sequence[str], jobs: int, session_args: dict[str, Any], config, rules) -> list:
+    from .session import FileResult
+
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    results: dict[str, FileResult] = {}
+    results: dict[str, Any] = {}
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init,
                              initargs=(session_args, config, rules)) as pool:
         for chunk_result in pool.map(_lint_chunk, chunks(paths, jobs)):

@@ -8,8 +8,10 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # LibCST is imported when first needed: a cached run never is
+    import libcst as cst
 
 
 @dataclass
@@ -27,6 +29,8 @@ class ParsedModule:
         modules that turn out to have something to report.
         """
         if self._positions is None:
+            from libcst.metadata import MetadataWrapper, PositionProvider
+
             wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
             self._positions = wrapper.resolve(PositionProvider)
         code_range = self._positions[node]
@@ -127,6 +131,8 @@ def check_source(path: str, data: bytes | str) -> CheckedSource | ParseFailure:
 
 def parse_checked(checked: CheckedSource) -> ParsedModule | ParseFailure:
     """The LibCST parse of a file `check_source` accepted."""
+    import libcst as cst
+
     path, text, cpython_error = checked.path, checked.text, checked.cpython_error
     try:
         module = cst.parse_module(text)

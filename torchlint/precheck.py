@@ -1,30 +1,35 @@
 """Do only the work that matters: decide per file whether phase 2 can find anything.
 
 The LibCST parse and the abstract interpretation are most of a cold run's
-cost, and most files of a large repository cannot produce a finding. A file
-produces findings only through *events* (a loss called, an activation
-applied, a `log` or an `argmax` taken, a softmax built without `dim`), and an
-event needs, in the file's own text,
+cost, and most files of a large repository cannot produce a finding. Rules
+read *events* recorded while a file is interpreted, and a finding needs
 
-* the name of a torch producer, loss or consumer (`softmax`, `CrossEntropyLoss`,
-  `log`, `argmax`, ...: every torch name the engine knows is spelled out where
-  it is used or imported, star imports included), or
-* a value imported from another project module that carries such a name
-  itself, or imports one that does (transitively: `from .model import Net`
-  where `model.py` builds an `nn.Linear`).
+* a softmax-family or sigmoid call or module (`softmax`, `nn.LogSoftmax`, ...):
+  these fire on their own (a softmax without `dim`); or
+* a *consumer* (a loss, `log`, `argmax`, a softmax or sigmoid) fed a value of a
+  known kind, which only a torch producer makes (`nn.Linear`, `relu`,
+  `softmax`, ...).
 
-So a file needs phase 2 when its text mentions an *event word*, or when one
-of the project modules it may reach through its imports mentions a *value
-word* (event words plus the layers whose output is raw scores). Reachability
-follows the engine's own import resolution (`Project.find_module`); an
-import of a package that may be walked attribute by attribute
-(`import pkg` then `pkg.sub.f`) reaches every module under it. Everything else
-is decided from CPython's `ast` (already run for every file, seven times
-cheaper than LibCST's parse) and a regular expression over the text.
+Every torch name the engine knows is spelled out where it is used or imported
+(star imports included), so the words of a file's text tell what it can do.
+Values and consumers may also come from other project modules: a class whose
+`forward` builds an `nn.Linear`, a helper whose parameter reaches a loss, an
+imported loss object or `nn.Sequential` called here. So the pre-check follows
+the file's imports the way phase 2 resolves them (`Project.find_module`,
+transitively; `import pkg` then `pkg.sub.f` reaches every module under `pkg`)
+and asks
 
-The decision is conservative by construction: a word in a comment or a
-string only costs an unneeded analysis. `tests/test_speed.py` checks that
-findings are identical with and without the pre-check.
+    needs phase 2 =  self-firing word here
+                  or (consumer word here, or a latent consumer reachable)
+                     and (value word here, or a value word reachable)
+
+where a latent consumer is what an imported value can bring into this file's
+events: a loss (parameter sinks, loss objects) or a softmax/sigmoid module.
+CPython's `ast` (already run for every file, several times cheaper than
+LibCST's parse) gives the imports, a regular expression the words. A word in
+a comment or a string only costs an unneeded analysis: the decision errs
+towards analysing. `tests/test_speed.py` checks that findings are identical
+with and without the pre-check.
 """
 
 from __future__ import annotations
@@ -37,35 +42,48 @@ from typing import Iterable
 
 from .analysis import torch_api as api
 from .analysis.kinds import Kind, ProjectModule
-from .analysis.names import is_torch_module
+
+SELF_FIRING_KINDS = (Kind.PROBS, Kind.LOG_PROBS, Kind.SIGMOID)
+
+
+def is_torch_module(qualname: str) -> bool:
+    return qualname == "torch" or qualname.startswith("torch.")
 
 
 def _last(qualname: str) -> str:
     return qualname.rsplit(".", 1)[-1]
 
 
-def _words() -> tuple[frozenset[str], frozenset[str]]:
-    event: set[str] = set()
-    value: set[str] = set()
+def _word_sets() -> dict[str, frozenset[str]]:
+    self_firing: set[str] = set()
+    values: set[str] = set()
     for qualname, producer in api.PRODUCERS.items():
-        (value if producer.kind == Kind.LOGITS else event).add(_last(qualname))
-    event.update(api.TENSOR_METHOD_PRODUCERS)
-    event.update(_last(q) for q in api.LOSSES)
-    event.update(_last(q) for q in api.LOG_FUNCTIONS | api.ARGMAX_FUNCTIONS | api.APPLY_FUNCTIONS)
-    event.update(api.LOG_METHODS | api.ARGMAX_METHODS)
-    event.add(_last(api.SEQUENTIAL))
-    return frozenset(event), frozenset(event | value)
+        values.add(_last(qualname))
+        if producer.kind in SELF_FIRING_KINDS or producer.implicit_dim:
+            self_firing.add(_last(qualname))
+    for name, producer in api.TENSOR_METHOD_PRODUCERS.items():
+        values.add(name)
+        if producer.kind in SELF_FIRING_KINDS or producer.implicit_dim:
+            self_firing.add(name)
+    losses = {_last(q) for q in api.LOSSES}
+    consumers = self_firing | losses | api.LOG_METHODS | api.ARGMAX_METHODS | {
+        _last(q) for q in api.LOG_FUNCTIONS | api.ARGMAX_FUNCTIONS}
+    return {
+        "self_firing": frozenset(self_firing),
+        "consumer": frozenset(consumers),
+        "latent_consumer": frozenset(self_firing | losses),
+        "value": frozenset(values | self_firing),
+    }
 
 
-EVENT_WORDS, VALUE_WORDS = _words()
+WORDS = _word_sets()
 
 
 def _pattern(words: Iterable[str]) -> re.Pattern[str]:
     return re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, words), key=len, reverse=True)) + r")\b")
 
 
-EVENT_RE = _pattern(EVENT_WORDS)
-VALUE_RE = _pattern(VALUE_WORDS)
+ANY_WORD_RE = _pattern(set().union(*WORDS.values()))
 
 
 @dataclass
@@ -73,29 +91,46 @@ class FileFacts:
     """What the pre-check knows about one file."""
 
     path: str
-    mentions_event: bool
-    mentions_value: bool
+    words: frozenset[str] = frozenset()  # the engine's torch words the text mentions
     # (module, level, names or None for `import x`, asname given)
     imports: list[tuple[str, int, tuple[str, ...] | None, bool]] = field(default_factory=list)
+    unparsed: bool = False  # CPython refused it: LibCST decides, so analyse it
+
+    def mentions(self, kind: str) -> bool:
+        return self.unparsed or not self.words.isdisjoint(WORDS[kind])
 
 
-def file_facts(path: str, text: str, tree: ast.AST | None) -> FileFacts:
-    event = EVENT_RE.search(text) is not None
-    value = event or VALUE_RE.search(text) is not None
-    facts = FileFacts(path, event, value)
-    if tree is None:  # CPython could not parse it: LibCST will decide, analyse it
-        facts.mentions_event = facts.mentions_value = True
+def file_facts(path: str, text: str, tree: ast.Module | None) -> FileFacts:
+    facts = FileFacts(path, frozenset(ANY_WORD_RE.findall(text)))
+    if tree is None:
+        facts.unparsed = True
         return facts
-    if "import" not in text:
-        return facts
-    for node in ast.walk(tree):
+    if "import" in text:
+        _collect_imports(tree.body, facts.imports)
+    return facts
+
+
+def _collect_imports(body: list[ast.stmt], out: list) -> None:
+    """Import statements anywhere in the module (statements only, no expressions)."""
+    for node in body:
         if isinstance(node, ast.Import):
             for alias in node.names:
-                facts.imports.append((alias.name, 0, None, alias.asname is not None))
+                out.append((alias.name, 0, None, alias.asname is not None))
         elif isinstance(node, ast.ImportFrom):
-            names = tuple(alias.name for alias in node.names)
-            facts.imports.append((node.module or "", node.level or 0, names, False))
-    return facts
+            out.append((node.module or "", node.level or 0, tuple(alias.name for alias in node.names), False))
+        elif isinstance(node, (ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Return, ast.Pass,
+                               ast.Raise, ast.Assert, ast.Delete, ast.Global, ast.Nonlocal, ast.Break,
+                               ast.Continue)):
+            continue
+        else:
+            for name in ("body", "orelse", "finalbody"):
+                part = getattr(node, name, None)
+                if isinstance(part, list):
+                    _collect_imports(part, out)
+            for handler in getattr(node, "handlers", ()) or ():
+                _collect_imports(handler.body, out)
+            for case in getattr(node, "cases", ()) or ():
+                _collect_imports(case.body, out)
 
 
 class Relevance:
@@ -111,6 +146,7 @@ class Relevance:
         self._edges: dict[str, list[str]] = {}
         self._relevant: set[str] | None = None
         self._closure: dict[str, frozenset[str]] = {}
+        self._under: dict[str, list[str]] = {}
 
     # -- the graph
 
@@ -159,6 +195,11 @@ class Relevance:
         return self.project_files_under(directory)
 
     def project_files_under(self, directory: str) -> list[str]:
+        if directory not in self._under:
+            self._under[directory] = self._files_under(directory)
+        return self._under[directory]
+
+    def _files_under(self, directory: str) -> list[str]:
         if self.project.on_disk:
             from .discovery import PYTHON_SUFFIXES
 
@@ -191,24 +232,27 @@ class Relevance:
 
     def needs_analysis(self, path: str) -> bool:
         facts = self.facts_of(path)
-        if facts is None or facts.mentions_event:
+        if facts is None or facts.mentions("self_firing"):
             return True
-        if path in self._closure:
-            return any(self._mentions_value(dep) for dep in self._closure[path])
+        consumer = facts.mentions("consumer")
+        value = facts.mentions("value")
+        if consumer and value:
+            return True
+        # Depth-first over the imports, stopping as soon as the answer is known.
         seen: set[str] = {path}
-        stack = list(self.edges(path))
+        stack = list(reversed(self.edges(path)))
         while stack:
             current = stack.pop()
             if current in seen:
                 continue
             seen.add(current)
-            if self._mentions_value(current):
-                return True
-            stack.extend(self.edges(current))
+            dep_facts = self.facts_of(current)
+            if dep_facts is not None:
+                consumer = consumer or dep_facts.mentions("latent_consumer")
+                value = value or dep_facts.mentions("value")
+                if consumer and value:
+                    return True
+            stack.extend(reversed(self.edges(current)))
         seen.discard(path)
         self._closure[path] = frozenset(seen)
         return False
-
-    def _mentions_value(self, path: str) -> bool:
-        facts = self.facts_of(path)
-        return facts is not None and facts.mentions_value

@@ -112,7 +112,7 @@ class Session:
             findings = [] if api._explicitly_ignored(config, "TL000") else [api._parse_error(checked)]
             return FileResult(path, findings, {}, self._hashes.get(path), analysed=False)
         if self.precheck and not self.relevance.needs_analysis(path):
-            deps = {dep: self.hash(dep) or "" for dep in sorted(self.relevance._closure.get(path, ()))}
+            deps = {dep: self.hash(dep) or "" for dep in sorted(self.relevance.closure(path))}
             return FileResult(path, [], deps, self.hash(path), analysed=False)
         module = self.project.parsed(path)
         if module is None:

@@ -43,7 +43,7 @@ from .kinds import (
 )
 from .summaries import Encoder, ModuleSummary, site_from
 
-ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
+from ..roots import ROOT_MARKERS, find_roots  # noqa: F401  (re-exported)
 
 
 class DeferringResolver(Resolver):
@@ -351,28 +351,3 @@ class Project(Resolver):
         if info is None or info.status != "done" or isinstance(info.return_value, Param):
             return UNKNOWN
         return info.return_value
-
-
-def find_roots(paths: list[str]) -> list[str]:
-    """Project roots for the paths a user gave: the nearest directory holding a
-    pyproject.toml, setup.cfg, setup.py or .git above each path, else the path's
-    own directory."""
-    roots: dict[str, None] = {}
-    for raw in paths:
-        start = os.path.abspath(raw if os.path.isdir(raw) else os.path.dirname(raw) or ".")
-        current = start
-        while True:
-            if any(os.path.exists(os.path.join(current, marker)) for marker in ROOT_MARKERS):
-                roots[_relative(current)] = None
-                break
-            parent = os.path.dirname(current)
-            if parent == current:
-                roots[_relative(start)] = None
-                break
-            current = parent
-    return list(roots)
-
-
-def _relative(path: str) -> str:
-    relative = os.path.relpath(path)
-    return "" if relative == "." else relative
