@@ -80,8 +80,7 @@ def lint_paths(
     session_args = {"roots": roots, "on_disk": True, "known": files, "precheck": precheck}
     cache = None
     if cache_dir is not None:
-        from .cache import Cache
-        from .session import project_files_key
+        from .cache import Cache, project_files_key
 
         cache = Cache(cache_dir, config, project_files_key(files))
     return LintResult(_run(selected, session_args, config, jobs, cache), files)
@@ -115,10 +114,8 @@ MIN_FILES_PER_JOB = 8
 
 def _run(paths: Sequence[str], session_args: dict, config: Config, jobs: int, cache) -> list[Finding]:
     """Lint `paths`: from the cache where it is valid, else in this process or a pool."""
-    from .session import FileResult, Session
-
     rules = [rule_cls() for rule_cls in ALL_RULES if config.enabled(rule_cls.code)]
-    results: dict[str, FileResult] = {}
+    results: dict[str, list[Finding]] = {}
     todo = list(paths)
     if cache is not None:
         todo = []
@@ -127,8 +124,10 @@ def _run(paths: Sequence[str], session_args: dict, config: Config, jobs: int, ca
             if cached is None:
                 todo.append(path)
             else:
-                results[path] = FileResult(path, cached)
+                results[path] = cached
     if todo:
+        from .session import Session
+
         if jobs > 1 and len(todo) >= MIN_FILES_PER_JOB * 2:
             jobs = min(jobs, len(todo) // MIN_FILES_PER_JOB)
             from .parallel import lint_parallel
@@ -138,14 +137,14 @@ def _run(paths: Sequence[str], session_args: dict, config: Config, jobs: int, ca
             session = Session(**session_args)
             fresh = [session.lint_file(path, config, rules) for path in todo]
         for result in fresh:
-            results[result.path] = result
+            results[result.path] = result.findings
             if cache is not None:
                 cache.store(result.path, result.hash, result.findings, result.deps)
     if cache is not None:
         cache.save()
     found: dict[tuple, Finding] = {}
     for path in paths:  # in file order, whatever ran where: identical to one process
-        for finding in results[path].findings:
+        for finding in results[path]:
             # One finding per primary site and rule, however many losses (and
             # files) it reaches.
             found.setdefault((finding.code, finding.filename, finding.location), finding)

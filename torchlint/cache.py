@@ -33,6 +33,15 @@ FORMAT = 1
 RACY_NS = 2_000_000_000
 
 
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def project_files_key(files) -> str:
+    """Which files the run has: adding or removing one may change how imports resolve."""
+    return content_hash("\0".join(sorted(os.path.normpath(f) for f in files)).encode())
+
+
 def default_cache_dir(root: str) -> str:
     return os.path.join(root, CACHE_DIR_NAME) if root else CACHE_DIR_NAME
 
@@ -96,8 +105,6 @@ class Cache:
         if session is not None:
             digest = session.hash(path)
         else:
-            from .session import content_hash
-
             try:
                 with open(path, "rb") as handle:
                     digest = content_hash(handle.read())

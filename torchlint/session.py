@@ -13,8 +13,6 @@ Sessions run in the main process (`--jobs 1`) or one per worker process.
 
 from __future__ import annotations
 
-import hashlib
-import os
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -25,8 +23,7 @@ from .parsing import CheckedSource, ParsedModule, ParseFailure, check_source, pa
 from .precheck import FileFacts, Relevance, file_facts
 
 
-def content_hash(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+from .cache import content_hash  # noqa: E402,F401  (re-exported)
 
 
 @dataclass
@@ -129,6 +126,3 @@ class Session:
             deps = None
         return FileResult(path, findings, deps, self.hash(path))
 
-
-def project_files_key(files: Sequence[str]) -> str:
-    return content_hash("\0".join(sorted(os.path.normpath(f) for f in files)).encode())
