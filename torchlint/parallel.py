@@ -46,8 +46,13 @@ def _lint_chunk(paths: list[str]) -> list[tuple]:
 
 
 def chunks(paths: Sequence[str], jobs: int) -> list[list[str]]:
-    """Contiguous runs of files, about four per worker (load balance vs. locality)."""
-    count = max(1, min(len(paths), jobs * 4))
+    """One contiguous run of files per worker.
+
+    Neighbouring files import the same modules, and each worker computes the
+    summaries it needs itself: measured on detectron2, four smaller chunks
+    per worker (better balance) cost ~20 % more than one (locality).
+    """
+    count = max(1, min(len(paths), jobs))
     size, extra = divmod(len(paths), count)
     out, start = [], 0
     for index in range(count):
