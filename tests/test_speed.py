@@ -1,0 +1,288 @@
+"""Issue #9: the pre-check, the process pool, the cache and shards never change results."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+import torchlint.api as api
+from torchlint import lint_paths, lint_sources
+from torchlint.cache import Cache, project_files_key
+from torchlint.cli import main
+from torchlint.config import Config
+from torchlint.rules import ALL_RULES
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECTS = sorted(p for p in (ROOT / "tests" / "projects").iterdir() if p.is_dir())
+
+
+def as_data(findings) -> list[dict]:
+    return [finding.to_json() for finding in findings]
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+# -- a generated corpus: every place a value and a consumer can live
+
+
+PRODUCERS = {
+    "softmax": ("import torch.nn.functional as F\n", "F.softmax({x}, dim=1)"),
+    "sigmoid": ("import torch\n", "torch.sigmoid({x})"),
+    "linear": ("import torch.nn as nn\n", "nn.Linear(8, 4)({x})"),
+    "relu": ("import torch\n", "torch.relu({x})"),
+}
+CONSUMERS = {
+    "ce": ("import torch.nn.functional as F\n", "F.cross_entropy({x}, y)"),
+    "bce": ("import torch.nn.functional as F\n", "F.binary_cross_entropy({x}, y)"),
+    "nll": ("import torch.nn.functional as F\n", "F.nll_loss({x}, y)"),
+    "log": ("import torch\n", "torch.log({x})"),
+    "argmax": ("", "{x}.argmax(dim=0)"),
+}
+
+
+def generated_projects() -> dict[str, dict[str, str]]:
+    """Producer and consumer in the same file, across modules, behind re-exports,
+    behind `import pkg` attribute chains, and behind an identity helper from a
+    module that mentions no torch name at all."""
+    projects: dict[str, dict[str, str]] = {}
+    for (p_name, (p_imp, p_expr)), (c_name, (c_imp, c_expr)) in itertools.product(
+        PRODUCERS.items(), CONSUMERS.items()
+    ):
+        make = f"def make(x):\n    return {p_expr.format(x='x')}\n"
+        use = f"def use(v, y):\n    return {c_expr.format(x='v')}\n"
+        key = f"{p_name}_{c_name}"
+        projects[f"{key}_same"] = {"main.py": p_imp + c_imp + make + use + "use(make(x), y)\n"}
+        projects[f"{key}_import"] = {
+            "pkg/__init__.py": "",
+            "pkg/model.py": p_imp + make,
+            "main.py": c_imp + "from pkg.model import make\n" + use + "use(make(x), y)\n",
+        }
+        projects[f"{key}_reexport"] = {
+            "pkg/__init__.py": "from .model import make\n",
+            "pkg/model.py": p_imp + make,
+            "main.py": c_imp + "from pkg import make\n" + use + "use(make(x), y)\n",
+        }
+        projects[f"{key}_deep"] = {
+            "pkg/__init__.py": "",
+            "pkg/sub/__init__.py": "",
+            "pkg/sub/model.py": p_imp + make,
+            "main.py": c_imp + "import pkg.sub.model\n" + use + "use(pkg.sub.model.make(x), y)\n",
+        }
+        projects[f"{key}_sink"] = {
+            "losses.py": c_imp + use,
+            "model.py": p_imp + make,
+            # mentions no torch name: values and consumer both come from imports
+            "train.py": "from model import make\nfrom losses import use\n\nuse(make(x), y)\n",
+        }
+        projects[f"{key}_identity"] = {
+            "util.py": "def same(v):\n    return v\n",
+            "main.py": p_imp + c_imp + "from util import same\n" + make + use + "use(same(make(x)), y)\n",
+        }
+    return projects
+
+
+def test_the_generated_corpus_has_findings_to_lose() -> None:
+    total = sum(len(lint_sources(files)) for files in generated_projects().values())
+    assert total > 40
+
+
+@pytest.mark.parametrize("name", sorted(generated_projects()))
+def test_precheck_never_changes_findings_generated(name: str) -> None:
+    files = generated_projects()[name]
+    assert as_data(lint_sources(files, precheck=True)) == as_data(lint_sources(files, precheck=False))
+
+
+def test_precheck_never_changes_findings_on_rule_examples() -> None:
+    for rule in ALL_RULES:
+        for example in (*rule.valid, *rule.invalid):
+            files = example.files if getattr(example, "files", None) else {"example.py": getattr(example, "code", example)}
+            assert as_data(lint_sources(files, precheck=True)) == as_data(lint_sources(files, precheck=False)), rule.code
+
+
+@pytest.mark.parametrize("project", PROJECTS, ids=lambda p: p.name)
+def test_precheck_never_changes_findings_on_projects(project: Path, monkeypatch) -> None:
+    monkeypatch.chdir(project)
+    with_precheck = lint_paths(["."])
+    without = lint_paths(["."], precheck=False)
+    assert as_data(with_precheck.findings) == as_data(without.findings)
+
+
+def test_precheck_never_changes_findings_on_fixtures(monkeypatch) -> None:
+    monkeypatch.chdir(ROOT)
+    with_precheck = lint_paths(["fixtures"])
+    assert with_precheck.findings
+    assert as_data(with_precheck.findings) == as_data(lint_paths(["fixtures"], precheck=False).findings)
+
+
+def test_precheck_skips_files_that_cannot_matter(tmp_path: Path, monkeypatch) -> None:
+    write(tmp_path, {
+        "model.py": "import torch.nn.functional as F\n\ndef probs(x):\n    return F.softmax(x)\n",
+        "io_utils.py": "import json\n\ndef load(path):\n    return json.load(open(path))\n",
+        "only_layers.py": "import torch.nn as nn\n\nlayer = nn.Linear(2, 3)\n",
+    })
+    analysed = []
+    real = api.__getattr__("analyze_module")
+    monkeypatch.setattr(api, "analyze_module", lambda module, project: analysed.append(module.path) or real(module, project))
+    monkeypatch.chdir(tmp_path)
+    findings = lint_paths(["."]).findings
+    assert [f.code for f in findings] == ["TL002"]
+    assert analysed == ["model.py"]
+
+
+# -- the process pool
+
+
+def test_jobs_give_identical_output(monkeypatch) -> None:
+    monkeypatch.setattr(api, "MIN_FILES_PER_JOB", 1)
+    monkeypatch.chdir(ROOT)
+    one = lint_paths(["fixtures", "tests/projects"], jobs=1)
+    two = lint_paths(["fixtures", "tests/projects"], jobs=2)
+    three = lint_paths(["fixtures", "tests/projects"], jobs=3)
+    assert one.findings
+    assert as_data(one.findings) == as_data(two.findings) == as_data(three.findings)
+
+
+# -- the cache
+
+
+def count_analyses(monkeypatch) -> list[str]:
+    analysed: list[str] = []
+    real = api.__getattr__("analyze_module")
+
+    def spy(module, project):
+        analysed.append(module.path)
+        return real(module, project)
+
+    monkeypatch.setattr(api, "analyze_module", spy)
+    return analysed
+
+
+def project_with_chain(root: Path) -> None:
+    write(root, {
+        "model.py": "import torch.nn as nn\n\nclass Net(nn.Module):\n    def __init__(self):\n"
+                    "        super().__init__()\n        self.act = nn.Softmax(dim=1)\n\n"
+                    "    def forward(self, x):\n        return self.act(x)\n",
+        "train.py": "import torch.nn as nn\nfrom model import Net\n\nloss = nn.CrossEntropyLoss()(Net()(x), y)\n",
+        "other.py": "import torch\n\ndef probs(x):\n    return torch.softmax(x, dim=-1)\n",
+    })
+
+
+def test_cache_reuses_results_and_reanalyses_only_dependents(tmp_path: Path, monkeypatch) -> None:
+    project_with_chain(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("torchlint.cache.RACY_NS", 0)
+    analysed = count_analyses(monkeypatch)
+    cold = lint_paths(["."], cache_dir=".torchlint_cache")
+    assert sorted(analysed) == ["model.py", "other.py", "train.py"]
+    assert [f.code for f in cold.findings] == ["TL001"]
+    assert (tmp_path / ".torchlint_cache" / ".gitignore").read_text().strip().endswith("*")
+
+    analysed.clear()
+    warm = lint_paths(["."], cache_dir=".torchlint_cache")
+    assert analysed == []
+    assert as_data(warm.findings) == as_data(cold.findings)
+
+    # model.py's summary feeds train.py's findings; other.py depends on nothing.
+    (tmp_path / "model.py").write_text((tmp_path / "model.py").read_text() + "\n# edited\n")
+    analysed.clear()
+    edited = lint_paths(["."], cache_dir=".torchlint_cache")
+    assert sorted(analysed) == ["model.py", "train.py"]
+    assert as_data(edited.findings) == as_data(lint_paths(["."], precheck=False).findings)
+
+    (tmp_path / "other.py").write_text("import torch.nn.functional as F\n\ndef probs(x):\n    return F.softmax(x)\n")
+    analysed.clear()
+    edited = lint_paths(["."], cache_dir=".torchlint_cache")
+    assert analysed == ["other.py"]
+    assert sorted(f.code for f in edited.findings) == ["TL001", "TL002"]
+
+
+def test_cache_is_keyed_by_configuration(tmp_path: Path, monkeypatch) -> None:
+    project_with_chain(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert lint_paths(["."], cache_dir="c").findings
+    assert lint_paths(["."], Config(ignore=["TL001"]), cache_dir="c").findings == []
+    assert lint_paths(["."], cache_dir="c").findings
+
+
+def test_corrupt_or_foreign_cache_is_ignored(tmp_path: Path, monkeypatch) -> None:
+    project_with_chain(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    expected = as_data(lint_paths(["."]).findings)
+    lint_paths(["."], cache_dir="c")
+    (cache_file,) = [p for p in (tmp_path / "c").iterdir() if p.name.startswith("results-")]
+
+    data = json.loads(cache_file.read_text())
+    for entry in data["entries"].values():  # lies about every file's findings, with the right hashes
+        entry["findings"] = [{"garbage": True}]
+    cache_file.write_text(json.dumps(data))
+    assert as_data(lint_paths(["."], cache_dir="c").findings) == expected
+
+    for entry in data["entries"].values():  # findings that belong to other contents
+        entry["hash"] = "0" * 32
+        entry["findings"] = []
+    cache_file.write_text(json.dumps(data))
+    assert as_data(lint_paths(["."], cache_dir="c").findings) == expected
+
+    for junk in ("", "{not json", "[]", json.dumps({"format": 1, "key": "other", "entries": {}})):
+        cache_file.write_text(junk)
+        assert as_data(lint_paths(["."], cache_dir="c").findings) == expected
+
+
+def test_adding_a_file_starts_a_fresh_cache(tmp_path: Path, monkeypatch) -> None:
+    project_with_chain(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    lint_paths(["."], cache_dir="c")
+    # A new module shadows what `from model import Net` resolved to.
+    write(tmp_path, {"model/__init__.py": "", "extra.py": "x = 1\n"})
+    assert as_data(lint_paths(["."], cache_dir="c").findings) == as_data(lint_paths(["."]).findings)
+
+
+def test_cache_memo_keys_on_content_not_only_stat(tmp_path: Path) -> None:
+    path = tmp_path / "a.py"
+    path.write_text("x = 1\n")
+    cache = Cache(str(tmp_path / "c"), Config(), project_files_key([str(path)]))
+    first = cache.file_hash(str(path))
+    path.write_text("y = 2\n")  # same size, maybe the same mtime tick: not memoised while racy
+    fresh = Cache(str(tmp_path / "c"), Config(), project_files_key([str(path)]))
+    assert fresh.file_hash(str(path)) != first
+
+
+# -- shards
+
+
+def test_shards_partition_the_files_and_their_findings(monkeypatch) -> None:
+    monkeypatch.chdir(ROOT)
+    full = lint_paths(["fixtures", "tests/projects"])
+    shards = [lint_paths(["fixtures", "tests/projects"], shard=(i, 3)) for i in (1, 2, 3)]
+    merged = {}
+    for shard in shards:
+        for finding in shard.findings:
+            merged.setdefault((finding.code, finding.filename, finding.location), finding)
+    assert sorted(as_data(merged.values()), key=json.dumps) == sorted(as_data(full.findings), key=json.dumps)
+    assert api.shard_files(list("abcdefg"), 1, 3) + api.shard_files(list("abcdefg"), 2, 3) + api.shard_files(
+        list("abcdefg"), 3, 3) == list("abcdefg")
+
+
+def test_cli_speed_options(tmp_path: Path, monkeypatch, capsys) -> None:
+    project_with_chain(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert main(["--jobs", "2", "--shard", "1/1", "."]) == 1
+    assert (tmp_path / ".torchlint_cache").is_dir()
+    assert main(["clean"]) == 0
+    assert not (tmp_path / ".torchlint_cache").exists()
+    assert main(["--no-cache", "."]) == 1
+    assert not (tmp_path / ".torchlint_cache").exists()
+    assert main(["--cache-dir", "elsewhere", "."]) == 1
+    assert (tmp_path / "elsewhere").is_dir()
+    assert main(["--shard", "3/2", "."]) == 2
+    assert main(["--shard", "x", "."]) == 2
+    assert "--shard" in capsys.readouterr().err
