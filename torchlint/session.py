@@ -86,7 +86,9 @@ class Session:
             return ParseFailure(path, "cannot read file")
         if isinstance(checked, ParseFailure):
             return checked
-        checked.tree = None  # CPython's tree is not needed any more
+        if self.precheck:
+            self.facts_of(path)  # before its CPython tree goes
+        checked.tree = None
         return parse_checked(checked)
 
     def facts_of(self, path: str) -> FileFacts | None:
@@ -95,6 +97,8 @@ class Session:
             self._facts[path] = (
                 file_facts(path, checked.text, checked.tree) if isinstance(checked, CheckedSource) else None
             )
+            if isinstance(checked, CheckedSource):
+                checked.tree = None  # all the pre-check needed from it is in the facts
         return self._facts[path]
 
     # -- linting
@@ -120,6 +124,10 @@ class Session:
             return FileResult(path, findings, {}, self.hash(path), analysed=True)
         self.project.begin_file()
         findings = api._check_module(self.project, module, rules)
+        if path not in self.project.summaries:
+            # Nothing holds sites of this tree (no summary of it was made): let
+            # it go, a later importer parses it again. Keeps memory flat.
+            self.project.modules.pop(path, None)
         reads = self.project.reads - {path}
         deps: dict[str, str] | None = {dep: self.hash(dep) or "" for dep in sorted(reads)}
         if any("traceback" in finding.extra for finding in findings):
