@@ -78,8 +78,15 @@ RECURSION_LIMIT = 12000
 
 
 def _check_module(project: Project, module: ParsedModule, rules: Iterable[Rule]) -> list[Finding]:
-    if sys.getrecursionlimit() < RECURSION_LIMIT:
-        sys.setrecursionlimit(RECURSION_LIMIT)
+    previous_limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(previous_limit, RECURSION_LIMIT))
+    try:
+        return _check_module_deeply(project, module, rules)
+    finally:
+        sys.setrecursionlimit(previous_limit)
+
+
+def _check_module_deeply(project: Project, module: ParsedModule, rules: Iterable[Rule]) -> list[Finding]:
     try:
         facts = analyze_module(module, project)
         findings = []
