@@ -97,7 +97,8 @@ def _lint_modules(
             found[key] = finding
     if report_unused_noqa:
         for module, config in zip(modules, configs):
-            if isinstance(module, ParsedModule) and config.enabled_for(UNUSED_NOQA.code, module.path):
+            # Asking for the report selects TL100, unless it is ignored explicitly.
+            if isinstance(module, ParsedModule) and not _explicitly_ignored(config, UNUSED_NOQA.code, module.path):
                 for finding in _unused_suppressions(module, suppressions.of(module.path)):
                     found[(finding.code, finding.filename, finding.location)] = finding
     return sorted((_to_cells(finding, project) for finding in found.values()), key=Finding.sort_key)

@@ -119,11 +119,11 @@ def check(paths: tuple[str, ...], **options: Any) -> int:
     verbose = options["verbose"]
     try:
         result = lint_paths(targets, resolver, report_unused_noqa=options["report_unused_noqa"])
-        findings = _narrow(result.findings, options)
-        if options["write_baseline"]:
-            count = write_baseline(options["write_baseline"], findings)
+        if options["write_baseline"]:  # every finding of today, whatever --baseline says
+            count = write_baseline(options["write_baseline"], result.findings)
             _note(f"wrote {count} finding{'s' if count != 1 else ''} to the baseline {options['write_baseline']}")
             return EXIT_CLEAN
+        findings = _narrow(result.findings, options)
         if options["statistics"]:
             output = statistics.render(findings, json_output=output_format == "json")
         else:
