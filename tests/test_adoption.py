@@ -140,6 +140,7 @@ def test_notebook_is_linted_across_cells(tmp_path: Path) -> None:
     [finding] = json.loads(result.stdout)
     assert (finding["code"], finding["filename"], finding["cell"]) == ("TL001", "analysis.ipynb", 4)
     assert finding["location"] == {"row": 3, "column": 9}
+    assert "at analysis.ipynb:cell 5:4," in finding["message"]
     [related] = finding["related"]
     assert related["cell"] == 5 and related["location"]["row"] == 4
 
