@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_adoption import NOTEBOOK
 from test_cli import CLEAN, FINDING_ROW, double_softmax, implicit_dim, write
 
 REPO = Path(__file__).resolve().parents[1]
@@ -97,9 +98,12 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_pre_commit_try_repo(tmp_path: Path, pre_commit_home: Path, hook_repo: Path, source: str, passes: bool) -> None:
     pre_commit = tool("pre-commit")
     project = tmp_path / "project"
-    write(project, {"train.py": source, "notes.txt": "not linted\n"})
+    files = {"train.py": source, "notes.txt": "not linted\n"}
+    if not passes:  # notebooks are staged files of the hook too
+        files["analysis.ipynb"] = NOTEBOOK
+    write(project, files)
     git("init", "-q", cwd=project)
-    git("add", "train.py", "notes.txt", cwd=project)
+    git("add", *files, cwd=project)
     env = {**os.environ, "PRE_COMMIT_HOME": str(pre_commit_home), "NO_COLOR": "1", "PRE_COMMIT_COLOR": "never"}
     result = subprocess.run(
         [str(pre_commit), "try-repo", str(hook_repo), "torchlint"],
@@ -112,3 +116,4 @@ def test_pre_commit_try_repo(tmp_path: Path, pre_commit_home: Path, hook_repo: P
     else:
         assert result.returncode == 1, output
         assert "Failed" in output and f"train.py:{FINDING_ROW}:28: TL001" in output
+        assert "analysis.ipynb:cell 4:3:9: TL001" in output
