@@ -36,24 +36,28 @@ def test_flake8_select_tl_reports_the_same_findings(tmp_path: Path) -> None:
     assert result.returncode == 1, result.stderr
     lines = result.stdout.splitlines()
     assert [line.split(": ", 1)[0] for line in lines] == [f"a.py:{FINDING_ROW}:28", f"b.py:{FINDING_ROW}:12"]
-    assert lines[0].split(": ", 1)[1].startswith("TL001 F.softmax output reaches F.cross_entropy")
+    assert lines[0].split(": ", 1)[1].startswith(f"TL001 F.softmax output reaches F.cross_entropy at a.py:{FINDING_ROW},")
     assert lines[1].split(": ", 1)[1].startswith("TL002 ")
 
     version = subprocess.run([str(flake8), "--version"], capture_output=True, text=True, timeout=60)
     assert "torchlint" in version.stdout
 
 
-def test_flake8_follows_imports_across_files(tmp_path: Path) -> None:
+@pytest.mark.parametrize("paths", [["models.py", "train.py"], ["."], ["models.py"]], ids=["files", "dir", "one"])
+def test_flake8_follows_imports_across_files_as_torchlint_does(tmp_path: Path, paths: list[str]) -> None:
+    from inprocess import torchlint
     from test_output_formats import MULTI_FILE
 
     flake8 = tool("flake8")
     write(tmp_path, MULTI_FILE)
-    for files in (["models.py"], ["models.py", "train.py"], ["."]):
-        command = [str(flake8), "--select", "TL", *files]
-        result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    command = [str(flake8), "--select", "TL", *paths]
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    reported = [line.split(": ", 1)[0].removeprefix("./") for line in result.stdout.splitlines()]
+    expected = torchlint("--output-format", "concise", *paths, cwd=tmp_path).stdout.splitlines()[:-1]
+    assert reported == [line.split(": ", 1)[0] for line in expected], result.stdout + result.stderr
+    if paths != ["models.py"]:
         # The finding is in models.py; the loss that proves it is in train.py.
-        [line] = result.stdout.splitlines()
-        assert line.startswith(("models.py:", "./models.py:")) and " TL001 " in line, result.stdout + result.stderr
+        assert reported and reported[0].startswith("models.py:")
 
 
 # pre-commit

@@ -1,13 +1,13 @@
 """flake8 plugin: `flake8 --select TL` reports torchlint's findings.
 
 Registered under the `flake8.extension` entry point as `TL`. flake8 hands
-over one file at a time; the first time, each flake8 process lints the whole
-project (the working directory, with torchlint's exclusions and
-`[tool.torchlint]`) so that whole-project flow finds what `torchlint` finds,
-then reports for each file the findings whose primary location is in it.
-flake8 applies its own `# noqa`, `--select` and `--extend-ignore` on top.
-A file outside the working directory is linted on its own (imports are still
-followed); stdin is linted as it is.
+over one file at a time; the first time, each flake8 process lints all the
+paths flake8 was given (`flake8 src/` lints what `torchlint src/` lints, with
+`[tool.torchlint]` and torchlint's exclusions), so that whole-project flow
+finds what `torchlint` finds, then reports for each file the findings whose
+primary location is in it. flake8 applies its own `# noqa`, `--select` and
+`--extend-ignore` on top. A file torchlint's walk skipped is linted on its
+own (imports are still followed); stdin is linted as it is.
 """
 
 from __future__ import annotations
@@ -22,6 +22,14 @@ from . import __version__
 class TorchlintChecker:
     name = "torchlint"
     version = __version__
+
+    # The paths flake8 was given (`flake8 src/ train.py`), set by parse_options.
+    paths: list[str] = ["."]
+
+    @classmethod
+    def parse_options(cls, options: Any) -> None:
+        filenames = [name for name in getattr(options, "filenames", None) or [] if name not in ("-", "stdin")]
+        cls.paths = filenames or ["."]
 
     def __init__(self, tree: ast.AST, filename: str, lines: list[str] | None = None) -> None:
         self.filename = filename
@@ -38,12 +46,10 @@ class TorchlintChecker:
 
         if not self._on_disk():  # stdin, or an editor's unsaved buffer
             return lint_sources({self.filename: "".join(self.lines or [])})
-        root = _project_root(self.filename)
-        findings = _project_findings(root)
-        if findings is None or os.path.abspath(self.filename) not in _linted.get(root, set()):
-            # Outside the project walk (excluded, or outside the working directory).
-            findings = _lint([self.filename])[0]
-        return findings
+        findings, linted = _project(tuple(self.paths))
+        if os.path.abspath(self.filename) in linted:
+            return findings
+        return _lint([self.filename])[0]  # a file flake8 found that torchlint's walk skips
 
     def _on_disk(self) -> bool:
         if self.filename in ("-", "stdin") or not os.path.isfile(self.filename):
@@ -54,26 +60,18 @@ class TorchlintChecker:
             return handle.read() == "".join(self.lines)
 
 
-# The project's findings, computed once per flake8 process: a finding in one
-# file may depend on another (the loss a model's softmax reaches is in the
-# training script that imports it), as with `torchlint` itself.
-_cache: dict[str, list] = {}
-_linted: dict[str, set[str]] = {}
+# The findings for the paths flake8 was given, computed once per flake8
+# process: a finding in one file may depend on another (the loss a model's
+# softmax reaches is in the training script that imports it), as with
+# `torchlint` itself.
+_cache: dict[tuple[str, ...], tuple[list, set[str]]] = {}
 
 
-def _project_root(filename: str) -> str:
-    """flake8 runs from the project's root: the working directory, when the file is in it."""
-    cwd = os.getcwd()
-    path = os.path.abspath(filename)
-    return cwd if path.startswith(cwd.rstrip(os.sep) + os.sep) else os.path.dirname(path)
-
-
-def _project_findings(root: str) -> list | None:
-    if root not in _cache:
-        findings, files = _lint([root])
-        _cache[root] = findings
-        _linted[root] = {os.path.abspath(path) for path in files}
-    return _cache[root]
+def _project(paths: tuple[str, ...]) -> tuple[list, set[str]]:
+    if paths not in _cache:
+        findings, files = _lint(list(paths))
+        _cache[paths] = (findings, {os.path.abspath(path) for path in files})
+    return _cache[paths]
 
 
 def _lint(paths: list[str]) -> tuple[list, list[str]]:
