@@ -128,6 +128,8 @@ def check(paths: tuple[str, ...], **options: Any) -> int:
             output = statistics.render(findings, json_output=output_format == "json")
         else:
             output = render_report(output_format, findings, color=color, verbose=verbose)
+    except click.ClickException:
+        raise
     except (ConfigError, DiffError) as error:
         raise click.ClickException(str(error)) from error
     except Exception as error:  # a bug in torchlint, not in the code it checks
@@ -139,7 +141,8 @@ def check(paths: tuple[str, ...], **options: Any) -> int:
     if not result.files:
         _warn("no Python files found under " + ", ".join(targets))
 
-    internal_errors = [finding for finding in findings if "traceback" in finding.extra]
+    # Whatever --diff-against and --baseline leave out.
+    internal_errors = [finding for finding in result.findings if "traceback" in finding.extra]
     if internal_errors:
         _report_internal_errors(internal_errors, verbose)
         return EXIT_ERROR
