@@ -30,9 +30,9 @@ else:  # pragma: no cover
 OUTPUT_FORMATS = ("text", "concise", "json", "sarif", "github", "gitlab", "junit")
 FAIL_ON = ("error", "warning", "info")
 # Directories that hold build output, dependencies or tool state, never the
-# user's own code (gitignore-style patterns; hidden directories are `.*`).
+# user's own code (gitignore-style patterns; `.*/` is every hidden directory).
 DEFAULT_EXCLUDE = (
-    ".*",
+    ".*/",
     "__pycache__",
     "__pypackages__",
     "_build",
