@@ -81,10 +81,13 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """This checkout as pre-commit will clone it: its files (committed or not,
     never ignored ones) committed in a fresh repository, so that every
     try-repo run sees the same revision and reuses one hook environment."""
-    listed = subprocess.run(
+    listing = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO, capture_output=True, text=True, check=True, timeout=60,
-    ).stdout.split("\0")
+        cwd=REPO, capture_output=True, text=True, timeout=60,
+    )
+    if listing.returncode != 0:
+        pytest.skip("not a git checkout: " + listing.stderr.strip())
+    listed = listing.stdout.split("\0")
     copy = tmp_path_factory.mktemp("hook-repo")
     for name in filter(None, listed):
         source = REPO / name
