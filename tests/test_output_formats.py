@@ -190,3 +190,4 @@ def test_color_only_on_a_tty_and_never_with_no_color(tmp_path: Path) -> None:
     env = {key: value for key, value in os.environ.items() if key not in ("NO_COLOR", "FORCE_COLOR")}
     assert "\x1b[" in on_tty(env)
     assert "\x1b[" not in on_tty({**env, "NO_COLOR": "1"})
+    assert "\x1b[" not in on_tty({**env, "NO_COLOR": "1", "FORCE_COLOR": "1"})

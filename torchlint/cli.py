@@ -295,10 +295,12 @@ def _table(rows: list[dict[str, str]], columns: Sequence[str]) -> str:
 
 
 def _use_color() -> bool:
-    # https://no-color.org; FORCE_COLOR wins, as in most CLIs.
+    # https://no-color.org: NO_COLOR always wins; FORCE_COLOR colours a pipe.
+    if os.environ.get("NO_COLOR"):
+        return False
     if os.environ.get("FORCE_COLOR"):
         return True
-    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    return sys.stdout.isatty()
 
 
 def _error(message: str) -> None:
