@@ -221,21 +221,6 @@ def load_config(path: str) -> Config:
     return Config(root=os.path.dirname(os.path.abspath(path)), source=path, **values)
 
 
-def find_config_file(start: str) -> str | None:
-    """The nearest pyproject.toml with a `[tool.torchlint]` table, from `start` upward."""
-    directory = os.path.abspath(start)
-    if not os.path.isdir(directory):
-        directory = os.path.dirname(directory)
-    while True:
-        candidate = os.path.join(directory, "pyproject.toml")
-        if os.path.isfile(candidate) and read_table(candidate) is not None:
-            return candidate
-        parent = os.path.dirname(directory)
-        if parent == directory:
-            return None
-        directory = parent
-
-
 class ConfigResolver:
     """Which configuration applies to a path: the nearest file's, with CLI overrides on top.
 
@@ -260,7 +245,6 @@ class ConfigResolver:
         elif config_file is not None:
             self._fixed = load_config(config_file)
         self._by_dir: dict[str, Config] = {}
-        self._by_file: dict[str, Config] = {}
 
     @classmethod
     def fixed(cls, config: Config) -> "ConfigResolver":
@@ -270,16 +254,21 @@ class ConfigResolver:
         if self._fixed is not None:
             return self._apply(self._fixed)
         directory = os.path.abspath(path if os.path.isdir(path) else os.path.dirname(path) or ".")
+        return self._apply(self._for_directory(directory))
+
+    def _for_directory(self, directory: str) -> Config:
+        """The nearest configuration upward from `directory`, each pyproject.toml read once."""
         if directory not in self._by_dir:
-            found = find_config_file(directory)
-            if found is None:
+            candidate = os.path.join(directory, "pyproject.toml")
+            parent = os.path.dirname(directory)
+            if os.path.isfile(candidate) and read_table(candidate) is not None:
+                config = load_config(candidate)
+            elif parent == directory:
                 config = Config(root=os.getcwd())
             else:
-                if found not in self._by_file:
-                    self._by_file[found] = load_config(found)
-                config = self._by_file[found]
+                config = self._for_directory(parent)
             self._by_dir[directory] = config
-        return self._apply(self._by_dir[directory])
+        return self._by_dir[directory]
 
     def _apply(self, config: Config) -> Config:
         if not self.overrides:
