@@ -50,3 +50,9 @@ def test_findings_do_not_depend_on_file_order(sources: list[str], random) -> Non
     first = torchlint.lint_sources(files)
     assert_answered(first)
     assert key(first) == key(torchlint.lint_sources(dict(shuffled)))
+
+
+def test_file_ending_in_continued_blank_lines_is_valid() -> None:
+    """Found by bench/fuzz.py: CPython accepts it, LibCST's tokenizer alone does not."""
+    source = "import torch.nn.functional as F\nF.softmax(1)\n#\\\r\n\\\r\n"
+    assert [(f.code, f.location.row) for f in torchlint.lint_source(source, "m.py")] == [("TL002", 2)]

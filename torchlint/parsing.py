@@ -107,7 +107,7 @@ def parse_source(path: str, data: bytes | str) -> ParsedModule | ParseFailure:
     except ValueError as error:
         return ParseFailure(path, f"cannot parse: {error}")
     try:
-        module = cst.parse_module(text)
+        module = _libcst_parse(text, cpython_error is None)
     except cst.ParserSyntaxError as error:
         if cpython_error is not None:
             return ParseFailure(path, f"syntax error: {cpython_error.msg}", cpython_error.lineno or 1,
@@ -119,6 +119,18 @@ def parse_source(path: str, data: bytes | str) -> ParsedModule | ParseFailure:
     except Exception as error:  # the native parser raises a few other types
         return ParseFailure(path, f"cannot parse: {type(error).__name__}: {str(error)[:200]}")
     return ParsedModule(path, module, text)
+
+
+def _libcst_parse(text: str, valid_for_cpython: bool) -> cst.Module:
+    try:
+        return cst.parse_module(text)
+    except cst.ParserSyntaxError as error:
+        # LibCST's tokenizer refuses a file that ends in blank lines continued
+        # with a backslash, which CPython accepts. A statement after them
+        # parses the same module (nothing before it moves) plus one `pass`.
+        if valid_for_cpython and "after a line continuation" in str(error.message):
+            return cst.parse_module(text + "pass\n")
+        raise
 
 
 @contextlib.contextmanager
