@@ -34,6 +34,14 @@ def test_ipython_syntax_becomes_pass(line: str, python: str) -> None:
     assert notebook.rows == [(1, 1)]
 
 
+def test_shell_command_continued_with_backslashes_is_skipped_whole() -> None:
+    """Seen in fairseq's Colab notebooks: `!python x.py \\` with indented continuation lines."""
+    source = "!python infer.py \\\n    --model m.pt \\\n    --lang eng\nx = 1\n"
+    notebook = load(json.dumps({"cells": [{"cell_type": "code", "source": source}]}))
+    assert notebook.text.splitlines() == ["pass", "", "", "x = 1"]
+    assert notebook.rows == [(1, 1), (1, 2), (1, 3), (1, 4)]
+
+
 def test_cells_map_rows_back() -> None:
     cells = [
         {"cell_type": "code", "source": "a = 1\nb = 2\n"},

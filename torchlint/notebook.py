@@ -65,8 +65,17 @@ def load(data: bytes | str) -> Notebook:
             raise NotebookError(f"malformed notebook: cell {number} has no source text")
         cell_lines = source.splitlines() or [""]
         cell_magic = bool(cell_lines) and bool(CELL_MAGIC.match(cell_lines[0]))
+        in_magic = False  # a `!cmd \` line continues on the next ones
         for index, line in enumerate(cell_lines, start=1):
-            lines.append("" if cell_magic else _python_line(line))
+            if cell_magic or in_magic:
+                lines.append("")
+            else:
+                python = _python_line(line)
+                lines.append(python)
+                in_magic = python != line and line.rstrip().endswith("\\")
+                rows.append((number, index))
+                continue
+            in_magic = in_magic and line.rstrip().endswith("\\")
             rows.append((number, index))
     return Notebook("\n".join(lines) + "\n" if lines else "", rows)
 
