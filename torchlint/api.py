@@ -116,6 +116,7 @@ def _to_finding(rule: Rule, report: Report, project: Project) -> Finding | None:
         location=Location(row, col),
         end_location=Location(end_row, end_col),
         related=tuple(related),
+        fix=report.fix,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Iterable
 
-from ..findings import Severity
+from ..findings import Fix, Severity
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..analysis.flow import ModuleFacts
@@ -23,6 +23,17 @@ class Report:
     primary: "Site"
     message: str
     related: tuple[tuple["Site", str], ...] = ()
+    # Edits in the primary site's file (see rules/_fixes.py); None: no fix offered.
+    fix: Fix | None = None
+
+
+@dataclass(frozen=True)
+class FixExample:
+    """Source before and after `torchlint --fix` (with `--unsafe-fixes` when `unsafe`)."""
+
+    before: str
+    after: str
+    unsafe: bool = False
 
 
 @dataclass(frozen=True)
@@ -44,6 +55,7 @@ class Rule:
     fixable: ClassVar[str | None] = None  # None, "safe", "unsafe", "sometimes"
     valid: ClassVar[tuple[str | Example, ...]] = ()
     invalid: ClassVar[tuple[str | Example, ...]] = ()
+    fixes: ClassVar[tuple[FixExample, ...]] = ()
 
     def check(self, facts: "ModuleFacts") -> Iterable[Report]:
         raise NotImplementedError

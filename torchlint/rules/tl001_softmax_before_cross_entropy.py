@@ -7,6 +7,7 @@ from typing import Iterable
 from ..analysis.kinds import Kind
 from ..findings import Severity
 from ._evidence import loss_evidence, origins_of, route
+from ._fixes import remove_activation
 from .base import Report, Rule
 
 
@@ -14,6 +15,7 @@ class SoftmaxBeforeCrossEntropy(Rule):
     code = "TL001"
     name = "softmax-before-cross-entropy"
     severity = Severity.ERROR
+    fixable = "sometimes"
     summary = "Softmax output is passed as the input of CrossEntropyLoss (double softmax)"
     docs = """
 ## What it does
@@ -144,4 +146,5 @@ class Net(nn.Module):
                     "applies log_softmax itself: the loss is computed on softmax(softmax(x)). Pass the logits "
                     "instead.",
                     loss_evidence(call, "probabilities"),
+                    remove_activation(origin, call),
                 )

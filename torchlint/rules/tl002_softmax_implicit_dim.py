@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..findings import Severity
+from ._fixes import add_implicit_dim
 from .base import Report, Rule
 
 
@@ -12,6 +13,7 @@ class SoftmaxImplicitDim(Rule):
     code = "TL002"
     name = "softmax-implicit-dim"
     severity = Severity.WARNING
+    fixable = "unsafe"
     summary = "Softmax, log_softmax or softmin called without `dim`"
     docs = """
 ## What it does
@@ -91,4 +93,5 @@ def weights(costs):
                 event.site,
                 f"{event.producer.label} without `dim`: PyTorch guesses the dimension from the input's rank "
                 "(dim 0 for 1-D and 3-D inputs, i.e. across the batch of (B, T, C) logits). Pass `dim` explicitly.",
+                fix=add_implicit_dim(event.site),
             )

@@ -7,6 +7,7 @@ from typing import Iterable
 from ..analysis.kinds import Kind
 from ..findings import Severity
 from ._evidence import flows_into_loss, loss_evidence, route
+from ._fixes import to_log_softmax
 from .base import Example, Report, Rule
 
 
@@ -15,7 +16,7 @@ class SoftmaxBeforeNllLoss(Rule):
     name = "softmax-before-nll-loss"
     severity = Severity.ERROR
     summary = "Softmax output is passed as the input of NLLLoss (it expects log-probabilities)"
-    fixable = None
+    fixable = "sometimes"
     docs = """
 ## What it does
 Checks for a softmax output (`F.softmax`, `torch.softmax`, `Tensor.softmax`,
@@ -130,4 +131,5 @@ def loss_of(x, y):
                 "log-probabilities: the loss becomes -p[target], between -1 and 0. Use log_softmax (or "
                 "cross_entropy on the logits).",
                 loss_evidence(call, "probabilities"),
+                to_log_softmax(origin, call),
             )

@@ -7,6 +7,7 @@ from typing import Iterable
 from ..analysis.kinds import Kind
 from ..findings import Severity
 from ._evidence import flows_into_loss, loss_evidence, route
+from ._fixes import remove_activation
 from .base import Example, Report, Rule
 
 
@@ -14,6 +15,7 @@ class SigmoidBeforeBceWithLogits(Rule):
     code = "TL005"
     name = "sigmoid-before-bce-with-logits"
     severity = Severity.ERROR
+    fixable = "sometimes"
     summary = "Sigmoid output is passed as the input of BCEWithLogitsLoss (double sigmoid)"
     docs = """
 ## What it does
@@ -135,4 +137,5 @@ def step(x, y):
                 f"{origin.label} output reaches {call.loss.label} at {call.site.ref()}{route(call)}, which applies "
                 "a sigmoid itself: the loss sees sigmoid(sigmoid(x)). Pass the logits instead.",
                 loss_evidence(call, "sigmoid output"),
+                remove_activation(origin, call),
             )

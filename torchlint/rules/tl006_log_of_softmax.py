@@ -7,6 +7,7 @@ from typing import Iterable
 from ..analysis.kinds import Kind
 from ..findings import Severity
 from ._evidence import origins_of
+from ._fixes import log_of_softmax
 from .base import Example, Report, Rule
 
 
@@ -14,6 +15,7 @@ class LogOfSoftmax(Rule):
     code = "TL006"
     name = "log-of-softmax"
     severity = Severity.WARNING
+    fixable = "safe"
     summary = "`torch.log` of a softmax (or sigmoid) output: use log_softmax (or F.logsigmoid)"
     docs = """
 ## What it does
@@ -131,4 +133,5 @@ def nll(logits, y):
                     f"log of the {labels} output: probabilities that round to 0 give -inf here, and NaN losses and "
                     f"gradients after it. Use {fix}, which computes the same value stably.",
                     tuple((origin, f"{origin.label} produces the value here") for origin in origins),
+                    log_of_softmax(call.site, origins[0]) if kind == Kind.PROBS and len(origins) == 1 else None,
                 )

@@ -7,6 +7,7 @@ from typing import Iterable
 from ..analysis.kinds import Kind
 from ..findings import Severity
 from ._evidence import origins_of, route
+from ._fixes import first_arg_is, to_bce_with_logits
 from .base import Example, Report, Rule
 
 
@@ -14,6 +15,7 @@ class LogitsIntoBce(Rule):
     code = "TL007"
     name = "logits-into-bce"
     severity = Severity.ERROR
+    fixable = "sometimes"
     summary = "BCELoss is fed raw scores (a Linear/conv output with no sigmoid after it)"
     docs = """
 ## What it does
@@ -132,4 +134,5 @@ def loss_of(x, y):
                 "[0, 1]. Use BCEWithLogitsLoss on the scores (or apply a sigmoid first).",
                 tuple((origin, f"{origin.label} produces the raw scores here") for origin in origins)
                 + tuple((site, f"passed on through {site.label} here") for site in call.via),
+                to_bce_with_logits(call.site, safe=any(first_arg_is(call.site.node, o.node) for o in origins)),
             )

@@ -7,6 +7,7 @@ from typing import Iterable
 from ..analysis.kinds import Kind
 from ..findings import Severity
 from ._evidence import flows_into_loss, loss_evidence, route
+from ._fixes import to_log_softmax
 from .base import Example, Report, Rule
 
 
@@ -14,6 +15,7 @@ class ProbabilitiesIntoKlDiv(Rule):
     code = "TL008"
     name = "probabilities-into-kl-div"
     severity = Severity.ERROR
+    fixable = "sometimes"
     summary = "Softmax output is passed as the input of KLDivLoss (it expects log-probabilities)"
     docs = """
 ## What it does
@@ -116,4 +118,5 @@ def step(model, x, target):
                 "expects log-probabilities (only the target is probabilities): the result is not a divergence and "
                 "can be negative. Use log_softmax for the input.",
                 loss_evidence(call, "probabilities"),
+                to_log_softmax(origin, call),
             )

@@ -7,6 +7,7 @@ from typing import Iterable
 from ..analysis.kinds import Kind
 from ..findings import Severity
 from ._evidence import origins_of
+from ._fixes import drop_inner
 from .base import Example, Report, Rule
 
 # (outer kind, inner kind) pairs that normalise or squash twice.
@@ -22,6 +23,7 @@ class DoubleActivation(Rule):
     code = "TL011"
     name = "double-activation"
     severity = Severity.ERROR
+    fixable = "safe"
     summary = "Softmax of a softmax, sigmoid of a sigmoid, log_softmax of a softmax, softmax of a log_softmax"
     docs = """
 ## What it does
@@ -137,4 +139,5 @@ def probabilities(logits):
                     f"{call.producer.label} is applied to the output of {labels}: {effect}. Apply one activation "
                     "to the logits.",
                     tuple((origin, f"{origin.label} is applied first, here") for origin in origins),
+                    drop_inner(call.site, origins[0]) if len(origins) == 1 else None,
                 )

@@ -7,6 +7,7 @@ from typing import Iterable
 from ..analysis.kinds import Kind
 from ..findings import Severity
 from ._evidence import origins_of, route
+from ._fixes import nll_to_cross_entropy
 from .base import Example, Report, Rule
 
 
@@ -14,6 +15,7 @@ class LogitsIntoNllLoss(Rule):
     code = "TL012"
     name = "logits-into-nll-loss"
     severity = Severity.ERROR
+    fixable = "unsafe"
     summary = "NLLLoss is fed raw scores (a Linear/conv output with no log_softmax after it)"
     docs = """
 ## What it does
@@ -132,4 +134,5 @@ def step(x, y):
                 "the loss is unbounded below. Use cross_entropy on the scores, or apply log_softmax first.",
                 tuple((origin, f"{origin.label} produces the raw scores here") for origin in origins)
                 + tuple((site, f"passed on through {site.label} here") for site in call.via),
+                nll_to_cross_entropy(call.site),
             )

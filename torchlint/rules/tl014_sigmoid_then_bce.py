@@ -7,6 +7,7 @@ from typing import Iterable
 from ..analysis.kinds import Kind
 from ..findings import Severity
 from ._evidence import flows_into_loss, loss_evidence, route
+from ._fixes import to_bce_with_logits
 from .base import Example, Report, Rule
 
 
@@ -14,6 +15,7 @@ class SigmoidThenBce(Rule):
     code = "TL014"
     name = "sigmoid-then-bce"
     severity = Severity.INFO
+    fixable = "safe"
     summary = "Sigmoid output is passed to BCELoss: use BCEWithLogitsLoss on the logits"
     docs = """
 ## What it does
@@ -139,4 +141,5 @@ def d_loss(real, label):
                 "probabilities hit BCELoss's log clamp, and BCELoss is refused under autocast. Use "
                 "BCEWithLogitsLoss on the logits.",
                 loss_evidence(call, "sigmoid output"),
+                to_bce_with_logits(call.site, origin) if origin.path == call.site.path and not call.via else None,
             )

@@ -1,0 +1,375 @@
+"""Building fixes: exact source spans of LibCST nodes, turned into `Edit`s.
+
+A fix replaces only the text of the nodes it changes, so everything else in
+the file (comments, quotes, line endings, the BOM) stays byte-identical.
+Every builder returns None when it is not sure: no fix is better than a
+wrong one. All edits of one fix lie in the file of the finding's primary site.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+import libcst as cst
+
+from ..findings import Edit, Fix, Location
+
+SAFE = "safe"
+UNSAFE = "unsafe"
+
+# Activation attribute -> its log form (functional, torch.* and Tensor methods, modules).
+LOG_FORMS = {"softmax": "log_softmax", "Softmax": "LogSoftmax"}
+UNWRAPPABLE = frozenset({"softmax", "sigmoid"})
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _line_starts(source) -> list[int]:
+    starts = getattr(source, "_fix_line_starts", None)
+    if starts is None:
+        starts = [0] + [match.end() for match in _LINE_BREAK.finditer(source.text)]
+        source._fix_line_starts = starts
+    return starts
+
+
+def offset(source, row: int, column: int) -> int:
+    """1-based (row, column) in `source.text` -> string index."""
+    return _line_starts(source)[row - 1] + column - 1
+
+
+def span(source, node: cst.CSTNode) -> tuple[Location, Location]:
+    row, col, end_row, end_col = source.position_of(node)
+    return Location(row, col), Location(end_row, end_col)
+
+
+def text_of(source, node: cst.CSTNode) -> str:
+    start, end = span(source, node)
+    return source.text[offset(source, start.row, start.column):offset(source, end.row, end.column)]
+
+
+def between(source, start: Location, end: Location) -> str:
+    return source.text[offset(source, start.row, start.column):offset(source, end.row, end.column)]
+
+
+def replace(source, node: cst.CSTNode, content: str) -> Edit:
+    start, end = span(source, node)
+    return Edit(start, end, content)
+
+
+def make_fix(applicability: str, message: str, edits: Iterable[Edit | None]) -> Fix | None:
+    edits = tuple(edits)
+    if not edits or any(edit is None for edit in edits):
+        return None
+    return Fix(applicability, message, tuple(sorted(edits, key=lambda e: (e.location, e.end_location))))
+
+
+def parents(source) -> dict[int, cst.CSTNode]:
+    table = getattr(source, "_fix_parents", None)
+    if table is None:
+        table = {}
+        stack: list[cst.CSTNode] = [source.module]
+        while stack:
+            node = stack.pop()
+            for child in node.children:
+                table[id(child)] = node
+                stack.append(child)
+        source._fix_parents = table
+    return table
+
+
+def enclosing_function(source, node: cst.CSTNode) -> cst.FunctionDef | None:
+    table = parents(source)
+    current = table.get(id(node))
+    while current is not None and not isinstance(current, (cst.FunctionDef, cst.Lambda)):
+        current = table.get(id(current))
+    return current if isinstance(current, cst.FunctionDef) else None
+
+
+# --------------------------------------------------------------------------- call shapes
+
+
+def callee_attr(call: cst.CSTNode) -> str | None:
+    """`softmax` for `F.softmax(...)`, `torch.softmax(...)`, `x.softmax(...)`, `nn.Softmax(...)`."""
+    if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute):
+        return call.func.attr.value
+    return None
+
+
+def _imported_names(source) -> set[str]:
+    names = getattr(source, "_fix_imports", None)
+    if names is None:
+        names = set()
+        for node in _walk(source.module):
+            if isinstance(node, (cst.Import, cst.ImportFrom)) and not isinstance(node.names, cst.ImportStar):
+                for alias in node.names:
+                    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                        names.add(alias.asname.name.value)
+                    else:
+                        root = alias.name
+                        while isinstance(root, cst.Attribute):
+                            root = root.value
+                        names.add(root.value)
+        source._fix_imports = names
+    return names
+
+
+def _walk(node: cst.CSTNode):
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(current.children)
+
+
+def call_form(source, call: cst.CSTNode) -> str | None:
+    """"function" for `F.softmax(x, 1)`, "method" for `x.softmax(1)`, None when unsure (`self.softmax(x)`)."""
+    if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)):
+        return None
+    root = call.func.value
+    while isinstance(root, cst.Attribute):
+        root = root.value
+    if isinstance(root, cst.Name) and root.value in _imported_names(source):
+        return "function"
+    if isinstance(root, cst.Name) and root.value in ("self", "cls"):
+        return None  # an attribute holding a module, or a user method
+    return "method"
+
+
+def rename_callee(source, call: cst.CSTNode, names: dict[str, str]) -> Edit | None:
+    """`F.softmax(x, 1)` -> `F.log_softmax(x, 1)`: only the attribute's name changes."""
+    attr = callee_attr(call)
+    if attr not in names or call_form(source, call) is None:
+        return None
+    return replace(source, call.func.attr, names[attr])
+
+
+def input_node(call: cst.CSTNode, method: bool) -> cst.CSTNode | None:
+    """The tensor an activation call applies to: `x` in `F.softmax(x, 1)` or `x.softmax(1)`."""
+    if not isinstance(call, cst.Call):
+        return None
+    if method:
+        return call.func.value if isinstance(call.func, cst.Attribute) else None
+    if call.args and call.args[0].keyword is None and not call.args[0].star:
+        return call.args[0].value
+    return None
+
+
+def unwrap(source, call: cst.CSTNode) -> Edit | None:
+    """Replace an activation call by its input, unless a comment would be lost."""
+    form = call_form(source, call)
+    if callee_attr(call) not in UNWRAPPABLE or form is None:
+        return None
+    inner = input_node(call, form == "method")
+    if inner is None:
+        return None
+    text = text_of(source, call)
+    if "#" in text.replace(text_of(source, inner), "", 1):
+        return None
+    content = text_of(source, inner)
+    if isinstance(inner, (cst.BinaryOperation, cst.BooleanOperation, cst.IfExp, cst.Lambda, cst.NamedExpr)) \
+            and not inner.lpar:
+        content = f"({content})"  # keep it one expression wherever the call stood
+    return replace(source, call, content)
+
+
+def strip_wrapper(source, outer: cst.CSTNode, inner: cst.CSTNode) -> list[Edit] | None:
+    """Delete the text of `outer` around `inner` (`torch.log(` ... `)`), unless it holds a comment."""
+    outer_start, outer_end = span(source, outer)
+    inner_start, inner_end = span(source, inner)
+    before = between(source, outer_start, inner_start)
+    after = between(source, inner_end, outer_end)
+    if "#" in before or "#" in after:
+        return None
+    return [Edit(outer_start, inner_start, ""), Edit(inner_end, outer_end, "")]
+
+
+def first_arg_is(call: cst.CSTNode, node: cst.CSTNode) -> bool:
+    return (
+        isinstance(call, cst.Call)
+        and bool(call.args)
+        and call.args[0].keyword is None
+        and not call.args[0].star
+        and call.args[0].value is node
+    )
+
+
+def single_use_variable(source, activation: cst.CSTNode, loss: cst.CSTNode) -> bool:
+    """`p = act(...)` then `loss(p, y)` in one function, `p` read nowhere else."""
+    if not (isinstance(loss, cst.Call) and loss.args and loss.args[0].keyword is None):
+        return False
+    name = loss.args[0].value
+    if not isinstance(name, cst.Name):
+        return False
+    assign = parents(source).get(id(activation))
+    if not (isinstance(assign, cst.Assign) and len(assign.targets) == 1
+            and isinstance(assign.targets[0].target, cst.Name)
+            and assign.targets[0].target.value == name.value):
+        return False
+    function = enclosing_function(source, activation)
+    if function is None or enclosing_function(source, loss) is not function:
+        return False
+    uses = 0
+    stack: list[cst.CSTNode] = [function.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.Global, cst.Nonlocal)):
+            return False
+        if isinstance(node, cst.Name) and node.value == name.value:
+            uses += 1
+        stack.extend(node.children)
+    # The assignment's target and the loss's argument, nothing else.
+    return uses == 2 and _before(source, activation, loss)
+
+
+def _before(source, first: cst.CSTNode, second: cst.CSTNode) -> bool:
+    return span(source, first)[1] <= span(source, second)[0]
+
+
+def add_dim(source, call: cst.CSTNode) -> Edit | None:
+    """`F.softmax(x)` -> `F.softmax(x, dim=-1)`; `nn.Softmax()` -> `nn.Softmax(dim=-1)`."""
+    if not isinstance(call, cst.Call) or any(arg.star for arg in call.args):
+        return None
+    if call.args:
+        end = span(source, call.args[-1].value)[1]
+        return Edit(end, end, ", dim=-1")
+    end = span(source, call)[1]
+    if between(source, Location(end.row, end.column - 1), end) != ")":
+        return None
+    at = Location(end.row, end.column - 1)
+    return Edit(at, at, "dim=-1")
+
+
+def remove_from_sequential(source, activation: cst.CSTNode) -> Edit | None:
+    """Drop `nn.Softmax(dim=1)` from the end of an `nn.Sequential(...)`."""
+    table = parents(source)
+    arg = table.get(id(activation))
+    sequential = table.get(id(arg)) if arg is not None else None
+    if not (isinstance(arg, cst.Arg) and isinstance(sequential, cst.Call) and arg.keyword is None
+            and (callee_attr(sequential) or getattr(sequential.func, "value", "")) == "Sequential"):
+        return None
+    args = list(sequential.args)
+    index = next((i for i, item in enumerate(args) if item is arg), None)
+    if index is None or index == 0 or index != len(args) - 1:
+        return None
+    start = span(source, args[index - 1].value)[1]
+    end = span(source, activation)[1]
+    removed = between(source, start, end)
+    if "#" in removed:
+        return None
+    # Keep a trailing comma after the activation, if any, as the new last element's.
+    return Edit(start, end, "")
+
+
+# --------------------------------------------------------------------------- fixes the rules offer
+
+
+def _usable(site) -> bool:
+    return site.source is not None and site.node is not None and hasattr(site.source, "text")
+
+
+def _direct(origin, call) -> bool:
+    """The activation is written as the loss's input argument, in the same file."""
+    return call.site.source is origin.source and not call.via and first_arg_is(call.site.node, origin.node)
+
+
+def remove_activation(origin, call) -> Fix | None:
+    """TL001/TL005: the loss wants logits, so drop the activation that feeds it."""
+    if not _usable(origin) or not _usable(call.site):
+        return None
+    source, node = origin.source, origin.node
+    local = call.site.source is source and not call.via and (
+        first_arg_is(call.site.node, node) or single_use_variable(source, node, call.site.node))
+    if local:
+        return make_fix(SAFE, f"Remove {origin.label}: pass the logits to the loss", [unwrap(source, node)])
+    edit = unwrap(source, node) or remove_from_sequential(source, node)
+    return make_fix(
+        UNSAFE,
+        f"Remove {origin.label} so the loss receives logits; apply {origin.label} at inference where "
+        "probabilities are needed",
+        [edit],
+    )
+
+
+def to_log_softmax(origin, call) -> Fix | None:
+    """TL004/TL008: the loss wants log-probabilities: softmax -> log_softmax."""
+    if not _usable(origin):
+        return None
+    edit = rename_callee(origin.source, origin.node, LOG_FORMS)
+    if edit is None:
+        return None
+    safe = _usable(call.site) and (_direct(origin, call) or (
+        call.site.source is origin.source and not call.via
+        and single_use_variable(origin.source, origin.node, call.site.node)))
+    new = "LogSoftmax" if callee_attr(origin.node) == "Softmax" else "log_softmax"
+    return make_fix(SAFE if safe else UNSAFE, f"Use {new} instead of {origin.label}", [edit])
+
+
+def log_of_softmax(log_site, origin) -> Fix | None:
+    """TL006: `torch.log(F.softmax(x, d))` / `F.softmax(x, d).log()` -> `F.log_softmax(x, d)`."""
+    if not _usable(log_site) or origin.source is not log_site.source:
+        return None
+    source, log_call, inner = log_site.source, log_site.node, origin.node
+    if callee_attr(inner) != "softmax" or call_form(source, inner) is None:
+        return None
+    method_log = isinstance(log_call.func, cst.Attribute) and log_call.func.value is inner and not log_call.args
+    function_log = len(log_call.args) == 1 and first_arg_is(log_call, inner)
+    if not (method_log or function_log):
+        return None
+    around = strip_wrapper(source, log_call, inner)
+    if around is None:
+        return None
+    return make_fix(SAFE, "Use log_softmax", [*around, rename_callee(source, inner, LOG_FORMS)])
+
+
+def drop_inner(outer_site, origin) -> Fix | None:
+    """TL011: `torch.sigmoid(torch.sigmoid(z))` -> `torch.sigmoid(z)`."""
+    if not _usable(outer_site) or origin.source is not outer_site.source:
+        return None
+    source, outer, inner = outer_site.source, outer_site.node, origin.node
+    form = call_form(source, outer)
+    if form is None or call_form(source, inner) != form or input_node(outer, form == "method") is not inner:
+        return None
+    if form == "function":
+        same = text_of(source, outer.func) == text_of(source, inner.func)
+    else:
+        same = outer.func.attr.value == inner.func.attr.value
+    skip = 1 if form == "function" else 0
+
+    def rest(call):
+        return [(arg.keyword.value if arg.keyword else None, text_of(source, arg.value)) for arg in call.args[skip:]]
+
+    if not same or rest(outer) != rest(inner):
+        return None
+    edit = unwrap(source, inner)
+    return make_fix(SAFE, f"Remove the inner {origin.label}", [edit])
+
+
+def to_bce_with_logits(loss_site, sigmoid=None, safe: bool = True) -> Fix | None:
+    """TL014/TL007: `F.binary_cross_entropy(torch.sigmoid(z), y)` -> `F.binary_cross_entropy_with_logits(z, y)`."""
+    if not _usable(loss_site) or callee_attr(loss_site.node) != "binary_cross_entropy":
+        return None
+    source = loss_site.source
+    if call_form(source, loss_site.node) != "function":
+        return None
+    edits = [rename_callee(source, loss_site.node, {"binary_cross_entropy": "binary_cross_entropy_with_logits"})]
+    if sigmoid is not None:
+        if sigmoid.source is not source or not first_arg_is(loss_site.node, sigmoid.node):
+            return None
+        edits.append(unwrap(source, sigmoid.node))
+    return make_fix(SAFE if safe else UNSAFE, "Use binary_cross_entropy_with_logits on the logits", edits)
+
+
+def nll_to_cross_entropy(loss_site) -> Fix | None:
+    """TL012: `F.nll_loss(logits, y, ...)` -> `F.cross_entropy(logits, y, ...)` (same parameters, same order)."""
+    if not _usable(loss_site) or call_form(loss_site.source, loss_site.node) != "function":
+        return None
+    edit = rename_callee(loss_site.source, loss_site.node, {"nll_loss": "cross_entropy"})
+    return make_fix(UNSAFE, "Use cross_entropy, which applies log_softmax to the scores", [edit])
+
+
+def add_implicit_dim(site) -> Fix | None:
+    """TL002: pass `dim=-1`, the class dimension of (B, C) and (B, T, C) logits."""
+    if not _usable(site):
+        return None
+    return make_fix(UNSAFE, "Pass dim=-1 (check that the last dimension holds the classes)", [add_dim(site.source, site.node)])
