@@ -15,7 +15,7 @@ from typing import Sequence
 import click
 
 from . import __version__
-from .api import lint_paths
+from .api import LintResult, lint_paths
 from .config import Config
 from .findings import Finding
 from .report import json as json_report
@@ -79,6 +79,10 @@ def cli() -> None:
     type=click.Path(exists=True, dir_okay=False),
     help="Merge runtime findings (JSON from torchlint.watch / torchlint run); repeatable.",
 )
+@click.option("--fix", is_flag=True, help="Apply safe fixes (re-linting until nothing changes).")
+@click.option("--unsafe-fixes", is_flag=True, help="Apply unsafe fixes too (with --fix, --fix-only or --diff).")
+@click.option("--fix-only", is_flag=True, help="Apply fixes and report only what was fixed; exit 0.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing; exit 1 if any.")
 @click.version_option(__version__, prog_name="torchlint", message=VERSION_MESSAGE)
 def check(
     paths: tuple[str, ...],
@@ -88,6 +92,10 @@ def check(
     exit_zero: bool,
     verbose: bool,
     runtime_report: tuple[str, ...] = (),
+    fix: bool = False,
+    unsafe_fixes: bool = False,
+    fix_only: bool = False,
+    diff: bool = False,
 ) -> int:
     """Lint Python files and directories (default: the current directory)."""
     config = Config(ignore=_selectors(ignore, "--ignore"))
@@ -101,13 +109,23 @@ def check(
 
     color = _use_color()
     try:
-        result = lint_paths(targets, config)
+        fixed = None
+        if fix or fix_only or diff:
+            from .fix import fix_paths
+
+            fixed = fix_paths(targets, config, unsafe=unsafe_fixes, write=not diff)
+            result = LintResult(fixed.remaining, fixed.files)
+            if diff:
+                return _print_diff(fixed)
+        else:
+            result = lint_paths(targets, config)
         if runtime_report:
             result.findings = _merge_runtime(result.findings, runtime_report, config)
         if output_format == "json":
             output = json_report.render(result.findings, verbose=verbose)
         else:
-            output = text_report.render(result.findings, color=color)
+            output = "" if fix_only else text_report.render(result.findings, color=color)
+            output += _fix_summary(result.findings, fixed, unsafe_fixes)
     except Exception as error:  # a bug in torchlint, not in the code it checks
         if verbose:
             traceback.print_exc()
@@ -121,7 +139,7 @@ def check(
     if internal_errors:
         _report_internal_errors(internal_errors, verbose)
         return EXIT_ERROR
-    if result.findings and not exit_zero:
+    if result.findings and not exit_zero and not fix_only:
         return EXIT_FINDINGS
     return EXIT_CLEAN
 
@@ -188,6 +206,36 @@ def _merge_runtime(findings: list[Finding], reports: Sequence[str], config: Conf
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise click.ClickException(f"{path}: not a torchlint runtime report ({error})") from error
     return merge.merge(findings, runtime)
+
+
+def _fix_summary(findings: list[Finding], fixed, unsafe: bool) -> str:
+    """`Fixed 3 findings, 1 remaining.` / `[*] 2 fixable with --fix (1 more with --unsafe-fixes).`"""
+    from .fix import applicable
+
+    safe = sum(1 for finding in findings if applicable(finding.fix, unsafe))
+    hidden = [f for f in findings if not applicable(f.fix, unsafe) and applicable(f.fix, True)]
+    lines = []
+    if fixed is not None:
+        noun = "finding" if fixed.total_fixed == 1 else "findings"
+        lines.append(f"Fixed {fixed.total_fixed} {noun}, {len(findings)} remaining.")
+    elif safe:
+        lines.append(f"[*] {safe} fixable with --fix" + (" --unsafe-fixes." if unsafe else "."))
+    if hidden:
+        where = ", ".join(f"{f.code} at {f.filename}:{f.location.row}" for f in hidden[:5])
+        more = f" and {len(hidden) - 5} more" if len(hidden) > 5 else ""
+        lines.append(f"{len(hidden)} with unsafe fixes available via --unsafe-fixes: {where}{more}.")
+    return "".join(line + "\n" for line in lines)
+
+
+def _print_diff(fixed) -> int:
+    from .fix import unified_diff
+
+    for path in fixed.changed:
+        click.echo(unified_diff(path, fixed.original[path], fixed.current[path]), nl=False)
+    if fixed.changed:
+        files = "1 file" if len(fixed.changed) == 1 else f"{len(fixed.changed)} files"
+        click.echo(f"Would fix {fixed.total_fixed} finding{'s' * (fixed.total_fixed != 1)} in {files}.", err=True)
+    return EXIT_FINDINGS if fixed.changed else EXIT_CLEAN
 
 
 def _selectors(values: tuple[str, ...], option: str) -> list[str]:
