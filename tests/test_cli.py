@@ -182,7 +182,8 @@ def test_rules_lists_every_rule(tmp_path: Path) -> None:
     assert by_code["TL002"]["severity"] == "warning"
     assert {f"TL{n:03d}" for n in range(16)} <= set(by_code)
     assert by_code["TL009"]["severity"] == "info" and by_code["TL013"]["severity"] == "warning"
-    assert all(rule["fixable"] is None for rule in listing)
+    assert by_code["TL006"]["fixable"] == "safe" and by_code["TL002"]["fixable"] == "unsafe"
+    assert by_code["TL001"]["fixable"] == "sometimes" and by_code["TL003"]["fixable"] is None
     assert by_code["TL003"]["name"] == "sigmoid-multiclass"
 
 
