@@ -269,3 +269,29 @@ def unified_diff(path: str, before: str, after: str) -> str:
         else:
             out.append(line + "\n\\ No newline at end of file\n")
     return "".join(out)
+
+
+def fix_sources(sources: dict[str, str], config: Config | None = None, *, unsafe: bool = False,
+                max_passes: int = MAX_PASSES) -> tuple[dict[str, str], int]:
+    """Fix an in-memory project (path -> text) the way `--fix` fixes files; returns the texts and the count."""
+    from .api import lint_sources
+
+    current = dict(sources)
+    total = 0
+    for _ in range(max_passes):
+        by_file: dict[str, list[Fix]] = {}
+        for finding in lint_sources(current, config):
+            if finding.filename in current and applicable(finding.fix, unsafe):
+                by_file.setdefault(finding.filename, []).append(finding.fix)
+        progress = False
+        for path, fixes in by_file.items():
+            before = current[path]
+            after, count = apply_fixes(before, fixes)
+            after = remove_unused_imports(before, after)
+            if count and after != before and not isinstance(parse_source(path, after), ParseFailure):
+                current[path] = after
+                total += count
+                progress = True
+        if not progress:
+            break
+    return current, total

@@ -6,7 +6,7 @@ from typing import Iterable
 
 from ..findings import Severity
 from ._fixes import add_implicit_dim
-from .base import Report, Rule
+from .base import FixExample, Report, Rule
 
 
 class SoftmaxImplicitDim(Rule):
@@ -85,6 +85,38 @@ from torch.nn.functional import softmin as smin
 def weights(costs):
     return smin(costs, _stacklevel=5)  # expect
 """,
+    )
+
+
+    fixes = (
+        FixExample(
+            """
+import torch.nn.functional as F
+
+def predict(logits):
+    return F.softmax(logits)
+""",
+            """
+import torch.nn.functional as F
+
+def predict(logits):
+    return F.softmax(logits, dim=-1)
+""",
+            unsafe=True,
+        ),
+        FixExample(
+            """
+from torch import nn
+
+head = nn.Sequential(nn.Linear(8, 3), nn.Softmax())
+""",
+            """
+from torch import nn
+
+head = nn.Sequential(nn.Linear(8, 3), nn.Softmax(dim=-1))
+""",
+            unsafe=True,
+        ),
     )
 
     def check(self, facts) -> Iterable[Report]:

@@ -8,7 +8,7 @@ from ..analysis.kinds import Kind
 from ..findings import Severity
 from ._evidence import flows_into_loss, loss_evidence, route
 from ._fixes import to_log_softmax
-from .base import Example, Report, Rule
+from .base import Example, FixExample, Report, Rule
 
 
 class SoftmaxBeforeNllLoss(Rule):
@@ -121,6 +121,57 @@ def loss_of(x, y):
     return F.nll_loss(head(x), y)
 """,
         }),
+    )
+
+
+    fixes = (
+        FixExample(
+            """
+import torch.nn.functional as F
+
+def step(model, x, y):
+    return F.nll_loss(F.softmax(model(x), dim=1), y)
+""",
+            """
+import torch.nn.functional as F
+
+def step(model, x, y):
+    return F.nll_loss(F.log_softmax(model(x), dim=1), y)
+""",
+        ),
+        FixExample(
+            """
+import torch
+from torch import nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(8, 3), nn.Softmax(dim=1))
+
+    def forward(self, x):
+        return self.net(x)
+
+model = Net()
+loss = nn.NLLLoss()(model(torch.randn(2, 8)), torch.tensor([0, 1]))
+""",
+            """
+import torch
+from torch import nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(8, 3), nn.LogSoftmax(dim=1))
+
+    def forward(self, x):
+        return self.net(x)
+
+model = Net()
+loss = nn.NLLLoss()(model(torch.randn(2, 8)), torch.tensor([0, 1]))
+""",
+            unsafe=True,
+        ),
     )
 
     def check(self, facts) -> Iterable[Report]:

@@ -8,7 +8,7 @@ from ..analysis.kinds import Kind
 from ..findings import Severity
 from ._evidence import flows_into_loss, loss_evidence, route
 from ._fixes import remove_activation
-from .base import Example, Report, Rule
+from .base import Example, FixExample, Report, Rule
 
 
 class SigmoidBeforeBceWithLogits(Rule):
@@ -128,6 +128,25 @@ def step(x, y):
     return criterion(model(x), y)
 """,
         }),
+    )
+
+
+    fixes = (
+        FixExample(
+            """
+import torch
+import torch.nn.functional as F
+
+def step(model, x, y):
+    return F.binary_cross_entropy_with_logits(torch.sigmoid(model(x)), y)
+""",
+            """
+import torch.nn.functional as F
+
+def step(model, x, y):
+    return F.binary_cross_entropy_with_logits(model(x), y)
+""",
+        ),
     )
 
     def check(self, facts) -> Iterable[Report]:

@@ -8,7 +8,7 @@ from ..analysis.kinds import Kind
 from ..findings import Severity
 from ._evidence import origins_of
 from ._fixes import log_of_softmax
-from .base import Example, Report, Rule
+from .base import Example, FixExample, Report, Rule
 
 
 class LogOfSoftmax(Rule):
@@ -119,6 +119,39 @@ def nll(logits, y):
     return -torch.log(probabilities(logits)).gather(1, y[:, None]).mean()  # expect
 """,
         }),
+    )
+
+
+    fixes = (
+        FixExample(
+            """
+import torch
+import torch.nn.functional as F
+
+def log_probs(logits):
+    return torch.log(F.softmax(logits, dim=-1))
+""",
+            """
+import torch.nn.functional as F
+
+def log_probs(logits):
+    return F.log_softmax(logits, dim=-1)
+""",
+        ),
+        FixExample(
+            """
+import torch
+
+def log_probs(logits):
+    return torch.softmax(logits, 1).log()
+""",
+            """
+import torch
+
+def log_probs(logits):
+    return torch.log_softmax(logits, 1)
+""",
+        ),
     )
 
     def check(self, facts) -> Iterable[Report]:

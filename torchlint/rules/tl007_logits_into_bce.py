@@ -8,7 +8,7 @@ from ..analysis.kinds import Kind
 from ..findings import Severity
 from ._evidence import origins_of, route
 from ._fixes import first_arg_is, to_bce_with_logits
-from .base import Example, Report, Rule
+from .base import Example, FixExample, Report, Rule
 
 
 class LogitsIntoBce(Rule):
@@ -118,6 +118,30 @@ def loss_of(x, y):
     return criterion(scores, y)  # expect
 """,
         }),
+    )
+
+
+    fixes = (
+        FixExample(
+            """
+import torch.nn.functional as F
+from torch import nn
+
+head = nn.Linear(16, 1)
+
+def step(x, y):
+    return F.binary_cross_entropy(head(x), y)
+""",
+            """
+import torch.nn.functional as F
+from torch import nn
+
+head = nn.Linear(16, 1)
+
+def step(x, y):
+    return F.binary_cross_entropy_with_logits(head(x), y)
+""",
+        ),
     )
 
     def check(self, facts) -> Iterable[Report]:

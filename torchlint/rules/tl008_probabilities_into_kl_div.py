@@ -8,7 +8,7 @@ from ..analysis.kinds import Kind
 from ..findings import Severity
 from ._evidence import flows_into_loss, loss_evidence, route
 from ._fixes import to_log_softmax
-from .base import Example, Report, Rule
+from .base import Example, FixExample, Report, Rule
 
 
 class ProbabilitiesIntoKlDiv(Rule):
@@ -108,6 +108,24 @@ def step(model, x, target):
     return F.kl_div(predict(model, x), target, reduction="batchmean")
 """,
         }),
+    )
+
+
+    fixes = (
+        FixExample(
+            """
+import torch.nn.functional as F
+
+def distill(student_logits, teacher_probs):
+    return F.kl_div(F.softmax(student_logits, dim=-1), teacher_probs, reduction="batchmean")
+""",
+            """
+import torch.nn.functional as F
+
+def distill(student_logits, teacher_probs):
+    return F.kl_div(F.log_softmax(student_logits, dim=-1), teacher_probs, reduction="batchmean")
+""",
+        ),
     )
 
     def check(self, facts) -> Iterable[Report]:

@@ -8,7 +8,7 @@ from ..analysis.kinds import Kind
 from ..findings import Severity
 from ._evidence import origins_of
 from ._fixes import drop_inner
-from .base import Example, Report, Rule
+from .base import Example, FixExample, Report, Rule
 
 # (outer kind, inner kind) pairs that normalise or squash twice.
 DOUBLE = {
@@ -123,6 +123,38 @@ def probabilities(logits):
     return torch.softmax(scores(logits), dim=-1)  # expect
 """,
         }),
+    )
+
+
+    fixes = (
+        FixExample(
+            """
+import torch
+
+def gate(z):
+    return torch.sigmoid(torch.sigmoid(z))
+""",
+            """
+import torch
+
+def gate(z):
+    return torch.sigmoid(z)
+""",
+        ),
+        FixExample(
+            """
+import torch.nn.functional as F
+
+def probs(logits):
+    return F.softmax(F.softmax(logits, dim=-1), dim=-1)
+""",
+            """
+import torch.nn.functional as F
+
+def probs(logits):
+    return F.softmax(logits, dim=-1)
+""",
+        ),
     )
 
     def check(self, facts) -> Iterable[Report]:

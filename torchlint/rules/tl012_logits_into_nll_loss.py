@@ -8,7 +8,7 @@ from ..analysis.kinds import Kind
 from ..findings import Severity
 from ._evidence import origins_of, route
 from ._fixes import nll_to_cross_entropy
-from .base import Example, Report, Rule
+from .base import Example, FixExample, Report, Rule
 
 
 class LogitsIntoNllLoss(Rule):
@@ -118,6 +118,31 @@ def step(x, y):
     return F.nll_loss(model(x), y)  # expect
 """,
         }),
+    )
+
+
+    fixes = (
+        FixExample(
+            """
+import torch.nn.functional as F
+from torch import nn
+
+head = nn.Linear(16, 4)
+
+def step(x, y):
+    return F.nll_loss(head(x), y, ignore_index=-1)
+""",
+            """
+import torch.nn.functional as F
+from torch import nn
+
+head = nn.Linear(16, 4)
+
+def step(x, y):
+    return F.cross_entropy(head(x), y, ignore_index=-1)
+""",
+            unsafe=True,
+        ),
     )
 
     def check(self, facts) -> Iterable[Report]:

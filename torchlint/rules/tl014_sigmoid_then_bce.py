@@ -8,7 +8,7 @@ from ..analysis.kinds import Kind
 from ..findings import Severity
 from ._evidence import flows_into_loss, loss_evidence, route
 from ._fixes import to_bce_with_logits
-from .base import Example, Report, Rule
+from .base import Example, FixExample, Report, Rule
 
 
 class SigmoidThenBce(Rule):
@@ -131,6 +131,25 @@ def d_loss(real, label):
     return criterion(netD(real), label)
 """,
         }),
+    )
+
+
+    fixes = (
+        FixExample(
+            """
+import torch
+import torch.nn.functional as F
+
+def step(z, y, w):
+    return F.binary_cross_entropy(torch.sigmoid(z), y, weight=w)
+""",
+            """
+import torch.nn.functional as F
+
+def step(z, y, w):
+    return F.binary_cross_entropy_with_logits(z, y, weight=w)
+""",
+        ),
     )
 
     def check(self, facts) -> Iterable[Report]:
