@@ -202,7 +202,11 @@ def test_json_report_is_ruff_shaped(tmp_path: Path) -> None:
     assert set(finding["location"]) == {"row", "column"}
     assert set(finding["end_location"]) == {"row", "column"}
     assert finding["url"].endswith("docs/rules/TL001.md")
-    assert finding["fix"] is None
+    fix = finding["fix"]  # ruff's shape: applicability, message, edits with ranges and content
+    assert fix["applicability"] in ("safe", "unsafe") and fix["message"]
+    for edit in fix["edits"]:
+        assert set(edit) == {"location", "end_location", "content"}
+        assert set(edit["location"]) == {"row", "column"} == set(edit["end_location"])
     for related in finding["related"]:
         assert {"filename", "location", "message"} <= set(related)
     assert "traceback" not in finding
