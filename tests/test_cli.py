@@ -237,7 +237,12 @@ def test_text_report_names_each_finding_and_shows_the_line(tmp_path: Path) -> No
     # The source excerpt: the offending line, and a caret line under it.
     assert f"{FINDING_ROW} |     return F.cross_entropy(F.softmax(x, dim=1), y)" in lines
     assert any(line.lstrip(" |").startswith("^") and line.endswith(" TL001") for line in lines)
-    assert lines[-1] == "Found 2 findings (1 error, 1 warning)."
+    # ruff's order: the summary, then what --fix (and --unsafe-fixes) would do.
+    assert lines[-3:] == [
+        "Found 2 findings (1 error, 1 warning).",
+        "[*] 1 fixable with --fix.",
+        f"1 with unsafe fixes available via --unsafe-fixes: TL002 at probs.py:{FINDING_ROW}.",
+    ]
 
 
 def test_text_report_of_a_parse_error(tmp_path: Path) -> None:

@@ -345,27 +345,56 @@ def drop_inner(outer_site, origin) -> Fix | None:
     return make_fix(SAFE, f"Remove the inner {origin.label}", [edit])
 
 
-def to_bce_with_logits(loss_site, sigmoid=None, safe: bool = True) -> Fix | None:
-    """TL014/TL007: `F.binary_cross_entropy(torch.sigmoid(z), y)` -> `F.binary_cross_entropy_with_logits(z, y)`."""
-    if not _usable(loss_site) or callee_attr(loss_site.node) != "binary_cross_entropy":
+def _constructor_rename(call, source, names: dict[str, str]) -> Edit | None:
+    """Rename the class of the loss object `call` used (`nn.NLLLoss(...)`), if it was built in `source`."""
+    ctor = call.constructor
+    if ctor is None or not _usable(ctor) or ctor.source is not source:
         return None
-    source = loss_site.source
-    if call_form(source, loss_site.node) != "function":
+    return rename_callee(source, ctor.node, names)
+
+
+def to_bce_with_logits(call, sigmoid=None, safe: bool = True) -> Fix | None:
+    """TL014/TL007: `F.binary_cross_entropy(torch.sigmoid(z), y)` -> `F.binary_cross_entropy_with_logits(z, y)`.
+
+    The first six parameters of both functions (four of both classes) share positions. A loss object
+    (`nn.BCELoss()`) may serve other calls, so renaming its class is unsafe.
+    """
+    site = call.site
+    if not _usable(site) or (sigmoid is not None and not _usable(sigmoid)):
         return None
-    edits = [rename_callee(source, loss_site.node, {"binary_cross_entropy": "binary_cross_entropy_with_logits"})]
+    source = sigmoid.source if sigmoid is not None else site.source
+    functional = callee_attr(site.node) == "binary_cross_entropy" and call_form(site.source, site.node) == "function"
+    if functional and site.source is source:
+        edits = [rename_callee(source, site.node, {"binary_cross_entropy": "binary_cross_entropy_with_logits"})]
+        safe = safe and not call.via
+        message = "Use binary_cross_entropy_with_logits on the logits"
+    else:
+        edits = [_constructor_rename(call, source, {"BCELoss": "BCEWithLogitsLoss"})]
+        safe = False
+        message = "Use BCEWithLogitsLoss on the logits"
     if sigmoid is not None:
-        if sigmoid.source is not source or not first_arg_is(loss_site.node, sigmoid.node):
-            return None
-        edits.append(unwrap(source, sigmoid.node))
-    return make_fix(SAFE if safe else UNSAFE, "Use binary_cross_entropy_with_logits on the logits", edits)
+        local = safe and site.source is source and (
+            first_arg_is(site.node, sigmoid.node) or single_use_variable(source, sigmoid.node, site.node))
+        edits.append(unwrap(source, sigmoid.node) or remove_from_sequential(source, sigmoid.node))
+        safe = local
+        if not local:
+            message += f"; {sigmoid.label} is removed, apply it at inference where probabilities are needed"
+    return make_fix(SAFE if safe else UNSAFE, message, edits)
 
 
-def nll_to_cross_entropy(loss_site) -> Fix | None:
-    """TL012: `F.nll_loss(logits, y, ...)` -> `F.cross_entropy(logits, y, ...)` (same parameters, same order)."""
-    if not _usable(loss_site) or call_form(loss_site.source, loss_site.node) != "function":
+def nll_to_cross_entropy(call) -> Fix | None:
+    """TL012: `F.nll_loss(logits, y, ...)` -> `F.cross_entropy(...)`, `nn.NLLLoss(...)` -> `nn.CrossEntropyLoss(...)`.
+
+    Both take (input, target, weight, size_average, ignore_index, reduce, reduction) in this order.
+    """
+    site = call.site
+    if not _usable(site):
         return None
-    edit = rename_callee(loss_site.source, loss_site.node, {"nll_loss": "cross_entropy"})
-    return make_fix(UNSAFE, "Use cross_entropy, which applies log_softmax to the scores", [edit])
+    if callee_attr(site.node) == "nll_loss" and call_form(site.source, site.node) == "function":
+        edit = rename_callee(site.source, site.node, {"nll_loss": "cross_entropy"})
+        return make_fix(UNSAFE, "Use cross_entropy, which applies log_softmax to the scores", [edit])
+    edit = _constructor_rename(call, site.source, {"NLLLoss": "CrossEntropyLoss"})
+    return make_fix(UNSAFE, "Use CrossEntropyLoss, which applies log_softmax to the scores", [edit])
 
 
 def add_implicit_dim(site) -> Fix | None:

@@ -142,6 +142,27 @@ def step(x, y):
     return F.binary_cross_entropy_with_logits(head(x), y)
 """,
         ),
+        FixExample(
+            """
+from torch import nn
+
+head = nn.Linear(16, 1)
+criterion = nn.BCELoss()
+
+def step(x, y):
+    return criterion(head(x), y)
+""",
+            """
+from torch import nn
+
+head = nn.Linear(16, 1)
+criterion = nn.BCEWithLogitsLoss()
+
+def step(x, y):
+    return criterion(head(x), y)
+""",
+            unsafe=True,
+        ),
     )
 
     def check(self, facts) -> Iterable[Report]:
@@ -158,5 +179,5 @@ def step(x, y):
                 "[0, 1]. Use BCEWithLogitsLoss on the scores (or apply a sigmoid first).",
                 tuple((origin, f"{origin.label} produces the raw scores here") for origin in origins)
                 + tuple((site, f"passed on through {site.label} here") for site in call.via),
-                to_bce_with_logits(call.site, safe=any(first_arg_is(call.site.node, o.node) for o in origins)),
+                to_bce_with_logits(call, safe=any(first_arg_is(call.site.node, o.node) for o in origins)),
             )

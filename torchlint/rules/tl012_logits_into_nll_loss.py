@@ -143,6 +143,27 @@ def step(x, y):
 """,
             unsafe=True,
         ),
+        FixExample(
+            """
+from torch import nn
+
+head = nn.Linear(16, 4)
+criterion = nn.NLLLoss(weight=None, ignore_index=-1, reduction="sum")
+
+def step(x, y):
+    return criterion(head(x), y)
+""",
+            """
+from torch import nn
+
+head = nn.Linear(16, 4)
+criterion = nn.CrossEntropyLoss(weight=None, ignore_index=-1, reduction="sum")
+
+def step(x, y):
+    return criterion(head(x), y)
+""",
+            unsafe=True,
+        ),
     )
 
     def check(self, facts) -> Iterable[Report]:
@@ -159,5 +180,5 @@ def step(x, y):
                 "the loss is unbounded below. Use cross_entropy on the scores, or apply log_softmax first.",
                 tuple((origin, f"{origin.label} produces the raw scores here") for origin in origins)
                 + tuple((site, f"passed on through {site.label} here") for site in call.via),
-                nll_to_cross_entropy(call.site),
+                nll_to_cross_entropy(call),
             )

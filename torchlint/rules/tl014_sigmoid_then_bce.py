@@ -15,7 +15,7 @@ class SigmoidThenBce(Rule):
     code = "TL014"
     name = "sigmoid-then-bce"
     severity = Severity.INFO
-    fixable = "safe"
+    fixable = "sometimes"
     summary = "Sigmoid output is passed to BCELoss: use BCEWithLogitsLoss on the logits"
     docs = """
 ## What it does
@@ -150,6 +150,44 @@ def step(z, y, w):
     return F.binary_cross_entropy_with_logits(z, y, weight=w)
 """,
         ),
+        FixExample(
+            """
+import torch
+from torch import nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 1)
+
+    def forward(self, x):
+        return torch.sigmoid(self.fc(x))
+
+model = Net()
+criterion = nn.BCELoss(reduction="sum")
+
+def step(x, y):
+    return criterion(model(x), y)
+""",
+            """
+from torch import nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 1)
+
+    def forward(self, x):
+        return self.fc(x)
+
+model = Net()
+criterion = nn.BCEWithLogitsLoss(reduction="sum")
+
+def step(x, y):
+    return criterion(model(x), y)
+""",
+            unsafe=True,
+        ),
     )
 
     def check(self, facts) -> Iterable[Report]:
@@ -160,5 +198,5 @@ def step(z, y, w):
                 "probabilities hit BCELoss's log clamp, and BCELoss is refused under autocast. Use "
                 "BCEWithLogitsLoss on the logits.",
                 loss_evidence(call, "sigmoid output"),
-                to_bce_with_logits(call.site, origin) if origin.path == call.site.path and not call.via else None,
+                to_bce_with_logits(call, origin),
             )
