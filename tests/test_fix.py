@@ -203,3 +203,26 @@ def test_atomic_write_keeps_the_mode_and_leaves_no_temporary(tmp_path, monkeypat
     with pytest.raises(OSError):
         fix_paths([str(path)])
     assert path.read_text() == SAFE_BUG and sorted(os.listdir(tmp_path)) == ["m.py"]
+
+
+def test_non_ascii_before_the_fix_and_parenthesised_inputs(tmp_path, capsys):
+    source = ("import torch.nn.functional as F\n\ndef f(y, a, b):\n"
+              "    s = 'caf\u00e9\u4e2d'; l = F.cross_entropy(F.softmax(a + b, 1), y)\n"
+              "    return l, F.cross_entropy((a - b).softmax(1), y)\n")
+    (tmp_path / "m.py").write_text(source, encoding="utf-8")
+    run(["--fix", "m.py"], tmp_path, capsys)
+    assert (tmp_path / "m.py").read_text(encoding="utf-8") == (
+        "import torch.nn.functional as F\n\ndef f(y, a, b):\n"
+        "    s = 'caf\u00e9\u4e2d'; l = F.cross_entropy(a + b, y)\n"
+        "    return l, F.cross_entropy(a - b, y)\n")
+
+
+def test_json_output_after_fix_lists_what_remains(tmp_path, capsys):
+    import json
+
+    (tmp_path / "m.py").write_text(SAFE_BUG + "\ndef p(x):\n    return F.softmax(x)\n")
+    code, out, _ = run(["--fix", "--output-format", "json", "m.py"], tmp_path, capsys)
+    [finding] = json.loads(out)
+    assert code == 1 and finding["code"] == "TL002" and finding["fix"]["applicability"] == "unsafe"
+    assert finding["fix"]["edits"] == [{"location": {"row": 7, "column": 23}, "end_location": {"row": 7, "column": 23},
+                                        "content": ", dim=-1"}]

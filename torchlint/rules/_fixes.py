@@ -8,8 +8,9 @@ wrong one. All edits of one fix lie in the file of the finding's primary site.
 
 from __future__ import annotations
 
+import functools
 import re
-from typing import Iterable
+from typing import Callable, Iterable
 
 import libcst as cst
 
@@ -21,6 +22,10 @@ UNSAFE = "unsafe"
 # Activation attribute -> its log form (functional, torch.* and Tensor methods, modules).
 LOG_FORMS = {"softmax": "log_softmax", "Softmax": "LogSoftmax"}
 UNWRAPPABLE = frozenset({"softmax", "sigmoid"})
+
+# Expressions that bind at least as tightly as a call: they can stand where the call stood.
+_ATOMS = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer, cst.Float, cst.Imaginary,
+          cst.SimpleString, cst.List, cst.Tuple, cst.Dict, cst.Set, cst.ListComp, cst.SetComp, cst.DictComp)
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
@@ -167,9 +172,10 @@ def unwrap(source, call: cst.CSTNode) -> Edit | None:
     if "#" in text.replace(text_of(source, inner), "", 1):
         return None
     content = text_of(source, inner)
-    if isinstance(inner, (cst.BinaryOperation, cst.BooleanOperation, cst.IfExp, cst.Lambda, cst.NamedExpr)) \
-            and not inner.lpar:
-        content = f"({content})"  # keep it one expression wherever the call stood
+    # Positions exclude a node's own parentheses: `x * (a - b).sigmoid()` -> `x * (a - b)`.
+    standalone = isinstance(parents(source).get(id(call)), (cst.Arg, cst.Assign, cst.Return, cst.Element))
+    if not isinstance(inner, _ATOMS) and not standalone:
+        content = f"({content})"
     return replace(source, call, content)
 
 
@@ -264,6 +270,19 @@ def remove_from_sequential(source, activation: cst.CSTNode) -> Edit | None:
 # --------------------------------------------------------------------------- fixes the rules offer
 
 
+def _guarded(builder: Callable[..., Fix | None]) -> Callable[..., Fix | None]:
+    """A bug in a fix builder costs the fix, never the finding."""
+
+    @functools.wraps(builder)
+    def build(*args, **kwargs):
+        try:
+            return builder(*args, **kwargs)
+        except Exception:
+            return None
+
+    return build
+
+
 def _usable(site) -> bool:
     return site.source is not None and site.node is not None and hasattr(site.source, "text")
 
@@ -273,6 +292,7 @@ def _direct(origin, call) -> bool:
     return call.site.source is origin.source and not call.via and first_arg_is(call.site.node, origin.node)
 
 
+@_guarded
 def remove_activation(origin, call) -> Fix | None:
     """TL001/TL005: the loss wants logits, so drop the activation that feeds it."""
     if not _usable(origin) or not _usable(call.site):
@@ -291,6 +311,7 @@ def remove_activation(origin, call) -> Fix | None:
     )
 
 
+@_guarded
 def to_log_softmax(origin, call) -> Fix | None:
     """TL004/TL008: the loss wants log-probabilities: softmax -> log_softmax."""
     if not _usable(origin):
@@ -305,6 +326,7 @@ def to_log_softmax(origin, call) -> Fix | None:
     return make_fix(SAFE if safe else UNSAFE, f"Use {new} instead of {origin.label}", [edit])
 
 
+@_guarded
 def log_of_softmax(log_site, origin) -> Fix | None:
     """TL006: `torch.log(F.softmax(x, d))` / `F.softmax(x, d).log()` -> `F.log_softmax(x, d)`."""
     if not _usable(log_site) or origin.source is not log_site.source:
@@ -322,6 +344,7 @@ def log_of_softmax(log_site, origin) -> Fix | None:
     return make_fix(SAFE, "Use log_softmax", [*around, rename_callee(source, inner, LOG_FORMS)])
 
 
+@_guarded
 def drop_inner(outer_site, origin) -> Fix | None:
     """TL011: `torch.sigmoid(torch.sigmoid(z))` -> `torch.sigmoid(z)`."""
     if not _usable(outer_site) or origin.source is not outer_site.source:
@@ -353,6 +376,7 @@ def _constructor_rename(call, source, names: dict[str, str]) -> Edit | None:
     return rename_callee(source, ctor.node, names)
 
 
+@_guarded
 def to_bce_with_logits(call, sigmoid=None, safe: bool = True) -> Fix | None:
     """TL014/TL007: `F.binary_cross_entropy(torch.sigmoid(z), y)` -> `F.binary_cross_entropy_with_logits(z, y)`.
 
@@ -382,6 +406,7 @@ def to_bce_with_logits(call, sigmoid=None, safe: bool = True) -> Fix | None:
     return make_fix(SAFE if safe else UNSAFE, message, edits)
 
 
+@_guarded
 def nll_to_cross_entropy(call) -> Fix | None:
     """TL012: `F.nll_loss(logits, y, ...)` -> `F.cross_entropy(...)`, `nn.NLLLoss(...)` -> `nn.CrossEntropyLoss(...)`.
 
@@ -397,6 +422,7 @@ def nll_to_cross_entropy(call) -> Fix | None:
     return make_fix(UNSAFE, "Use CrossEntropyLoss, which applies log_softmax to the scores", [edit])
 
 
+@_guarded
 def add_implicit_dim(site) -> Fix | None:
     """TL002: pass `dim=-1`, the class dimension of (B, C) and (B, T, C) logits."""
     if not _usable(site):
