@@ -64,4 +64,19 @@ class Rule:
     def full_docs(cls) -> str:
         header = f"# {cls.name} ({cls.code})\n\nSeverity: {cls.severity.value}"
         header += f"\n\nFix: {cls.fixable or 'none'}\n\n"
-        return header + cls.docs.strip() + "\n"
+        return header + cls.docs.strip() + "\n" + cls.fix_docs()
+
+    @classmethod
+    def fix_docs(cls) -> str:
+        """A "## Fix" section from the rule's fix examples (empty without any)."""
+        if not cls.fixes:
+            return ""
+        import textwrap
+
+        parts = ["\n## Fix\n"]
+        for example in cls.fixes:
+            kind = "Unsafe (`--fix --unsafe-fixes`)" if example.unsafe else "Safe (`--fix`)"
+            before = textwrap.dedent(example.before).strip()
+            after = textwrap.dedent(example.after).strip()
+            parts.append(f"{kind}:\n\n```python\n{before}\n```\n\nbecomes\n\n```python\n{after}\n```\n")
+        return "\n".join(parts)
