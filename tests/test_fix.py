@@ -99,7 +99,8 @@ def test_pep263_encoding_is_kept(tmp_path, capsys):
 
 
 def test_comment_in_the_removed_text_means_no_fix(tmp_path, capsys):
-    source = SAFE_BUG.replace("torch.log(F.softmax(logits, dim=-1))", "torch.log(  # why\n        F.softmax(logits, dim=-1))")
+    source = SAFE_BUG.replace("torch.log(F.softmax(logits, dim=-1))",
+                              "torch.log(  # why\n        F.softmax(logits, dim=-1))")
     (tmp_path / "m.py").write_text(source)
     run(["--fix", "m.py"], tmp_path, capsys)
     assert (tmp_path / "m.py").read_text() == source
@@ -226,3 +227,13 @@ def test_json_output_after_fix_lists_what_remains(tmp_path, capsys):
     assert code == 1 and finding["code"] == "TL002" and finding["fix"]["applicability"] == "unsafe"
     assert finding["fix"]["edits"] == [{"location": {"row": 7, "column": 23}, "end_location": {"row": 7, "column": 23},
                                         "content": ", dim=-1"}]
+
+
+def test_only_the_names_a_fix_stopped_using_leave_an_import(tmp_path, capsys):
+    source = ("import os, torch\nimport torch.nn.functional as F\nimport numpy  # noqa\n\n"
+              "def f(x):\n    return torch.log(F.softmax(x, dim=1)), os.sep\n")
+    (tmp_path / "m.py").write_text(source)
+    run(["--fix", "m.py"], tmp_path, capsys)
+    assert (tmp_path / "m.py").read_text() == (
+        "import os\nimport torch.nn.functional as F\nimport numpy  # noqa\n\n"
+        "def f(x):\n    return F.log_softmax(x, dim=1), os.sep\n")

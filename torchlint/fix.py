@@ -116,14 +116,23 @@ def remove_unused_imports(before: str, after: str) -> str:
             continue
         if isinstance(statement, cst.ImportFrom) and _dotted(statement.module) == "__future__":
             continue
-        if all(_bound_name(alias) in lost for alias in statement.names):
+        kept = [alias for alias in statement.names if _bound_name(alias) not in lost]
+        if len(kept) == len(statement.names) or "noqa" in module.code_for_node(line):
+            continue
+        if not kept:  # the whole line goes
             code_range = positions[line]
             start = starts[code_range.start.line - 1]
             end_line = code_range.end.line
             end = starts[end_line] if end_line < len(starts) else len(after)
-            doomed.append((start, end))
-    for start, end in sorted(doomed, reverse=True):
-        after = after[:start] + after[end:]
+            doomed.append((start, end, ""))
+        else:  # `from torch import nn, optim` -> `from torch import nn`
+            kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            code_range = positions[statement]
+            start = starts[code_range.start.line - 1] + code_range.start.column
+            end = starts[code_range.end.line - 1] + code_range.end.column
+            doomed.append((start, end, module.code_for_node(statement.with_changes(names=kept))))
+    for start, end, content in sorted(doomed, reverse=True):
+        after = after[:start] + content + after[end:]
     return after
 
 

@@ -427,4 +427,5 @@ def add_implicit_dim(site) -> Fix | None:
     """TL002: pass `dim=-1`, the class dimension of (B, C) and (B, T, C) logits."""
     if not _usable(site):
         return None
-    return make_fix(UNSAFE, "Pass dim=-1 (check that the last dimension holds the classes)", [add_dim(site.source, site.node)])
+    edit = add_dim(site.source, site.node)
+    return make_fix(UNSAFE, "Pass dim=-1 (check that the last dimension holds the classes)", [edit])
