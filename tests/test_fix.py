@@ -237,3 +237,35 @@ def test_only_the_names_a_fix_stopped_using_leave_an_import(tmp_path, capsys):
     assert (tmp_path / "m.py").read_text() == (
         "import os\nimport torch.nn.functional as F\nimport numpy  # noqa\n\n"
         "def f(x):\n    return F.log_softmax(x, dim=1), os.sep\n")
+
+
+@pytest.mark.parametrize("name", ["py2.py", "unfinished.py", "latin1_no_cookie.py", "bad_cookie.py", "nul.py",
+                                  "binary.py", "deep.py"])
+def test_bad_files_are_left_byte_identical(tmp_path, capsys, name):
+    from test_robustness import BAD_FILES, BUG
+
+    data = BAD_FILES[name][0]
+    (tmp_path / name).write_bytes(data)
+    (tmp_path / "zz_bug.py").write_text(BUG)
+    run(["--fix", "--unsafe-fixes", "."], tmp_path, capsys)
+    assert (tmp_path / name).read_bytes() == data
+    assert "F.softmax" not in (tmp_path / "zz_bug.py").read_text()
+
+
+ROBUSTNESS_BUG = "import torch.nn.functional as F\n\ndef f(x, y):\n    return F.cross_entropy(F.softmax(x, dim=1), y)\n"
+ODD_FILES = {
+    "bom.py": b"\xef\xbb\xbf" + ROBUSTNESS_BUG.encode(),
+    "crlf.py": ROBUSTNESS_BUG.replace("\n", "\r\n").encode(),
+    "mixed_endings.py": ROBUSTNESS_BUG.replace("\n", "\r\n", 2).encode(),
+    "tabs.py": ROBUSTNESS_BUG.replace("    ", "\t").encode(),
+    "cookie_latin1.py": b"# -*- coding: latin-1 -*-\n# caf\xe9\n" + ROBUSTNESS_BUG.encode(),
+    "cr_only.py": ROBUSTNESS_BUG.replace("\n", "\r").encode(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ODD_FILES))
+def test_odd_files_change_only_in_the_fixed_span(tmp_path, capsys, name):
+    data = ODD_FILES[name]
+    (tmp_path / name).write_bytes(data)
+    run(["--fix", name], tmp_path, capsys)
+    assert (tmp_path / name).read_bytes() == data.replace(b"F.softmax(x, dim=1)", b"x")
