@@ -209,7 +209,7 @@ def _merge_runtime(findings: list[Finding], reports: Sequence[str], config: Conf
 
 
 def _fix_summary(findings: list[Finding], fixed, unsafe: bool) -> str:
-    """`Fixed 3 findings, 1 remaining.` / `[*] 2 fixable with --fix (1 more with --unsafe-fixes).`"""
+    """`Fixed 3 findings, 1 remaining.` or `[*] 2 fixable with --fix.`, then the findings with unsafe fixes."""
     from .fix import applicable
 
     safe = sum(1 for finding in findings if applicable(finding.fix, unsafe))
