@@ -204,29 +204,39 @@ def atomic_write(path: str, data: bytes) -> None:
         raise
 
 
-def _lint(paths: Sequence[str], config: Config, overlay: dict[str, str]):
+def _lint(paths: Sequence[str], resolver, overlay: dict[str, str]):
     # The linted files as they stand after the previous passes (in memory for --diff).
     from .analysis.project import Project, find_roots
     from .api import _lint_modules
     from .discovery import discover
 
-    files = discover(list(paths))
+    files = discover(list(paths), resolver)
     modules = {path: parse_source(path, overlay[path]) if path in overlay else parse_file(path) for path in files}
     project = Project(modules, find_roots(list(paths)), on_disk=True)
-    return _lint_modules(project, list(modules.values()), config), files
+    return _lint_modules(project, list(modules.values()), resolver), files
 
 
-def fix_paths(paths: Sequence[str], config: Config | None = None, *, unsafe: bool = False,
+def fixable_file(path: str) -> bool:
+    """Only Python source is rewritten: a notebook's findings are in cell coordinates."""
+    return path.endswith((".py", ".pyi"))
+
+
+def fix_paths(paths: Sequence[str], config=None, *, unsafe: bool = False,
               write: bool = True, max_passes: int = MAX_PASSES) -> FixResult:
-    """Fix every file under `paths`; with `write=False` compute the fixed text only (`--diff`)."""
-    config = config or Config()
+    """Fix every file under `paths`; with `write=False` compute the fixed text only (`--diff`).
+
+    `config` is a Config or a ConfigResolver, as for `api.lint_paths`.
+    """
+    from .api import _resolver
+
+    config = _resolver(config)
     result = FixResult()
     sources: dict[str, _SourceFile] = {}
     for _ in range(max_passes):
         findings, result.files = _lint(paths, config, result.current)
         by_file: dict[str, list[Fix]] = {}
         for finding in findings:
-            if finding.filename in result.files and applicable(finding.fix, unsafe):
+            if finding.filename in result.files and fixable_file(finding.filename) and applicable(finding.fix, unsafe):
                 by_file.setdefault(finding.filename, []).append(finding.fix)
         progress = False
         for path, fixes in sorted(by_file.items()):
@@ -290,7 +300,7 @@ def fix_sources(sources: dict[str, str], config: Config | None = None, *, unsafe
     for _ in range(max_passes):
         by_file: dict[str, list[Fix]] = {}
         for finding in lint_sources(current, config):
-            if finding.filename in current and applicable(finding.fix, unsafe):
+            if finding.filename in current and fixable_file(finding.filename) and applicable(finding.fix, unsafe):
                 by_file.setdefault(finding.filename, []).append(finding.fix)
         progress = False
         for path, fixes in by_file.items():

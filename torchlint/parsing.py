@@ -19,6 +19,8 @@ class ParsedModule:
     text: str = field(repr=False)
     _positions: Any = field(default=None, repr=False)
     _lines: list[str] | None = field(default=None, repr=False)
+    # For a Jupyter notebook: its cells joined into `text`, and the row map back.
+    notebook: Any = field(default=None, repr=False)
 
     def position_of(self, node: cst.CSTNode) -> tuple[int, int, int, int]:
         """(row, column, end_row, end_column), 1-based rows and columns.
@@ -45,6 +47,7 @@ class ParseFailure:
     message: str
     row: int = 1
     column: int = 1
+    cell: int | None = None
 
 
 def decode(data: bytes) -> str:
@@ -137,4 +140,22 @@ def parse_file(path: str) -> ParsedModule | ParseFailure:
             data = handle.read()
     except OSError as error:
         return ParseFailure(path, f"cannot read file: {error.strerror or error}")
+    if path.endswith(".ipynb"):
+        return parse_notebook(path, data)
     return parse_source(path, data)
+
+
+def parse_notebook(path: str, data: bytes | str) -> ParsedModule | ParseFailure:
+    """A notebook's code cells as one module; a malformed notebook is a failure."""
+    from .notebook import NotebookError, load
+
+    try:
+        notebook = load(data)
+    except NotebookError as error:
+        return ParseFailure(path, str(error))
+    parsed = parse_source(path, notebook.text)
+    if isinstance(parsed, ParseFailure):
+        parsed.cell, parsed.row = notebook.to_cell(parsed.row)
+        return parsed
+    parsed.notebook = notebook
+    return parsed
