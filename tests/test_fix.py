@@ -269,3 +269,38 @@ def test_odd_files_change_only_in_the_fixed_span(tmp_path, capsys, name):
     (tmp_path / name).write_bytes(data)
     run(["--fix", name], tmp_path, capsys)
     assert (tmp_path / name).read_bytes() == data.replace(b"F.softmax(x, dim=1)", b"x")
+
+
+def test_notebooks_are_never_fixed(tmp_path, capsys):
+    import json
+
+    from test_adoption import NOTEBOOK
+
+    (tmp_path / "nb.ipynb").write_text(NOTEBOOK)
+    (tmp_path / "m.py").write_text(SAFE_BUG)
+    code, out, _ = run(["--fix", "--unsafe-fixes", "--output-format", "json", "."], tmp_path, capsys)
+    assert (tmp_path / "nb.ipynb").read_text() == NOTEBOOK
+    assert (tmp_path / "m.py").read_text() == SAFE_FIXED
+    [finding] = json.loads(out)
+    assert finding["filename"] == "nb.ipynb" and finding["fix"] is None
+
+
+def test_fixing_generated_programs_keeps_them_valid_and_is_idempotent():
+    from fuzz_strategies import torch_programs
+    from hypothesis import HealthCheck, assume, given, settings
+
+    from torchlint.fix import fix_sources
+
+    @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+    @given(torch_programs())
+    def check(source):
+        try:
+            compile(source, "m.py", "exec")
+        except SyntaxError:
+            assume(False)  # the generator also writes programs only the parser accepts
+        fixed, _ = fix_sources({"m.py": source}, unsafe=True)
+        compile(fixed["m.py"], "m.py", "exec")
+        again, count = fix_sources(fixed, unsafe=True)
+        assert count == 0 and again == fixed
+
+    check()
