@@ -304,3 +304,16 @@ def test_fixing_generated_programs_keeps_them_valid_and_is_idempotent():
         assert count == 0 and again == fixed
 
     check()
+
+
+def test_activation_module_calls_are_unwrapped(tmp_path, capsys):
+    source = ("import torch\nfrom torch import nn\n\nclass Net(nn.Module):\n    def __init__(self):\n"
+              "        super().__init__()\n        self.fc = nn.Linear(4, 3)\n        self.softmax = nn.Softmax(dim=1)\n\n"
+              "    def forward(self, x):\n        return self.softmax(self.fc(x))\n\n"
+              "model = Net()\ncriterion = nn.CrossEntropyLoss()\n\n"
+              "def step(x, y):\n    return criterion(model(x), y), criterion(nn.Softmax(dim=1)(x), y)\n")
+    (tmp_path / "m.py").write_text(source)
+    code, out, _ = run(["--fix", "m.py"], tmp_path, capsys)  # the local one is safe
+    assert "criterion(x, y)\n" in (tmp_path / "m.py").read_text() and code == 1
+    run(["--fix", "--unsafe-fixes", "m.py"], tmp_path, capsys)
+    assert "        return self.fc(x)\n" in (tmp_path / "m.py").read_text()

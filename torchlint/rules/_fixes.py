@@ -160,12 +160,21 @@ def input_node(call: cst.CSTNode, method: bool) -> cst.CSTNode | None:
     return None
 
 
-def unwrap(source, call: cst.CSTNode) -> Edit | None:
-    """Replace an activation call by its input, unless a comment would be lost."""
-    form = call_form(source, call)
-    if callee_attr(call) not in UNWRAPPABLE or form is None:
-        return None
-    inner = input_node(call, form == "method")
+def unwrap(source, call: cst.CSTNode, module: bool = False) -> Edit | None:
+    """Replace an activation call by its input, unless a comment would be lost.
+
+    `module`: the call is of an activation module instance (`self.softmax(h)` with
+    `self.softmax = nn.Softmax(dim=1)`), as the analysis established.
+    """
+    if module:
+        if not (isinstance(call, cst.Call) and len(call.args) == 1):
+            return None
+        inner = input_node(call, False)
+    else:
+        form = call_form(source, call)
+        if callee_attr(call) not in UNWRAPPABLE or form is None:
+            return None
+        inner = input_node(call, form == "method")
     if inner is None:
         return None
     text = text_of(source, call)
@@ -300,9 +309,12 @@ def remove_activation(origin, call) -> Fix | None:
     source, node = origin.source, origin.node
     local = call.site.source is source and not call.via and (
         first_arg_is(call.site.node, node) or single_use_variable(source, node, call.site.node))
+    module_call = origin.label.startswith("nn.") and isinstance(node, cst.Call) and callee_attr(node) not in (
+        "Softmax", "Sigmoid")  # a call of the module, not its construction
     if local:
-        return make_fix(SAFE, f"Remove {origin.label}: pass the logits to the loss", [unwrap(source, node)])
-    edit = unwrap(source, node) or remove_from_sequential(source, node)
+        return make_fix(SAFE, f"Remove {origin.label}: pass the logits to the loss",
+                        [unwrap(source, node, module=module_call)])
+    edit = unwrap(source, node, module=module_call) or remove_from_sequential(source, node)
     return make_fix(
         UNSAFE,
         f"Remove {origin.label} so the loss receives logits; apply {origin.label} at inference where "
