@@ -397,6 +397,56 @@ def log_of_softmax(log_site, origin) -> Fix | None:
     return make_fix(SAFE, "Use log_softmax", [*around, rename_callee(source, inner, LOG_FORMS)])
 
 
+def _functional_name(source) -> str | None:
+    """How the file reaches torch.nn.functional: `F`, `functional`, or `torch.nn.functional` via `import torch`."""
+    plain_torch = False
+    for line in source.module.body:
+        for statement in getattr(line, "body", ()) if isinstance(line, cst.SimpleStatementLine) else ():
+            if isinstance(statement, cst.Import):
+                for alias in statement.names:
+                    name = _dotted_name(alias.name)
+                    if name == "torch.nn.functional" and alias.asname is not None:
+                        return alias.asname.name.value
+                    plain_torch |= name == "torch" and alias.asname is None
+            elif isinstance(statement, cst.ImportFrom) and not isinstance(statement.names, cst.ImportStar) \
+                    and _dotted_name(statement.module) == "torch.nn" and not statement.relative:
+                for alias in statement.names:
+                    if _dotted_name(alias.name) == "functional":
+                        return alias.asname.name.value if alias.asname is not None else "functional"
+    return "torch.nn.functional" if plain_torch else None
+
+
+def _dotted_name(node) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return _dotted_name(node.value) + "." + node.attr.value
+    return ""
+
+
+@_guarded
+def log_of_sigmoid(log_site, origin) -> Fix | None:
+    """TL006: `torch.log(torch.sigmoid(x))` / `x.sigmoid().log()` -> `F.logsigmoid(x)` (the file's name for F)."""
+    if not _usable(log_site) or origin.source is not log_site.source:
+        return None
+    source, log_call, inner = log_site.source, log_site.node, origin.node
+    form = call_form(source, inner)
+    if callee_attr(inner) != "sigmoid" or form is None:
+        return None
+    if form == "function" and len(inner.args) != 1:
+        return None
+    method_log = isinstance(log_call.func, cst.Attribute) and log_call.func.value is inner and not log_call.args
+    function_log = len(log_call.args) == 1 and first_arg_is(log_call, inner)
+    functional = _functional_name(source)
+    value = input_node(inner, form == "method")
+    if not (method_log or function_log) or functional is None or value is None:
+        return None
+    value_text = text_of(source, value)
+    if "#" in text_of(source, log_call).replace(value_text, "", 1):
+        return None
+    return make_fix(SAFE, "Use logsigmoid", [replace(source, log_call, f"{functional}.logsigmoid({value_text})")])
+
+
 @_guarded
 def drop_inner(outer_site, origin) -> Fix | None:
     """TL011: `torch.sigmoid(torch.sigmoid(z))` -> `torch.sigmoid(z)`."""

@@ -7,7 +7,7 @@ from typing import Iterable
 from ..analysis.kinds import Kind
 from ..findings import Severity
 from ._evidence import origins_of
-from ._fixes import log_of_softmax
+from ._fixes import log_of_sigmoid, log_of_softmax
 from .base import Example, FixExample, Report, Rule
 
 
@@ -152,6 +152,35 @@ def log_probs(logits):
     return torch.log_softmax(logits, 1)
 """,
         ),
+        FixExample(
+            """
+import torch
+from torch.nn import functional as fn
+
+def log_gate(score):
+    return torch.sigmoid(score).log() + torch.log(score.sigmoid())
+""",
+            """
+from torch.nn import functional as fn
+
+def log_gate(score):
+    return fn.logsigmoid(score) + fn.logsigmoid(score)
+""",
+        ),
+        FixExample(
+            """
+import torch
+
+def log_gate(score):
+    return torch.log(torch.sigmoid(score))
+""",
+            """
+import torch
+
+def log_gate(score):
+    return torch.nn.functional.logsigmoid(score)
+""",
+        ),
     )
 
     def check(self, facts) -> Iterable[Report]:
@@ -166,5 +195,11 @@ def log_probs(logits):
                     f"log of the {labels} output: probabilities that round to 0 give -inf here, and NaN losses and "
                     f"gradients after it. Use {fix}, which computes the same value stably.",
                     tuple((origin, f"{origin.label} produces the value here") for origin in origins),
-                    log_of_softmax(call.site, origins[0]) if kind == Kind.PROBS and len(origins) == 1 else None,
+                    _fix(call.site, origins, kind),
                 )
+
+
+def _fix(site, origins, kind):
+    if len(origins) != 1:
+        return None
+    return (log_of_softmax if kind == Kind.PROBS else log_of_sigmoid)(site, origins[0])
