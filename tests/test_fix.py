@@ -308,7 +308,8 @@ def test_fixing_generated_programs_keeps_them_valid_and_is_idempotent():
 
 def test_activation_module_calls_are_unwrapped(tmp_path, capsys):
     source = ("import torch\nfrom torch import nn\n\nclass Net(nn.Module):\n    def __init__(self):\n"
-              "        super().__init__()\n        self.fc = nn.Linear(4, 3)\n        self.softmax = nn.Softmax(dim=1)\n\n"
+              "        super().__init__()\n        self.fc = nn.Linear(4, 3)\n"
+              "        self.softmax = nn.Softmax(dim=1)\n\n"
               "    def forward(self, x):\n        return self.softmax(self.fc(x))\n\n"
               "model = Net()\ncriterion = nn.CrossEntropyLoss()\n\n"
               "def step(x, y):\n    return criterion(model(x), y), criterion(nn.Softmax(dim=1)(x), y)\n")

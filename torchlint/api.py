@@ -163,8 +163,8 @@ def _to_cells(finding: Finding, project: Project) -> Finding:
     if end_cell != cell:  # a span across cells: stop at the end of the first line
         end = Location(row, finding.location.column + 1)
     # A fix's edits are in the virtual source's rows: notebooks are not fixed.
-    return replace(finding, cell=cell, location=Location(row, finding.location.column), end_location=end, related=related,
-                   fix=None)
+    return replace(finding, cell=cell, location=Location(row, finding.location.column), end_location=end,
+                   related=related, fix=None)
 
 
 def _related_to_cells(related: Related, project: Project) -> Related:
