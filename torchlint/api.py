@@ -162,7 +162,9 @@ def _to_cells(finding: Finding, project: Project) -> Finding:
     end = Location(end_row, finding.end_location.column)
     if end_cell != cell:  # a span across cells: stop at the end of the first line
         end = Location(row, finding.location.column + 1)
-    return replace(finding, cell=cell, location=Location(row, finding.location.column), end_location=end, related=related)
+    # A fix's edits are in the virtual source's rows: notebooks are not fixed.
+    return replace(finding, cell=cell, location=Location(row, finding.location.column), end_location=end,
+                   related=related, fix=None)
 
 
 def _related_to_cells(related: Related, project: Project) -> Related:
@@ -229,6 +231,7 @@ def _to_finding(rule: Rule, report: Report, project: Project) -> Finding | None:
         location=Location(row, col),
         end_location=Location(end_row, end_col),
         related=tuple(related),
+        fix=report.fix,
     )
 
 

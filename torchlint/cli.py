@@ -16,7 +16,7 @@ from typing import Any, Sequence
 import click
 
 from . import __version__
-from .api import lint_paths
+from .api import LintResult, lint_paths
 from .config import FAIL_ON, Config, ConfigError, ConfigResolver
 from .diff import DiffError, changed_lines, filter_changed
 from .findings import Finding, Severity
@@ -108,6 +108,10 @@ def cli() -> None:
     type=click.Path(exists=True, dir_okay=False),
     help="Merge runtime findings (JSON from torchlint.watch / torchlint run); repeatable.",
 )
+@click.option("--fix", is_flag=True, help="Apply safe fixes (re-linting until nothing changes).")
+@click.option("--unsafe-fixes", is_flag=True, help="Apply unsafe fixes too (with --fix, --fix-only or --diff).")
+@click.option("--fix-only", is_flag=True, help="Apply fixes and report only what was fixed; exit 0.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing; exit 1 if any.")
 @click.version_option(__version__, prog_name="torchlint", message=VERSION_MESSAGE)
 def check(paths: tuple[str, ...], **options: Any) -> int:
     """Lint Python files, stubs and Jupyter notebooks (default: the current directory)."""
@@ -124,7 +128,16 @@ def check(paths: tuple[str, ...], **options: Any) -> int:
     color = _use_color() and not options["output_file"]
     verbose = options["verbose"]
     try:
-        result = lint_paths(targets, resolver, report_unused_noqa=options["report_unused_noqa"])
+        fixed = None
+        if options["fix"] or options["fix_only"] or options["diff"]:
+            from .fix import fix_paths
+
+            fixed = fix_paths(targets, resolver, unsafe=options["unsafe_fixes"], write=not options["diff"])
+            if options["diff"]:
+                return _print_diff(fixed)
+            result = LintResult(fixed.remaining, fixed.files)
+        else:
+            result = lint_paths(targets, resolver, report_unused_noqa=options["report_unused_noqa"])
         if options["runtime_report"]:
             result.findings = _merge_runtime(result.findings, options["runtime_report"], settings)
         if options["write_baseline"]:  # every finding of today, whatever --baseline says
@@ -135,7 +148,11 @@ def check(paths: tuple[str, ...], **options: Any) -> int:
         if options["statistics"]:
             output = statistics.render(findings, json_output=output_format == "json")
         else:
-            output = render_report(output_format, findings, color=color, verbose=verbose)
+            output = ""
+            if not options["fix_only"]:
+                output = render_report(output_format, findings, color=color, verbose=verbose)
+            if output_format == "text":
+                output += _fix_summary(findings, fixed, options["unsafe_fixes"])
     except click.ClickException:
         raise
     except (ConfigError, DiffError) as error:
@@ -154,10 +171,42 @@ def check(paths: tuple[str, ...], **options: Any) -> int:
     if internal_errors:
         _report_internal_errors(internal_errors, verbose)
         return EXIT_ERROR
+    if options["fix_only"]:
+        return EXIT_CLEAN
     threshold = Severity(fail_on).rank
     if any(finding.severity.rank >= threshold for finding in findings) and not options["exit_zero"]:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _fix_summary(findings: list[Finding], fixed, unsafe: bool) -> str:
+    """`Fixed 3 findings, 1 remaining.` or `[*] 2 fixable with --fix.`, then the findings with unsafe fixes."""
+    from .fix import applicable
+
+    safe = sum(1 for finding in findings if applicable(finding.fix, unsafe))
+    hidden = [f for f in findings if not applicable(f.fix, unsafe) and applicable(f.fix, True)]
+    lines = []
+    if fixed is not None:
+        noun = "finding" if fixed.total_fixed == 1 else "findings"
+        lines.append(f"Fixed {fixed.total_fixed} {noun}, {len(findings)} remaining.")
+    elif safe:
+        lines.append(f"[*] {safe} fixable with --fix" + (" --unsafe-fixes." if unsafe else "."))
+    if hidden:
+        where = ", ".join(f"{f.code} at {f.filename}:{f.location.row}" for f in hidden[:5])
+        more = f" and {len(hidden) - 5} more" if len(hidden) > 5 else ""
+        lines.append(f"{len(hidden)} with unsafe fixes available via --unsafe-fixes: {where}{more}.")
+    return "".join(line + "\n" for line in lines)
+
+
+def _print_diff(fixed) -> int:
+    from .fix import unified_diff
+
+    for path in fixed.changed:
+        click.echo(unified_diff(path, fixed.original[path], fixed.current[path]), nl=False)
+    if fixed.changed:
+        files = "1 file" if len(fixed.changed) == 1 else f"{len(fixed.changed)} files"
+        click.echo(f"Would fix {fixed.total_fixed} finding{'s' * (fixed.total_fixed != 1)} in {files}.", err=True)
+    return EXIT_FINDINGS if fixed.changed else EXIT_CLEAN
 
 
 def _config_resolver(options: dict[str, Any]) -> ConfigResolver:
