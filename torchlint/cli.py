@@ -133,6 +133,8 @@ def check(paths: tuple[str, ...], **options: Any) -> int:
             from .fix import fix_paths
 
             fixed = fix_paths(targets, resolver, unsafe=options["unsafe_fixes"], write=not options["diff"])
+            for path, why in sorted(fixed.not_written.items()):
+                _warn(f"{path}: fixes not written: {why}")
             if options["diff"]:
                 return _print_diff(fixed)
             result = LintResult(fixed.remaining, fixed.files)

@@ -45,6 +45,7 @@ class FixResult:
     current: dict[str, str] = field(default_factory=dict)
     remaining: list[Finding] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    not_written: dict[str, str] = field(default_factory=dict)  # path -> why its fixes were not written
 
     @property
     def total_fixed(self) -> int:
@@ -170,6 +171,7 @@ class _SourceFile:
     encoding: str
     bom: bool
     text: str
+    raw: bytes = b""  # the bytes as read, to notice a change on disk before writing
 
     def encode(self, text: str) -> bytes:
         encoding = "utf-8" if self.encoding == "utf-8-sig" else self.encoding
@@ -181,7 +183,7 @@ def _read(path: str) -> _SourceFile | None:
         with open(path, "rb") as handle:
             data = handle.read()
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-        return _SourceFile(encoding, data.startswith(codecs.BOM_UTF8), decode(data))
+        return _SourceFile(encoding, data.startswith(codecs.BOM_UTF8), decode(data), data)
     except (OSError, SyntaxError, ValueError, LookupError):
         return None
 
@@ -267,8 +269,30 @@ def fix_paths(paths: Sequence[str], config=None, *, unsafe: bool = False,
         result.remaining, result.files = _lint(paths, config, result.current)
     if write:
         for path in result.changed:
-            atomic_write(path, sources[path].encode(result.current[path]))
+            problem = _write_fixed(path, sources[path], result.current[path])
+            if problem is not None:
+                result.not_written[path] = problem
+        if result.not_written:
+            # Those files keep their findings: report them as they are on disk.
+            for path in result.not_written:
+                result.fixed.pop(path, None)
+                result.current[path] = result.original[path]
+            result.remaining, result.files = _lint(paths, config, result.current)
     return result
+
+
+def _write_fixed(path: str, source: _SourceFile, text: str) -> str | None:
+    """Write one fixed file, or say why not. The file is either all old or all new."""
+    try:
+        if not stat.S_IMODE(os.stat(path).st_mode) & 0o222:
+            return "read-only file"
+        with open(path, "rb") as handle:
+            if handle.read() != source.raw:
+                return "changed on disk while torchlint was fixing it"
+        atomic_write(path, source.encode(text))
+    except OSError as error:  # disk full, permissions, a vanished directory: the old file stays
+        return f"cannot write: {error.strerror or error}"
+    return None
 
 
 # --------------------------------------------------------------------------- --diff
