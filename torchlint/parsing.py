@@ -12,6 +12,9 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 
+MAX_SOURCE_CHARS = 5_000_000
+
+
 @dataclass
 class ParsedModule:
     path: str
@@ -89,6 +92,11 @@ def parse_source(path: str, data: bytes | str) -> ParsedModule | ParseFailure:
         text = data if isinstance(data, str) else decode(data)
     except DecodeError as error:
         return ParseFailure(path, str(error))
+    if len(text) > MAX_SOURCE_CHARS:
+        # LibCST needs ~500 bytes of memory per source byte: a 20 MB generated
+        # file would take ~10 GB. Report it rather than exhaust the machine.
+        return ParseFailure(path, f"file too large to analyse ({len(text) / 1e6:.1f} MB; the limit is "
+                                  f"{MAX_SOURCE_CHARS / 1e6:.0f} MB)")
     if "\x00" in text:
         return ParseFailure(path, "file contains NUL bytes (not Python source)")
     # CPython's parser first: it is ~7x cheaper than LibCST's, its messages are
