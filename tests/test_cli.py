@@ -182,7 +182,8 @@ def test_rules_lists_every_rule(tmp_path: Path) -> None:
     assert by_code["TL002"]["severity"] == "warning"
     assert {f"TL{n:03d}" for n in range(16)} <= set(by_code)
     assert by_code["TL009"]["severity"] == "info" and by_code["TL013"]["severity"] == "warning"
-    assert all(rule["fixable"] is None for rule in listing)
+    assert by_code["TL006"]["fixable"] == "safe" and by_code["TL002"]["fixable"] == "unsafe"
+    assert by_code["TL001"]["fixable"] == "sometimes" and by_code["TL003"]["fixable"] is None
     assert by_code["TL003"]["name"] == "sigmoid-multiclass"
 
 
@@ -201,7 +202,11 @@ def test_json_report_is_ruff_shaped(tmp_path: Path) -> None:
     assert set(finding["location"]) == {"row", "column"}
     assert set(finding["end_location"]) == {"row", "column"}
     assert finding["url"].endswith("docs/rules/TL001.md")
-    assert finding["fix"] is None
+    fix = finding["fix"]  # ruff's shape: applicability, message, edits with ranges and content
+    assert fix["applicability"] in ("safe", "unsafe") and fix["message"]
+    for edit in fix["edits"]:
+        assert set(edit) == {"location", "end_location", "content"}
+        assert set(edit["location"]) == {"row", "column"} == set(edit["end_location"])
     for related in finding["related"]:
         assert {"filename", "location", "message"} <= set(related)
     assert "traceback" not in finding
@@ -232,7 +237,12 @@ def test_text_report_names_each_finding_and_shows_the_line(tmp_path: Path) -> No
     # The source excerpt: the offending line, and a caret line under it.
     assert f"{FINDING_ROW} |     return F.cross_entropy(F.softmax(x, dim=1), y)" in lines
     assert any(line.lstrip(" |").startswith("^") and line.endswith(" TL001") for line in lines)
-    assert lines[-1] == "Found 2 findings (1 error, 1 warning)."
+    # ruff's order: the summary, then what --fix (and --unsafe-fixes) would do.
+    assert lines[-3:] == [
+        "Found 2 findings (1 error, 1 warning).",
+        "[*] 1 fixable with --fix.",
+        f"1 with unsafe fixes available via --unsafe-fixes: TL002 at probs.py:{FINDING_ROW}.",
+    ]
 
 
 def test_text_report_of_a_parse_error(tmp_path: Path) -> None:

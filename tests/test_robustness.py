@@ -152,3 +152,13 @@ def test_static_mode_never_imports_or_runs_the_code(tmp_path: Path) -> None:
     result = run(".", cwd=tmp_path)
     assert [code for _, code, _ in findings_of(result)] == ["TL002"]
     assert not marker.exists()
+
+
+def test_huge_generated_file_is_reported_not_analysed(tmp_path: Path) -> None:
+    # 20 MB of generated code: LibCST would need ~10 GB for it.
+    chunk = "".join(f"def f_{index}(x):\n    return x * {index} + 1\n" for index in range(10_000))
+    (tmp_path / "generated.py").write_text(chunk * (20_000_000 // len(chunk) + 1))
+    (tmp_path / "zz_bug.py").write_text(BUG)
+    found = findings_of(run(".", cwd=tmp_path))
+    assert [(file, code) for file, code, _ in found] == [("generated.py", "TL000"), ("zz_bug.py", "TL001")]
+    assert found[0][2].startswith("file too large to analyse (20.")

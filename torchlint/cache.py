@@ -1,7 +1,8 @@
 """The result cache, like ruff's: `.torchlint_cache/` at the project root.
 
-One JSON file per torchlint version and effective configuration holds, per
-linted file: its content hash, its findings (positions already resolved) and
+One JSON file per torchlint version and set of rules run holds, per linted
+file: its content hash, the key of its own effective configuration (files
+may have different ones, see `ConfigResolver`), its findings (positions already resolved) and
 the content hashes of the other files they depend on (the modules whose
 summaries or text phase 2 read, or, for a file the pre-check skipped, every
 module it reaches through its imports). An entry is reused only when all of
@@ -29,7 +30,7 @@ from typing import Any
 from .findings import Edit, Finding, Fix, Location, Related, Severity
 
 CACHE_DIR_NAME = ".torchlint_cache"
-FORMAT = 1
+FORMAT = 2
 RACY_NS = 2_000_000_000
 
 
@@ -116,12 +117,15 @@ class Cache:
 
     # -- entries
 
-    def lookup(self, path: str, hashes) -> list[Finding] | None:
-        """The cached findings of `path`, if its text and its dependencies are unchanged."""
+    def lookup(self, path: str, hashes, config: str | None = None) -> list[Finding] | None:
+        """The cached findings of `path`, if its text, its dependencies and its
+        own configuration (`config`, a `config_key`) are unchanged."""
         entry = self.entries.get(path)
         if not isinstance(entry, dict):
             return None
         try:
+            if entry.get("config") != config:
+                return None
             if entry["hash"] != hashes(path):
                 return None
             for dep, digest in entry["deps"].items():
@@ -131,7 +135,8 @@ class Cache:
         except (KeyError, TypeError, ValueError, AttributeError):
             return None  # a corrupt or foreign entry: never trusted
 
-    def store(self, path: str, digest: str | None, findings: list[Finding], deps: dict[str, str] | None) -> None:
+    def store(self, path: str, digest: str | None, findings: list[Finding], deps: dict[str, str] | None,
+              config: str | None = None) -> None:
         if digest is None or deps is None:
             self.entries.pop(path, None)
             return
@@ -140,6 +145,7 @@ class Cache:
                 self._remember(name, value)
         self.entries[path] = {
             "hash": digest,
+            "config": config,
             "deps": deps,
             "findings": [finding_to_data(finding) for finding in findings],
         }
@@ -204,6 +210,7 @@ def finding_to_data(finding: Finding) -> dict[str, Any]:
                      [r.end_location.row, r.end_location.column] if r.end_location else None]
                     for r in finding.related],
         "source": finding.source, "confirmed": finding.confirmed, "extra": finding.extra,
+        "cell": finding.cell,
     }
     if finding.fix is not None:
         data["fix"] = [finding.fix.applicability, finding.fix.message,
@@ -225,5 +232,5 @@ def finding_from_data(data: dict[str, Any]) -> Finding:
         code=data["code"], name=data["name"], message=data["message"], severity=Severity(data["severity"]),
         filename=data["filename"], location=_location(data["location"]), end_location=_location(data["end"]),
         related=related, fix=fix, source=data.get("source", "static"), confirmed=bool(data.get("confirmed")),
-        extra=dict(data.get("extra") or {}),
+        extra=dict(data.get("extra") or {}), cell=data.get("cell"),
     )

@@ -1,7 +1,8 @@
 """The `torchlint` command line.
 
 `torchlint [PATHS]...` is shorthand for `torchlint check [PATHS]...`.
-Exit codes: 0 no findings, 1 findings, 2 usage or internal error.
+Exit codes: 0 no findings (at or above `fail-on`), 1 findings, 2 usage,
+configuration or internal error.
 """
 
 from __future__ import annotations
@@ -10,16 +11,19 @@ import json
 import os
 import sys
 import traceback
-from typing import Sequence
+from typing import Any, Sequence
 
 import click
 
 from . import __version__
-from .api import lint_paths
-from .config import Config
-from .findings import Finding
-from .report import json as json_report
-from .report import text as text_report
+from .api import LintResult, lint_paths
+from .config import FAIL_ON, Config, ConfigError, ConfigResolver
+from .diff import DiffError, changed_lines, filter_changed
+from .findings import Finding, Severity
+from .fingerprint import filter_baseline, read_baseline, write_baseline
+from .report import FORMATS
+from .report import render as render_report
+from .report import statistics
 from .rules import ALL_RULES, RULES_BY_CODE, get_rule
 
 EXIT_CLEAN = 0
@@ -27,7 +31,8 @@ EXIT_FINDINGS = 1
 EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130
 
-OUTPUT_FORMATS = click.Choice(["text", "json"], case_sensitive=False)
+OUTPUT_FORMATS = click.Choice(FORMATS, case_sensitive=False)
+LISTING_FORMATS = click.Choice(["text", "json"], case_sensitive=False)
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 VERSION_MESSAGE = "%(prog)s %(version)s"
 
@@ -62,7 +67,13 @@ def cli() -> None:
     "--select",
     multiple=True,
     metavar="CODES",
-    help="Rule codes or prefixes to enable, comma-separated; repeatable. [default: TL, all rules]",
+    help="Rule codes or prefixes to enable, comma-separated; repeatable. Replaces `select` from the configuration. [default: TL, all rules]",
+)
+@click.option(
+    "--extend-select",
+    multiple=True,
+    metavar="CODES",
+    help="Rule codes or prefixes to enable on top of `select`; repeatable.",
 )
 @click.option(
     "--ignore",
@@ -70,8 +81,26 @@ def cli() -> None:
     metavar="CODES",
     help="Rule codes or prefixes to disable, comma-separated; repeatable.",
 )
-@click.option("--output-format", type=OUTPUT_FORMATS, default="text", show_default=True)
+@click.option("--output-format", type=OUTPUT_FORMATS, default=None, help="How to report findings. [default: text]")
+@click.option("-o", "--output-file", type=click.Path(dir_okay=False), help="Write the report to this file instead of stdout.")
+@click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_ON, case_sensitive=False),
+    default=None,
+    help="Lowest severity that makes the exit code 1. [default: info, any finding]",
+)
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Use this pyproject.toml for every file.")
+@click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
+@click.option("--exclude", multiple=True, metavar="PATTERNS", help="Gitignore-style patterns to skip, replacing `exclude`.")
+@click.option("--extend-exclude", multiple=True, metavar="PATTERNS", help="Gitignore-style patterns to skip as well.")
+@click.option("--respect-gitignore/--no-respect-gitignore", default=None, help="Skip files ignored by git. [default: on]")
+@click.option("--force-exclude", is_flag=True, default=None, help="Apply the exclusions to files named explicitly too.")
+@click.option("--report-unused-noqa", is_flag=True, help="Report suppression comments that silence nothing (TL100).")
+@click.option("--write-baseline", type=click.Path(dir_okay=False), help="Record today's findings in this file and exit 0.")
+@click.option("--baseline", type=click.Path(dir_okay=False), help="Report only findings not recorded in this baseline file.")
+@click.option("--diff-against", metavar="REF", help="Report only findings on lines changed since this git revision (e.g. origin/main).")
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors.")
 @click.option(
     "--runtime-report",
@@ -86,56 +115,174 @@ def cli() -> None:
               help="Where to keep the result cache. [default: .torchlint_cache at the project root]")
 @click.option("--shard", default=None, metavar="I/N",
               help="Check only the I-th of N slices of the files (CI matrices), e.g. --shard 2/4.")
+@click.option("--fix", is_flag=True, help="Apply safe fixes (re-linting until nothing changes).")
+@click.option("--unsafe-fixes", is_flag=True, help="Apply unsafe fixes too (with --fix, --fix-only or --diff).")
+@click.option("--fix-only", is_flag=True, help="Apply fixes and report only what was fixed; exit 0.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing; exit 1 if any.")
 @click.version_option(__version__, prog_name="torchlint", message=VERSION_MESSAGE)
-def check(
-    paths: tuple[str, ...],
-    select: tuple[str, ...],
-    ignore: tuple[str, ...],
-    output_format: str,
-    exit_zero: bool,
-    verbose: bool,
-    runtime_report: tuple[str, ...] = (),
-    jobs: int | None = None,
-    no_cache: bool = False,
-    cache_dir: str | None = None,
-    shard: str | None = None,
-) -> int:
-    """Lint Python files and directories (default: the current directory)."""
-    config = Config(ignore=_selectors(ignore, "--ignore"))
-    selected = _selectors(select, "--select")
-    if selected:
-        config.select = selected
+def check(paths: tuple[str, ...], **options: Any) -> int:
+    """Lint Python files, stubs and Jupyter notebooks (default: the current directory)."""
     targets = list(paths) or ["."]
     for path in targets:
         if not os.path.exists(path):
             raise click.ClickException(f"{path}: no such file or directory")
-
-    _parse_shard(shard)  # a usage error before any work
-    color = _use_color()
+    shard = _parse_shard(options["shard"])  # a usage error before any work
+    resolver = _config_resolver(options)
+    # Run-wide settings come from the configuration of the current directory
+    # (or of the first path), as in ruff.
+    settings = _run_settings(resolver, targets)
+    output_format = (options["output_format"] or settings.output_format).lower()
+    fail_on = (options["fail_on"] or settings.fail_on).lower()
+    color = _use_color() and not options["output_file"]
+    verbose = options["verbose"]
     try:
-        result = lint_paths(targets, config, **_speed_options(targets, jobs, no_cache, cache_dir, shard))
-        if runtime_report:
-            result.findings = _merge_runtime(result.findings, runtime_report, config)
-        if output_format == "json":
-            output = json_report.render(result.findings, verbose=verbose)
+        fixed = None
+        if options["fix"] or options["fix_only"] or options["diff"]:
+            from .fix import fix_paths
+
+            fixed = fix_paths(targets, resolver, unsafe=options["unsafe_fixes"], write=not options["diff"])
+            for path, why in sorted(fixed.not_written.items()):
+                _warn(f"{path}: fixes not written: {why}")
+            if options["diff"]:
+                return _print_diff(fixed)
+            result = LintResult(fixed.remaining, fixed.files)
         else:
-            output = text_report.render(result.findings, color=color)
+            result = lint_paths(targets, resolver, report_unused_noqa=options["report_unused_noqa"],
+                                **_speed_options(targets, options["jobs"], options["no_cache"],
+                                                 options["cache_dir"], shard))
+        if options["runtime_report"]:
+            result.findings = _merge_runtime(result.findings, options["runtime_report"], settings)
+        if options["write_baseline"]:  # every finding of today, whatever --baseline says
+            count = write_baseline(options["write_baseline"], result.findings)
+            _note(f"wrote {count} finding{'s' if count != 1 else ''} to the baseline {options['write_baseline']}")
+            return EXIT_CLEAN
+        findings = _narrow(result.findings, options)
+        if options["statistics"]:
+            output = statistics.render(findings, json_output=output_format == "json")
+        else:
+            output = ""
+            if not options["fix_only"]:
+                output = render_report(output_format, findings, color=color, verbose=verbose)
+            if output_format == "text":
+                output += _fix_summary(findings, fixed, options["unsafe_fixes"])
+    except click.ClickException:
+        raise
+    except (ConfigError, DiffError) as error:
+        raise click.ClickException(str(error)) from error
     except Exception as error:  # a bug in torchlint, not in the code it checks
         if verbose:
             traceback.print_exc()
         raise click.ClickException(f"internal error: {type(error).__name__}: {error}") from error
 
-    click.echo(output, nl=False, color=color)
+    _write_output(output, options["output_file"], color)
     if not result.files:
         _warn("no Python files found under " + ", ".join(targets))
 
+    # Whatever --diff-against and --baseline leave out.
     internal_errors = [finding for finding in result.findings if "traceback" in finding.extra]
     if internal_errors:
         _report_internal_errors(internal_errors, verbose)
         return EXIT_ERROR
-    if result.findings and not exit_zero:
+    if options["fix_only"]:
+        return EXIT_CLEAN
+    threshold = Severity(fail_on).rank
+    if any(finding.severity.rank >= threshold for finding in findings) and not options["exit_zero"]:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _fix_summary(findings: list[Finding], fixed, unsafe: bool) -> str:
+    """`Fixed 3 findings, 1 remaining.` or `[*] 2 fixable with --fix.`, then the findings with unsafe fixes."""
+    from .fix import applicable
+
+    safe = sum(1 for finding in findings if applicable(finding.fix, unsafe))
+    hidden = [f for f in findings if not applicable(f.fix, unsafe) and applicable(f.fix, True)]
+    lines = []
+    if fixed is not None:
+        noun = "finding" if fixed.total_fixed == 1 else "findings"
+        lines.append(f"Fixed {fixed.total_fixed} {noun}, {len(findings)} remaining.")
+    elif safe:
+        lines.append(f"[*] {safe} fixable with --fix" + (" --unsafe-fixes." if unsafe else "."))
+    if hidden:
+        where = ", ".join(f"{f.code} at {f.filename}:{f.location.row}" for f in hidden[:5])
+        more = f" and {len(hidden) - 5} more" if len(hidden) > 5 else ""
+        lines.append(f"{len(hidden)} with unsafe fixes available via --unsafe-fixes: {where}{more}.")
+    return "".join(line + "\n" for line in lines)
+
+
+def _print_diff(fixed) -> int:
+    from .fix import unified_diff
+
+    for path in fixed.changed:
+        click.echo(unified_diff(path, fixed.original[path], fixed.current[path]), nl=False)
+    if fixed.changed:
+        files = "1 file" if len(fixed.changed) == 1 else f"{len(fixed.changed)} files"
+        click.echo(f"Would fix {fixed.total_fixed} finding{'s' * (fixed.total_fixed != 1)} in {files}.", err=True)
+    return EXIT_FINDINGS if fixed.changed else EXIT_CLEAN
+
+
+def _config_resolver(options: dict[str, Any]) -> ConfigResolver:
+    """`--config` / `--isolated` / nearest pyproject.toml, with the flags that override it."""
+    overrides: dict[str, Any] = {}
+    if options["select"]:
+        overrides["select"] = _selectors(options["select"], "--select")
+    if options["extend_select"]:
+        overrides["extend_select"] = _selectors(options["extend_select"], "--extend-select")
+    if options["ignore"]:
+        overrides["ignore"] = _selectors(options["ignore"], "--ignore")
+    if options["exclude"]:
+        overrides["exclude"] = _patterns(options["exclude"])
+    if options["extend_exclude"]:
+        overrides["extend_exclude"] = _patterns(options["extend_exclude"])
+    for name in ("respect_gitignore", "force_exclude"):
+        if options[name] is not None:
+            overrides[name] = options[name]
+    if options["config_file"] and not os.path.isfile(options["config_file"]):
+        raise click.ClickException(f"{options['config_file']}: no such configuration file")
+    try:
+        return ConfigResolver(config_file=options["config_file"], isolated=options["isolated"], overrides=overrides)
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from error
+
+
+def _run_settings(resolver: ConfigResolver, targets: list[str]) -> Config:
+    try:
+        if os.path.isfile(os.path.join(".", "pyproject.toml")) or len(targets) != 1:
+            return resolver.for_path(".")
+        return resolver.for_path(targets[0])
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from error
+
+
+def _narrow(findings: list[Finding], options: dict[str, Any]) -> list[Finding]:
+    """Only what changed (`--diff-against`), only what is new (`--baseline`)."""
+    if options["diff_against"]:
+        findings = filter_changed(findings, changed_lines(options["diff_against"]))
+    if options["baseline"]:
+        try:
+            known = read_baseline(options["baseline"])
+        except (OSError, ValueError, KeyError) as error:
+            raise click.ClickException(f"{options['baseline']}: cannot read baseline: {error}") from error
+        findings = filter_baseline(findings, known)
+    return findings
+
+
+def _write_output(output: str, output_file: str | None, color: bool) -> None:
+    if not output_file:
+        click.echo(output, nl=False, color=color)
+        return
+    directory = os.path.dirname(output_file)
+    try:
+        if directory:
+            os.makedirs(directory, exist_ok=True)
+        with open(output_file, "w", encoding="utf-8") as handle:
+            handle.write(output)
+    except OSError as error:
+        raise click.ClickException(f"{output_file}: cannot write report: {error.strerror or error}") from error
+
+
+def _patterns(values: tuple[str, ...]) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
@@ -150,7 +297,7 @@ def rule(code: str) -> int:
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
-@click.option("--output-format", type=OUTPUT_FORMATS, default="text", show_default=True)
+@click.option("--output-format", type=LISTING_FORMATS, default="text", show_default=True)
 def rules(output_format: str) -> int:
     """List every rule with its severity and whether it can be fixed."""
     rows = [
@@ -208,13 +355,13 @@ def _parse_shard(shard: str | None) -> tuple[int, int] | None:
 
 
 def _speed_options(targets: Sequence[str], jobs: int | None, no_cache: bool, cache_dir: str | None,
-                   shard: str | None) -> dict:
+                   shard: tuple[int, int] | None) -> dict:
     from .parallel import default_jobs
 
     return {
         "jobs": jobs or default_jobs(),
         "cache_dir": None if no_cache else (cache_dir or _default_cache_dir(targets)),
-        "shard": _parse_shard(shard),
+        "shard": shard,
     }
 
 
@@ -281,14 +428,20 @@ def _table(rows: list[dict[str, str]], columns: Sequence[str]) -> str:
 
 
 def _use_color() -> bool:
-    # https://no-color.org; FORCE_COLOR wins, as in most CLIs.
+    # https://no-color.org: NO_COLOR always wins; FORCE_COLOR colours a pipe.
+    if os.environ.get("NO_COLOR"):
+        return False
     if os.environ.get("FORCE_COLOR"):
         return True
-    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    return sys.stdout.isatty()
 
 
 def _error(message: str) -> None:
     click.echo(f"torchlint: error: {message}", err=True)
+
+
+def _note(message: str) -> None:
+    click.echo(f"torchlint: {message}", err=True)
 
 
 def _warn(message: str) -> None:

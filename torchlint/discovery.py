@@ -1,44 +1,127 @@
-"""Find the Python files to lint under the paths a user gives."""
+"""Find the files to lint under the paths a user gives: Python sources and Jupyter notebooks."""
 
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .config import ConfigResolver
 
 PYTHON_SUFFIXES = (".py", ".pyi")
-# Directories that hold build output, dependencies or tool state, never the
-# user's own code. Hidden directories (.git, .venv, .tox, ...) are skipped too.
-SKIP_DIRS = frozenset(
-    {"__pycache__", "__pypackages__", "_build", "buck-out", "build", "dist", "node_modules", "site-packages", "venv"}
-)
+NOTEBOOK_SUFFIX = ".ipynb"
+LINTED_SUFFIXES = (*PYTHON_SUFFIXES, NOTEBOOK_SUFFIX)
 
 
-def discover(paths: list[str]) -> list[str]:
-    """Python files under `paths`, sorted, each once.
+def discover(paths: list[str], resolver: "ConfigResolver | None" = None) -> list[str]:
+    """Files under `paths`, sorted, each once.
 
-    A file named explicitly is always kept, whatever its name or location; a
-    path that does not exist is kept too, so that linting reports it as
-    unreadable (the CLI rejects such paths before it gets here).
+    Directories are walked for `.py`, `.pyi` and `.ipynb` files, skipping what
+    each file's configuration excludes (`exclude`, `extend-exclude`), what git
+    ignores (`respect-gitignore`) and virtualenvs. A file named explicitly is
+    always kept (unless `force-exclude`); a path that does not exist is kept
+    too, so that linting reports it as unreadable.
     """
+    if resolver is None:
+        from .config import ConfigResolver
+
+        resolver = ConfigResolver(isolated=True)
+    gitignore = _GitIgnore()
     found: dict[str, str] = {}  # absolute path -> the spelling reported
     for path in paths:
-        candidates = _walk(path) if os.path.isdir(path) else [os.path.normpath(path)]
+        if os.path.isdir(path):
+            candidates = _walk(path, resolver, gitignore)
+        else:
+            config = resolver.for_path(path)
+            if config.force_exclude and os.path.exists(path):
+                if config.excludes(path) or (config.respect_gitignore and gitignore.ignored(path, False)):
+                    continue
+            candidates = [os.path.normpath(path)]
         for candidate in candidates:
             # `a.py`, `./a.py` and `/abs/a.py` are one file, linted once.
             found.setdefault(os.path.abspath(candidate), candidate)
     return sorted(found.values())
 
 
-def _walk(top: str) -> list[str]:
+def _walk(top: str, resolver: "ConfigResolver", gitignore: "_GitIgnore") -> list[str]:
     files = []
     # os.walk does not follow symlinked directories, so link cycles cannot loop.
     for root, dirs, names in os.walk(top):
-        dirs[:] = [name for name in dirs if not _skip_dir(root, name)]
-        files.extend(os.path.normpath(os.path.join(root, name)) for name in names if name.endswith(PYTHON_SUFFIXES))
+        config = resolver.for_path(root)
+        kept = []
+        for name in dirs:
+            path = os.path.join(root, name)
+            if config.excludes(path, is_dir=True) or os.path.exists(os.path.join(path, "pyvenv.cfg")):
+                continue
+            if config.respect_gitignore and gitignore.ignored(path, True):
+                continue
+            kept.append(name)
+        dirs[:] = kept
+        for name in names:
+            if not name.endswith(LINTED_SUFFIXES):
+                continue
+            path = os.path.normpath(os.path.join(root, name))
+            if config.excludes(path) or (config.respect_gitignore and gitignore.ignored(path, False)):
+                continue
+            files.append(path)
     return files
 
 
-def _skip_dir(root: str, name: str) -> bool:
-    if name in SKIP_DIRS or name.startswith("."):
-        return True
-    # A virtualenv is marked by pyvenv.cfg, whatever the directory is called.
-    return os.path.exists(os.path.join(root, name, "pyvenv.cfg"))
+class _GitIgnore:
+    """`.gitignore` files (and `.git/info/exclude`) of the git work tree a path is in.
+
+    Deeper `.gitignore` files take precedence, as in git. Outside a git work
+    tree nothing is ignored.
+    """
+
+    def __init__(self) -> None:
+        self._repo_of: dict[str, str | None] = {}
+        self._specs: dict[str, object] = {}
+
+    def ignored(self, path: str, is_dir: bool) -> bool:
+        path = os.path.abspath(path)
+        repo = self._repo(os.path.dirname(path))
+        if repo is None:
+            return False
+        directory = os.path.dirname(path)
+        chain = []
+        while True:
+            chain.append(directory)
+            if directory == repo:
+                break
+            directory = os.path.dirname(directory)
+        for directory in chain:  # deepest first
+            spec = self._spec(directory, repo)
+            if spec is None:
+                continue
+            rel = os.path.relpath(path, directory).replace(os.sep, "/") + ("/" if is_dir else "")
+            result = spec.check_file(rel)
+            if result.include is not None:
+                return bool(result.include)
+        return False
+
+    def _repo(self, directory: str) -> str | None:
+        if directory not in self._repo_of:
+            if os.path.exists(os.path.join(directory, ".git")):
+                self._repo_of[directory] = directory
+            else:
+                parent = os.path.dirname(directory)
+                self._repo_of[directory] = None if parent == directory else self._repo(parent)
+        return self._repo_of[directory]
+
+    def _spec(self, directory: str, repo: str):
+        if directory not in self._specs:
+            import pathspec
+
+            lines: list[str] = []
+            sources = [os.path.join(directory, ".gitignore")]
+            if directory == repo:
+                sources.insert(0, os.path.join(repo, ".git", "info", "exclude"))
+            for source in sources:
+                try:
+                    with open(source, encoding="utf-8", errors="replace") as handle:
+                        lines += handle.read().splitlines()
+                except OSError:
+                    pass
+            self._specs[directory] = pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+        return self._specs[directory]

@@ -35,7 +35,7 @@ def render(rule: type[Rule]) -> str:
         f"```sh\ntorchlint rule {rule.code}\n```\n\n"
         f"Suppress one finding with `# noqa: {rule.code}` on the reported line.\n"
     )
-    return header + rule.docs.strip() + "\n" + footer
+    return header + rule.docs.strip() + "\n" + rule.fix_docs() + footer
 
 
 def render_index() -> str:

@@ -39,6 +39,8 @@ class Related:
     location: Location
     message: str
     end_location: Location | None = None
+    # The notebook cell (1-based) the location is in; rows are then cell lines.
+    cell: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -48,6 +50,8 @@ class Related:
         }
         if self.end_location is not None:
             data["end_location"] = self.end_location.to_json()
+        if self.cell is not None:
+            data["cell"] = self.cell
         return data
 
 
@@ -96,6 +100,9 @@ class Finding:
     # seen again at runtime is marked confirmed.
     source: str = "static"
     confirmed: bool = False
+    # The notebook cell (1-based) of a finding in a .ipynb file: `location`
+    # and `end_location` are then positions within that cell, as in ruff.
+    cell: int | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -103,7 +110,7 @@ class Finding:
         return DOCS_URL.format(code=self.code)
 
     def sort_key(self) -> tuple:
-        return (self.filename, self.location.row, self.location.column, self.code, self.message)
+        return (self.filename, self.cell or 0, self.location.row, self.location.column, self.code, self.message)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -119,6 +126,7 @@ class Finding:
             "related": [related.to_json() for related in self.related],
             "source": self.source,
             "confirmed": self.confirmed,
+            "cell": self.cell,
         }
         data.update(self.extra)
         return data

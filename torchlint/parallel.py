@@ -27,11 +27,11 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _init(session_args: dict[str, Any], config, rules) -> None:
+def _init(session_args: dict[str, Any], configs, rules) -> None:
     from .session import Session
 
     _WORKER["session"] = Session(**session_args)
-    _WORKER["config"] = config
+    _WORKER["configs"] = configs
     _WORKER["rules"] = rules
 
 
@@ -39,7 +39,7 @@ def _lint_chunk(paths: list[str]) -> list[tuple]:
     session = _WORKER["session"]
     out = []
     for path in paths:
-        result = session.lint_file(path, _WORKER["config"], _WORKER["rules"])
+        result = session.lint_file(path, _WORKER["configs"][path], _WORKER["rules"])
         out.append((result.path, [finding_to_data(f) for f in result.findings], result.deps, result.hash,
                     result.analysed))
     return out
@@ -63,14 +63,14 @@ def chunks(paths: Sequence[str], jobs: int) -> list[list[str]]:
     return out
 
 
-def lint_parallel(paths: Sequence[str], jobs: int, session_args: dict[str, Any], config, rules) -> list:
+def lint_parallel(paths: Sequence[str], jobs: int, session_args: dict[str, Any], configs, rules) -> list:
     from .session import FileResult
 
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     results: dict[str, Any] = {}
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init,
-                             initargs=(session_args, config, rules)) as pool:
+                             initargs=(session_args, configs, rules)) as pool:
         for chunk_result in pool.map(_lint_chunk, chunks(paths, jobs)):
             for path, findings, deps, digest, analysed in chunk_result:
                 results[path] = FileResult(path, [finding_from_data(f) for f in findings], deps, digest, analysed)

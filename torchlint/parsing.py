@@ -14,6 +14,9 @@ if TYPE_CHECKING:  # LibCST is imported when first needed: a cached run never is
     import libcst as cst
 
 
+MAX_SOURCE_CHARS = 5_000_000
+
+
 @dataclass
 class ParsedModule:
     path: str
@@ -21,6 +24,8 @@ class ParsedModule:
     text: str = field(repr=False)
     _positions: Any = field(default=None, repr=False)
     _lines: list[str] | None = field(default=None, repr=False)
+    # For a Jupyter notebook: its cells joined into `text`, and the row map back.
+    notebook: Any = field(default=None, repr=False)
 
     def position_of(self, node: cst.CSTNode) -> tuple[int, int, int, int]:
         """(row, column, end_row, end_column), 1-based rows and columns.
@@ -49,6 +54,7 @@ class ParseFailure:
     message: str
     row: int = 1
     column: int = 1
+    cell: int | None = None
 
 
 def decode(data: bytes) -> str:
@@ -109,6 +115,11 @@ def check_source(path: str, data: bytes | str) -> CheckedSource | ParseFailure:
         text = data if isinstance(data, str) else decode(data)
     except DecodeError as error:
         return ParseFailure(path, str(error))
+    if len(text) > MAX_SOURCE_CHARS:
+        # LibCST needs ~500 bytes of memory per source byte: a 20 MB generated
+        # file would take ~10 GB. Report it rather than exhaust the machine.
+        return ParseFailure(path, f"file too large to analyse ({len(text) / 1e6:.1f} MB; the limit is "
+                                  f"{MAX_SOURCE_CHARS / 1e6:.0f} MB)")
     if "\x00" in text:
         return ParseFailure(path, "file contains NUL bytes (not Python source)")
     # CPython's parser first: it is ~7x cheaper than LibCST's, its messages are
@@ -135,7 +146,7 @@ def parse_checked(checked: CheckedSource) -> ParsedModule | ParseFailure:
 
     path, text, cpython_error = checked.path, checked.text, checked.cpython_error
     try:
-        module = cst.parse_module(text)
+        module = _libcst_parse(text, cpython_error is None)
     except cst.ParserSyntaxError as error:
         if cpython_error is not None:
             return ParseFailure(path, f"syntax error: {cpython_error.msg}", cpython_error.lineno or 1,
@@ -147,6 +158,20 @@ def parse_checked(checked: CheckedSource) -> ParsedModule | ParseFailure:
     except Exception as error:  # the native parser raises a few other types
         return ParseFailure(path, f"cannot parse: {type(error).__name__}: {str(error)[:200]}")
     return ParsedModule(path, module, text)
+
+
+def _libcst_parse(text: str, valid_for_cpython: bool) -> cst.Module:
+    import libcst as cst
+
+    try:
+        return cst.parse_module(text)
+    except cst.ParserSyntaxError as error:
+        # LibCST's tokenizer refuses a file that ends in blank lines continued
+        # with a backslash, which CPython accepts. A statement after them
+        # parses the same module (nothing before it moves) plus one `pass`.
+        if valid_for_cpython and "after a line continuation" in str(error.message):
+            return cst.parse_module(text + "pass\n")
+        raise
 
 
 @contextlib.contextmanager
@@ -168,4 +193,22 @@ def parse_file(path: str) -> ParsedModule | ParseFailure:
             data = handle.read()
     except OSError as error:
         return ParseFailure(path, f"cannot read file: {error.strerror or error}")
+    if path.endswith(".ipynb"):
+        return parse_notebook(path, data)
     return parse_source(path, data)
+
+
+def parse_notebook(path: str, data: bytes | str) -> ParsedModule | ParseFailure:
+    """A notebook's code cells as one module; a malformed notebook is a failure."""
+    from .notebook import NotebookError, load
+
+    try:
+        notebook = load(data)
+    except NotebookError as error:
+        return ParseFailure(path, str(error))
+    parsed = parse_source(path, notebook.text)
+    if isinstance(parsed, ParseFailure):
+        parsed.cell, parsed.row = notebook.to_cell(parsed.row)
+        return parsed
+    parsed.notebook = notebook
+    return parsed

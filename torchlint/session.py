@@ -46,6 +46,7 @@ class Session:
         self._checked: dict[str, CheckedSource | ParseFailure | None] = {}
         self._hashes: dict[str, str | None] = {}
         self._facts: dict[str, FileFacts | None] = {}
+        self._notebooks: dict[str, object] = {}
         self.project = Project({}, roots, on_disk, loader=self._load, known=set(known))
         self.relevance = Relevance(self.project, self.facts_of)
 
@@ -72,8 +73,28 @@ class Session:
             else:
                 self._hashes[path] = content_hash(data.encode("utf-8", "surrogatepass") if isinstance(data, str)
                                                   else data)
-                self._checked[path] = check_source(path, data)
+                self._checked[path] = (self._check_notebook(path, data) if path.endswith(".ipynb")
+                                       else check_source(path, data))
         return self._checked[path]
+
+    def _check_notebook(self, path: str, data: bytes | str) -> CheckedSource | ParseFailure:
+        """A notebook's code cells joined into one virtual source (see `notebook`)."""
+        from .notebook import NotebookError, load
+
+        try:
+            notebook = load(data)
+        except NotebookError as error:
+            return ParseFailure(path, str(error))
+        checked = check_source(path, notebook.text)
+        if isinstance(checked, ParseFailure):
+            checked.cell, checked.row = notebook.to_cell(checked.row)
+        else:
+            self._notebooks[path] = notebook
+        return checked
+
+    def notebook(self, path: str):
+        """The cell map of a notebook checked in this session, else None."""
+        return self._notebooks.get(path)
 
     def hash(self, path: str) -> str | None:
         if path not in self._hashes:
@@ -89,7 +110,14 @@ class Session:
         if self.precheck:
             self.facts_of(path)  # before its CPython tree goes
         checked.tree = None
-        return parse_checked(checked)
+        parsed = parse_checked(checked)
+        notebook = self._notebooks.get(path)
+        if notebook is not None:
+            if isinstance(parsed, ParseFailure):
+                parsed.cell, parsed.row = notebook.to_cell(parsed.row)
+            else:
+                parsed.notebook = notebook
+        return parsed
 
     def facts_of(self, path: str) -> FileFacts | None:
         if path not in self._facts:
@@ -110,9 +138,11 @@ class Session:
         if checked is None:
             checked = ParseFailure(path, "cannot read file")
         if isinstance(checked, ParseFailure):
-            findings = [] if api._explicitly_ignored(config, "TL000") else [api._parse_error(checked)]
+            findings = [] if api._explicitly_ignored(config, "TL000", path) else [api._parse_error(checked)]
             return FileResult(path, findings, {}, self._hashes.get(path), analysed=False)
-        if self.precheck and not self.relevance.needs_analysis(path):
+        # Notebooks are always analysed: nothing imports them, and the
+        # pre-check reads files as plain Python.
+        if self.precheck and not path.endswith(".ipynb") and not self.relevance.needs_analysis(path):
             deps = {dep: self.hash(dep) or "" for dep in sorted(self.relevance.closure(path))}
             return FileResult(path, [], deps, self.hash(path), analysed=False)
         module = self.project.parsed(path)
@@ -120,7 +150,7 @@ class Session:
             failure = self.project.modules.get(path)
             if not isinstance(failure, ParseFailure):
                 failure = ParseFailure(path, "cannot parse")
-            findings = [] if api._explicitly_ignored(config, "TL000") else [api._parse_error(failure)]
+            findings = [] if api._explicitly_ignored(config, "TL000", path) else [api._parse_error(failure)]
             return FileResult(path, findings, {}, self.hash(path), analysed=True)
         self.project.begin_file()
         findings = api._check_module(self.project, module, rules)
@@ -133,4 +163,3 @@ class Session:
         if any("traceback" in finding.extra for finding in findings):
             deps = None
         return FileResult(path, findings, deps, self.hash(path))
-

@@ -90,6 +90,8 @@ class LossCall:
     # Calls of user functions the value went through to reach the loss
     # (`compute_loss(probs, y)` whose body calls F.cross_entropy).
     via: tuple[Site, ...] = ()
+    # Where a loss object was constructed (`nn.NLLLoss()`), for fixes.
+    constructor: Site | None = None
 
 
 @dataclass
@@ -1034,6 +1036,7 @@ class ModuleInterpreter:
             tensor_input = UNKNOWN
         if isinstance(module, LossValue):
             self.record_loss(module.loss, site, args, state, offset=0)
+            self.facts.loss_calls[-1].constructor = module.site
             return UNKNOWN
         if isinstance(module, SequentialValue):
             value = tensor_input

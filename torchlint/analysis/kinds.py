@@ -66,8 +66,14 @@ class Site:
         return self.position
 
     def ref(self) -> str:
-        """`path:row`, the way messages name a place."""
-        return f"{self.path}:{self.locate()[0]}"
+        """`path:row` (`path:cell N:row` in a notebook), the way messages name a place."""
+        row = self.locate()[0]
+        notebook = getattr(self.source, "notebook", None)
+        if notebook is not None:
+            cell, line = notebook.to_cell(row)
+            if cell is not None:
+                return f"{self.path}:cell {cell}:{line}"
+        return f"{self.path}:{row}"
 
 
 class Value:

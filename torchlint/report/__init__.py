@@ -1,1 +1,49 @@
-"""Reporters: pure functions from a list of findings to the text a user reads."""
+"""Reporters: pure functions from a list of findings to the text a user reads.
+
+`render(format, findings, ...)` dispatches on `--output-format`.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..findings import Finding, Location
+
+FORMATS = ("text", "concise", "json", "sarif", "github", "gitlab", "junit")
+
+
+def where(filename: str, location: Location, cell: int | None = None) -> str:
+    """`train.py:12:5`, or `analysis.ipynb:cell 3:2:5` in a notebook (as ruff writes it)."""
+    prefix = f"{filename}:cell {cell}" if cell is not None else filename
+    return f"{prefix}:{location.row}:{location.column}"
+
+
+def render(output_format: str, findings: Iterable[Finding], *, color: bool = False, verbose: bool = False) -> str:
+    findings = list(findings)
+    if output_format == "json":
+        from . import json
+
+        return json.render(findings, verbose=verbose)
+    if output_format == "concise":
+        from . import concise
+
+        return concise.render(findings, color=color)
+    if output_format == "sarif":
+        from . import sarif
+
+        return sarif.render(findings)
+    if output_format == "github":
+        from . import github
+
+        return github.render(findings)
+    if output_format == "gitlab":
+        from . import gitlab
+
+        return gitlab.render(findings)
+    if output_format == "junit":
+        from . import junit
+
+        return junit.render(findings)
+    from . import text
+
+    return text.render(findings, color=color)

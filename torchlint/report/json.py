@@ -1,8 +1,10 @@
 """Machine-readable report: a JSON array in ruff's `--output-format json` shape.
 
 Each element is `Finding.to_json()`: code, name, message, severity, filename,
-location {row, column}, end_location, url, fix (null when none) and related
-[{filename, location, message}].
+location {row, column}, end_location, url, fix (null when none), related
+[{filename, location, message}], source, confirmed and cell (the notebook
+cell of a finding in a .ipynb file, whose positions are then within the
+cell; null elsewhere).
 """
 
 from __future__ import annotations

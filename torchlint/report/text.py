@@ -1,4 +1,6 @@
-"""Human-readable report, in the shape of ruff's full output format.
+"""Human-readable report, in the shape of ruff's full output format, file by file.
+
+In a notebook the position reads `analysis.ipynb:cell 3:2:5`.
 
     train.py:12:28: TL001 F.softmax output is fed to F.cross_entropy, ...
        |
@@ -19,7 +21,8 @@ from typing import Callable, Iterable
 import click
 
 from ..findings import Finding, Severity
-from ..parsing import decode
+from ..sources import SourceCache
+from . import where
 
 SEVERITY_COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
 TAB_WIDTH = 4
@@ -34,23 +37,24 @@ def render(findings: Iterable[Finding], *, color: bool = False) -> str:
     findings = sorted(findings, key=Finding.sort_key)
     if not findings:
         return paint("All checks passed!", fg="green", bold=True) + "\n"
-    sources = _SourceCache()
+    sources = SourceCache()
     blocks = [_render_finding(finding, sources, paint) for finding in findings]
     return "\n".join(blocks) + "\n" + _summary(findings) + "\n"
 
 
-def _render_finding(finding: Finding, sources: "_SourceCache", paint: Painter) -> str:
+def _render_finding(finding: Finding, sources: SourceCache, paint: Painter) -> str:
     row, column = finding.location.row, finding.location.column
     severity_color = SEVERITY_COLORS[finding.severity]
+    cell = f":cell {finding.cell}" if finding.cell is not None else ""
     header = (
         paint(finding.filename, bold=True)
-        + f":{row}:{column}: "
+        + f"{cell}:{row}:{column}: "
         + paint(finding.code, fg=severity_color, bold=True)
         + f" {finding.message}"
     )
     lines = [header]
     gutter = " " * len(str(row))
-    source_line = sources.line(finding.filename, row)
+    source_line = sources.line(finding.filename, row, finding.cell)
     if source_line is not None:
         caret_start = _display_width(source_line[: column - 1])
         carets = "^" * _caret_length(finding, source_line)
@@ -61,8 +65,8 @@ def _render_finding(finding: Finding, sources: "_SourceCache", paint: Painter) -
             paint(f"{gutter} |", fg="blue"),
         ]
     for related in finding.related:
-        where = f"{related.filename}:{related.location.row}:{related.location.column}"
-        lines.append(f"{gutter} = " + paint("note", bold=True) + f": {where}: {related.message}")
+        at = where(related.filename, related.location, related.cell)
+        lines.append(f"{gutter} = " + paint("note", bold=True) + f": {at}: {related.message}")
     return "\n".join(lines) + "\n"
 
 
@@ -106,29 +110,3 @@ def _painter(color: bool) -> Painter:
     if color:
         return click.style
     return lambda text, **_style: text
-
-
-class _SourceCache:
-    """Each file's lines, read once; None for a file that cannot be shown."""
-
-    def __init__(self) -> None:
-        self._lines: dict[str, list[str] | None] = {}
-
-    def line(self, path: str, row: int) -> str | None:
-        if path not in self._lines:
-            self._lines[path] = self._read(path)
-        lines = self._lines[path]
-        if lines is None or not 0 < row <= len(lines):
-            return None
-        return lines[row - 1]
-
-    @staticmethod
-    def _read(path: str) -> list[str] | None:
-        try:
-            with open(path, "rb") as handle:
-                text = decode(handle.read())
-        except (OSError, SyntaxError, UnicodeDecodeError, LookupError):
-            return None
-        if "\x00" in text:  # binary: nothing worth showing
-            return None
-        return text.splitlines()

@@ -19,8 +19,10 @@ from .tl012_logits_into_nll_loss import LogitsIntoNllLoss
 from .tl013_softmax_over_batch import SoftmaxOverBatch
 from .tl014_sigmoid_then_bce import SigmoidThenBce
 from .tl015_softmax_single_output import SoftmaxSingleOutput
+from .tl100_unused_noqa import UnusedNoqa
 
 PARSE_ERROR = ParseError
+UNUSED_NOQA = UnusedNoqa
 
 ALL_RULES: tuple[type[Rule], ...] = (
     ParseError,
@@ -39,6 +41,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     SoftmaxOverBatch,
     SigmoidThenBce,
     SoftmaxSingleOutput,
+    UnusedNoqa,
 )
 
 RULES_BY_CODE: dict[str, type[Rule]] = {rule.code: rule for rule in ALL_RULES}

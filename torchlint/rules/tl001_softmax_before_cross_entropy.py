@@ -7,13 +7,15 @@ from typing import Iterable
 from ..analysis.kinds import Kind
 from ..findings import Severity
 from ._evidence import loss_evidence, origins_of, route
-from .base import Report, Rule
+from ._fixes import remove_activation
+from .base import FixExample, Report, Rule
 
 
 class SoftmaxBeforeCrossEntropy(Rule):
     code = "TL001"
     name = "softmax-before-cross-entropy"
     severity = Severity.ERROR
+    fixable = "sometimes"
     summary = "Softmax output is passed as the input of CrossEntropyLoss (double softmax)"
     docs = """
 ## What it does
@@ -133,6 +135,83 @@ class Net(nn.Module):
 """,
     )
 
+
+    fixes = (
+        FixExample(
+            """
+import torch.nn.functional as F
+from torch import nn
+
+criterion = nn.CrossEntropyLoss()
+
+def step(model, x, y):
+    loss = criterion(F.softmax(model(x), 1), y)  # probabilities by mistake
+    return loss
+""",
+            """
+from torch import nn
+
+criterion = nn.CrossEntropyLoss()
+
+def step(model, x, y):
+    loss = criterion(model(x), y)  # probabilities by mistake
+    return loss
+""",
+        ),
+        FixExample(
+            """
+import torch.nn.functional as F
+
+def step(model, x, y):
+    probs = F.softmax(model(x), dim=1)
+    return F.cross_entropy(probs, y)
+""",
+            """
+import torch.nn.functional as F
+
+def step(model, x, y):
+    probs = model(x)
+    return F.cross_entropy(probs, y)
+""",
+        ),
+        FixExample(
+            """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 3)
+        self.criterion = nn.CrossEntropyLoss()
+
+    def forward(self, x):
+        return torch.softmax(self.fc(x), dim=-1)
+
+    def training_step(self, batch):
+        x, y = batch
+        return self.criterion(self(x), y)
+""",
+            """
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 3)
+        self.criterion = nn.CrossEntropyLoss()
+
+    def forward(self, x):
+        return self.fc(x)
+
+    def training_step(self, batch):
+        x, y = batch
+        return self.criterion(self(x), y)
+""",
+            unsafe=True,
+        ),
+    )
+
     def check(self, facts) -> Iterable[Report]:
         for call in facts.loss_calls:
             if call.loss.family != "cross_entropy":
@@ -144,4 +223,5 @@ class Net(nn.Module):
                     "applies log_softmax itself: the loss is computed on softmax(softmax(x)). Pass the logits "
                     "instead.",
                     loss_evidence(call, "probabilities"),
+                    remove_activation(origin, call),
                 )

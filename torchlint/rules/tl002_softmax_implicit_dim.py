@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..findings import Severity
-from .base import Report, Rule
+from ._fixes import add_implicit_dim
+from .base import FixExample, Report, Rule
 
 
 class SoftmaxImplicitDim(Rule):
     code = "TL002"
     name = "softmax-implicit-dim"
     severity = Severity.WARNING
+    fixable = "unsafe"
     summary = "Softmax, log_softmax or softmin called without `dim`"
     docs = """
 ## What it does
@@ -85,10 +87,43 @@ def weights(costs):
 """,
     )
 
+
+    fixes = (
+        FixExample(
+            """
+import torch.nn.functional as F
+
+def predict(logits):
+    return F.softmax(logits)
+""",
+            """
+import torch.nn.functional as F
+
+def predict(logits):
+    return F.softmax(logits, dim=-1)
+""",
+            unsafe=True,
+        ),
+        FixExample(
+            """
+from torch import nn
+
+head = nn.Sequential(nn.Linear(8, 3), nn.Softmax())
+""",
+            """
+from torch import nn
+
+head = nn.Sequential(nn.Linear(8, 3), nn.Softmax(dim=-1))
+""",
+            unsafe=True,
+        ),
+    )
+
     def check(self, facts) -> Iterable[Report]:
         for event in facts.implicit_dims:
             yield Report(
                 event.site,
                 f"{event.producer.label} without `dim`: PyTorch guesses the dimension from the input's rank "
                 "(dim 0 for 1-D and 3-D inputs, i.e. across the batch of (B, T, C) logits). Pass `dim` explicitly.",
+                fix=add_implicit_dim(event.site),
             )

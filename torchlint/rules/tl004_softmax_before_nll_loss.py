@@ -7,7 +7,8 @@ from typing import Iterable
 from ..analysis.kinds import Kind
 from ..findings import Severity
 from ._evidence import flows_into_loss, loss_evidence, route
-from .base import Example, Report, Rule
+from ._fixes import to_log_softmax
+from .base import Example, FixExample, Report, Rule
 
 
 class SoftmaxBeforeNllLoss(Rule):
@@ -15,7 +16,7 @@ class SoftmaxBeforeNllLoss(Rule):
     name = "softmax-before-nll-loss"
     severity = Severity.ERROR
     summary = "Softmax output is passed as the input of NLLLoss (it expects log-probabilities)"
-    fixable = None
+    fixable = "sometimes"
     docs = """
 ## What it does
 Checks for a softmax output (`F.softmax`, `torch.softmax`, `Tensor.softmax`,
@@ -122,6 +123,57 @@ def loss_of(x, y):
         }),
     )
 
+
+    fixes = (
+        FixExample(
+            """
+import torch.nn.functional as F
+
+def step(model, x, y):
+    return F.nll_loss(F.softmax(model(x), dim=1), y)
+""",
+            """
+import torch.nn.functional as F
+
+def step(model, x, y):
+    return F.nll_loss(F.log_softmax(model(x), dim=1), y)
+""",
+        ),
+        FixExample(
+            """
+import torch
+from torch import nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(8, 3), nn.Softmax(dim=1))
+
+    def forward(self, x):
+        return self.net(x)
+
+model = Net()
+loss = nn.NLLLoss()(model(torch.randn(2, 8)), torch.tensor([0, 1]))
+""",
+            """
+import torch
+from torch import nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(8, 3), nn.LogSoftmax(dim=1))
+
+    def forward(self, x):
+        return self.net(x)
+
+model = Net()
+loss = nn.NLLLoss()(model(torch.randn(2, 8)), torch.tensor([0, 1]))
+""",
+            unsafe=True,
+        ),
+    )
+
     def check(self, facts) -> Iterable[Report]:
         for origin, call in flows_into_loss(facts, frozenset({"nll"}), Kind.PROBS):
             yield Report(
@@ -130,4 +182,5 @@ def loss_of(x, y):
                 "log-probabilities: the loss becomes -p[target], between -1 and 0. Use log_softmax (or "
                 "cross_entropy on the logits).",
                 loss_evidence(call, "probabilities"),
+                to_log_softmax(origin, call),
             )

@@ -7,13 +7,15 @@ from typing import Iterable
 from ..analysis.kinds import Kind
 from ..findings import Severity
 from ._evidence import flows_into_loss, loss_evidence, route
-from .base import Example, Report, Rule
+from ._fixes import remove_activation
+from .base import Example, FixExample, Report, Rule
 
 
 class SigmoidBeforeBceWithLogits(Rule):
     code = "TL005"
     name = "sigmoid-before-bce-with-logits"
     severity = Severity.ERROR
+    fixable = "sometimes"
     summary = "Sigmoid output is passed as the input of BCEWithLogitsLoss (double sigmoid)"
     docs = """
 ## What it does
@@ -128,6 +130,25 @@ def step(x, y):
         }),
     )
 
+
+    fixes = (
+        FixExample(
+            """
+import torch
+import torch.nn.functional as F
+
+def step(model, x, y):
+    return F.binary_cross_entropy_with_logits(torch.sigmoid(model(x)), y)
+""",
+            """
+import torch.nn.functional as F
+
+def step(model, x, y):
+    return F.binary_cross_entropy_with_logits(model(x), y)
+""",
+        ),
+    )
+
     def check(self, facts) -> Iterable[Report]:
         for origin, call in flows_into_loss(facts, frozenset({"bce_with_logits"}), Kind.SIGMOID):
             yield Report(
@@ -135,4 +156,5 @@ def step(x, y):
                 f"{origin.label} output reaches {call.loss.label} at {call.site.ref()}{route(call)}, which applies "
                 "a sigmoid itself: the loss sees sigmoid(sigmoid(x)). Pass the logits instead.",
                 loss_evidence(call, "sigmoid output"),
+                remove_activation(origin, call),
             )

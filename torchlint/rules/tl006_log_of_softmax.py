@@ -7,13 +7,15 @@ from typing import Iterable
 from ..analysis.kinds import Kind
 from ..findings import Severity
 from ._evidence import origins_of
-from .base import Example, Report, Rule
+from ._fixes import log_of_sigmoid, log_of_softmax
+from .base import Example, FixExample, Report, Rule
 
 
 class LogOfSoftmax(Rule):
     code = "TL006"
     name = "log-of-softmax"
     severity = Severity.WARNING
+    fixable = "safe"
     summary = "`torch.log` of a softmax (or sigmoid) output: use log_softmax (or F.logsigmoid)"
     docs = """
 ## What it does
@@ -119,6 +121,68 @@ def nll(logits, y):
         }),
     )
 
+
+    fixes = (
+        FixExample(
+            """
+import torch
+import torch.nn.functional as F
+
+def log_probs(logits):
+    return torch.log(F.softmax(logits, dim=-1))
+""",
+            """
+import torch.nn.functional as F
+
+def log_probs(logits):
+    return F.log_softmax(logits, dim=-1)
+""",
+        ),
+        FixExample(
+            """
+import torch
+
+def log_probs(logits):
+    return torch.softmax(logits, 1).log()
+""",
+            """
+import torch
+
+def log_probs(logits):
+    return torch.log_softmax(logits, 1)
+""",
+        ),
+        FixExample(
+            """
+import torch
+from torch.nn import functional as fn
+
+def log_gate(score):
+    return torch.sigmoid(score).log() + torch.log(score.sigmoid())
+""",
+            """
+from torch.nn import functional as fn
+
+def log_gate(score):
+    return fn.logsigmoid(score) + fn.logsigmoid(score)
+""",
+        ),
+        FixExample(
+            """
+import torch
+
+def log_gate(score):
+    return torch.log(torch.sigmoid(score))
+""",
+            """
+import torch
+
+def log_gate(score):
+    return torch.nn.functional.logsigmoid(score)
+""",
+        ),
+    )
+
     def check(self, facts) -> Iterable[Report]:
         for call in facts.log_calls:
             for kind, fix in ((Kind.PROBS, "log_softmax"), (Kind.SIGMOID, "F.logsigmoid")):
@@ -131,4 +195,11 @@ def nll(logits, y):
                     f"log of the {labels} output: probabilities that round to 0 give -inf here, and NaN losses and "
                     f"gradients after it. Use {fix}, which computes the same value stably.",
                     tuple((origin, f"{origin.label} produces the value here") for origin in origins),
+                    _fix(call.site, origins, kind),
                 )
+
+
+def _fix(site, origins, kind):
+    if len(origins) != 1:
+        return None
+    return (log_of_softmax if kind == Kind.PROBS else log_of_sigmoid)(site, origins[0])

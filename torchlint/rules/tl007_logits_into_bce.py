@@ -7,13 +7,15 @@ from typing import Iterable
 from ..analysis.kinds import Kind
 from ..findings import Severity
 from ._evidence import origins_of, route
-from .base import Example, Report, Rule
+from ._fixes import first_arg_is, to_bce_with_logits
+from .base import Example, FixExample, Report, Rule
 
 
 class LogitsIntoBce(Rule):
     code = "TL007"
     name = "logits-into-bce"
     severity = Severity.ERROR
+    fixable = "sometimes"
     summary = "BCELoss is fed raw scores (a Linear/conv output with no sigmoid after it)"
     docs = """
 ## What it does
@@ -118,6 +120,51 @@ def loss_of(x, y):
         }),
     )
 
+
+    fixes = (
+        FixExample(
+            """
+import torch.nn.functional as F
+from torch import nn
+
+head = nn.Linear(16, 1)
+
+def step(x, y):
+    return F.binary_cross_entropy(head(x), y)
+""",
+            """
+import torch.nn.functional as F
+from torch import nn
+
+head = nn.Linear(16, 1)
+
+def step(x, y):
+    return F.binary_cross_entropy_with_logits(head(x), y)
+""",
+        ),
+        FixExample(
+            """
+from torch import nn
+
+head = nn.Linear(16, 1)
+criterion = nn.BCELoss()
+
+def step(x, y):
+    return criterion(head(x), y)
+""",
+            """
+from torch import nn
+
+head = nn.Linear(16, 1)
+criterion = nn.BCEWithLogitsLoss()
+
+def step(x, y):
+    return criterion(head(x), y)
+""",
+            unsafe=True,
+        ),
+    )
+
     def check(self, facts) -> Iterable[Report]:
         for call in facts.loss_calls:
             if call.loss.family != "bce":
@@ -132,4 +179,5 @@ def loss_of(x, y):
                 "[0, 1]. Use BCEWithLogitsLoss on the scores (or apply a sigmoid first).",
                 tuple((origin, f"{origin.label} produces the raw scores here") for origin in origins)
                 + tuple((site, f"passed on through {site.label} here") for site in call.via),
+                to_bce_with_logits(call, safe=any(first_arg_is(call.site.node, o.node) for o in origins)),
             )

@@ -7,13 +7,15 @@ from typing import Iterable
 from ..analysis.kinds import Kind
 from ..findings import Severity
 from ._evidence import flows_into_loss, loss_evidence, route
-from .base import Example, Report, Rule
+from ._fixes import to_log_softmax
+from .base import Example, FixExample, Report, Rule
 
 
 class ProbabilitiesIntoKlDiv(Rule):
     code = "TL008"
     name = "probabilities-into-kl-div"
     severity = Severity.ERROR
+    fixable = "sometimes"
     summary = "Softmax output is passed as the input of KLDivLoss (it expects log-probabilities)"
     docs = """
 ## What it does
@@ -108,6 +110,24 @@ def step(model, x, target):
         }),
     )
 
+
+    fixes = (
+        FixExample(
+            """
+import torch.nn.functional as F
+
+def distill(student_logits, teacher_probs):
+    return F.kl_div(F.softmax(student_logits, dim=-1), teacher_probs, reduction="batchmean")
+""",
+            """
+import torch.nn.functional as F
+
+def distill(student_logits, teacher_probs):
+    return F.kl_div(F.log_softmax(student_logits, dim=-1), teacher_probs, reduction="batchmean")
+""",
+        ),
+    )
+
     def check(self, facts) -> Iterable[Report]:
         for origin, call in flows_into_loss(facts, frozenset({"kl_div"}), Kind.PROBS):
             yield Report(
@@ -116,4 +136,5 @@ def step(model, x, target):
                 "expects log-probabilities (only the target is probabilities): the result is not a divergence and "
                 "can be negative. Use log_softmax for the input.",
                 loss_evidence(call, "probabilities"),
+                to_log_softmax(origin, call),
             )

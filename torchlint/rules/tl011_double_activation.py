@@ -7,7 +7,8 @@ from typing import Iterable
 from ..analysis.kinds import Kind
 from ..findings import Severity
 from ._evidence import origins_of
-from .base import Example, Report, Rule
+from ._fixes import drop_inner
+from .base import Example, FixExample, Report, Rule
 
 # (outer kind, inner kind) pairs that normalise or squash twice.
 DOUBLE = {
@@ -22,6 +23,7 @@ class DoubleActivation(Rule):
     code = "TL011"
     name = "double-activation"
     severity = Severity.ERROR
+    fixable = "safe"
     summary = "Softmax of a softmax, sigmoid of a sigmoid, log_softmax of a softmax, softmax of a log_softmax"
     docs = """
 ## What it does
@@ -123,6 +125,38 @@ def probabilities(logits):
         }),
     )
 
+
+    fixes = (
+        FixExample(
+            """
+import torch
+
+def gate(z):
+    return torch.sigmoid(torch.sigmoid(z))
+""",
+            """
+import torch
+
+def gate(z):
+    return torch.sigmoid(z)
+""",
+        ),
+        FixExample(
+            """
+import torch.nn.functional as F
+
+def probs(logits):
+    return F.softmax(F.softmax(logits, dim=-1), dim=-1)
+""",
+            """
+import torch.nn.functional as F
+
+def probs(logits):
+    return F.softmax(logits, dim=-1)
+""",
+        ),
+    )
+
     def check(self, facts) -> Iterable[Report]:
         for call in facts.activation_calls:
             for (outer, inner), effect in DOUBLE.items():
@@ -137,4 +171,5 @@ def probabilities(logits):
                     f"{call.producer.label} is applied to the output of {labels}: {effect}. Apply one activation "
                     "to the logits.",
                     tuple((origin, f"{origin.label} is applied first, here") for origin in origins),
+                    drop_inner(call.site, origins[0]) if len(origins) == 1 else None,
                 )

@@ -7,13 +7,15 @@ from typing import Iterable
 from ..analysis.kinds import Kind
 from ..findings import Severity
 from ._evidence import origins_of, route
-from .base import Example, Report, Rule
+from ._fixes import nll_to_cross_entropy
+from .base import Example, FixExample, Report, Rule
 
 
 class LogitsIntoNllLoss(Rule):
     code = "TL012"
     name = "logits-into-nll-loss"
     severity = Severity.ERROR
+    fixable = "unsafe"
     summary = "NLLLoss is fed raw scores (a Linear/conv output with no log_softmax after it)"
     docs = """
 ## What it does
@@ -118,6 +120,52 @@ def step(x, y):
         }),
     )
 
+
+    fixes = (
+        FixExample(
+            """
+import torch.nn.functional as F
+from torch import nn
+
+head = nn.Linear(16, 4)
+
+def step(x, y):
+    return F.nll_loss(head(x), y, ignore_index=-1)
+""",
+            """
+import torch.nn.functional as F
+from torch import nn
+
+head = nn.Linear(16, 4)
+
+def step(x, y):
+    return F.cross_entropy(head(x), y, ignore_index=-1)
+""",
+            unsafe=True,
+        ),
+        FixExample(
+            """
+from torch import nn
+
+head = nn.Linear(16, 4)
+criterion = nn.NLLLoss(weight=None, ignore_index=-1, reduction="sum")
+
+def step(x, y):
+    return criterion(head(x), y)
+""",
+            """
+from torch import nn
+
+head = nn.Linear(16, 4)
+criterion = nn.CrossEntropyLoss(weight=None, ignore_index=-1, reduction="sum")
+
+def step(x, y):
+    return criterion(head(x), y)
+""",
+            unsafe=True,
+        ),
+    )
+
     def check(self, facts) -> Iterable[Report]:
         for call in facts.loss_calls:
             if call.loss.family != "nll":
@@ -132,4 +180,5 @@ def step(x, y):
                 "the loss is unbounded below. Use cross_entropy on the scores, or apply log_softmax first.",
                 tuple((origin, f"{origin.label} produces the raw scores here") for origin in origins)
                 + tuple((site, f"passed on through {site.label} here") for site in call.via),
+                nll_to_cross_entropy(call),
             )

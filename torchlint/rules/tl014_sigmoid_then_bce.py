@@ -7,13 +7,15 @@ from typing import Iterable
 from ..analysis.kinds import Kind
 from ..findings import Severity
 from ._evidence import flows_into_loss, loss_evidence, route
-from .base import Example, Report, Rule
+from ._fixes import to_bce_with_logits
+from .base import Example, FixExample, Report, Rule
 
 
 class SigmoidThenBce(Rule):
     code = "TL014"
     name = "sigmoid-then-bce"
     severity = Severity.INFO
+    fixable = "sometimes"
     summary = "Sigmoid output is passed to BCELoss: use BCEWithLogitsLoss on the logits"
     docs = """
 ## What it does
@@ -131,6 +133,63 @@ def d_loss(real, label):
         }),
     )
 
+
+    fixes = (
+        FixExample(
+            """
+import torch
+import torch.nn.functional as F
+
+def step(z, y, w):
+    return F.binary_cross_entropy(torch.sigmoid(z), y, weight=w)
+""",
+            """
+import torch.nn.functional as F
+
+def step(z, y, w):
+    return F.binary_cross_entropy_with_logits(z, y, weight=w)
+""",
+        ),
+        FixExample(
+            """
+import torch
+from torch import nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 1)
+
+    def forward(self, x):
+        return torch.sigmoid(self.fc(x))
+
+model = Net()
+criterion = nn.BCELoss(reduction="sum")
+
+def step(x, y):
+    return criterion(model(x), y)
+""",
+            """
+from torch import nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 1)
+
+    def forward(self, x):
+        return self.fc(x)
+
+model = Net()
+criterion = nn.BCEWithLogitsLoss(reduction="sum")
+
+def step(x, y):
+    return criterion(model(x), y)
+""",
+            unsafe=True,
+        ),
+    )
+
     def check(self, facts) -> Iterable[Report]:
         for origin, call in flows_into_loss(facts, frozenset({"bce"}), Kind.SIGMOID):
             yield Report(
@@ -139,4 +198,5 @@ def d_loss(real, label):
                 "probabilities hit BCELoss's log clamp, and BCELoss is refused under autocast. Use "
                 "BCEWithLogitsLoss on the logits.",
                 loss_evidence(call, "sigmoid output"),
+                to_bce_with_logits(call, origin),
             )

@@ -1,0 +1,342 @@
+"""Applying fixes: `torchlint --fix`, `--diff`, `--unsafe-fixes`.
+
+Edits replace exact text spans of the decoded source (no BOM, line endings as
+they are), so everything a fix does not touch stays byte-identical; the file
+is encoded back with its own encoding and BOM. Like ruff, fixing runs in
+passes: lint, apply every non-overlapping fix, lint again (overlapping fixes
+wait for the next pass), until nothing changes or MAX_PASSES. A fixed file
+must parse before it is written, writes are atomic (temporary file in the
+same directory, then rename, mode kept), and a file that does not parse is
+never touched.
+"""
+
+from __future__ import annotations
+
+import ast
+import codecs
+import difflib
+import io
+import os
+import re
+import stat
+import tempfile
+import tokenize
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from .config import Config
+from .findings import Edit, Finding, Fix
+from .parsing import ParseFailure, decode, parse_file, parse_source
+
+MAX_PASSES = 10
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+@dataclass
+class FixResult:
+    """What a fix run did: per file, the original and the fixed text, and the findings left."""
+
+    fixed: Counter = field(default_factory=Counter)  # path -> number of fixes applied
+    original: dict[str, str] = field(default_factory=dict)
+    current: dict[str, str] = field(default_factory=dict)
+    remaining: list[Finding] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    not_written: dict[str, str] = field(default_factory=dict)  # path -> why its fixes were not written
+
+    @property
+    def total_fixed(self) -> int:
+        return sum(self.fixed.values())
+
+    @property
+    def changed(self) -> list[str]:
+        return sorted(path for path in self.current if self.current[path] != self.original[path])
+
+
+def applicable(fix: Fix | None, unsafe: bool) -> bool:
+    return fix is not None and (fix.applicability == "safe" or (unsafe and fix.applicability == "unsafe"))
+
+
+# --------------------------------------------------------------------------- edits on text
+
+
+def _line_starts(text: str) -> list[int]:
+    return [0] + [match.end() for match in _LINE_BREAK.finditer(text)]
+
+
+def _offsets(starts: list[int], edit: Edit) -> tuple[int, int]:
+    return (starts[edit.location.row - 1] + edit.location.column - 1,
+            starts[edit.end_location.row - 1] + edit.end_location.column - 1)
+
+
+def apply_fixes(text: str, fixes: Iterable[Fix]) -> tuple[str, int]:
+    """Apply every fix whose edits overlap no earlier fix's; return the text and how many applied."""
+    starts = _line_starts(text)
+    taken: list[tuple[int, int]] = []
+    chosen: list[tuple[int, int, str]] = []
+    applied = 0
+    for fix in fixes:
+        try:
+            spans = [(*_offsets(starts, edit), edit.content) for edit in fix.edits]
+        except IndexError:
+            continue
+        if any(start > end or end > len(text) for start, end, _ in spans):
+            continue
+        # Touching ranges count as overlapping: two insertions at one point have no safe order.
+        if any(start <= t_end and t_start <= end for start, end, _ in spans for t_start, t_end in taken):
+            continue
+        taken += [(start, end) for start, end, _ in spans]
+        chosen += spans
+        applied += 1
+    for start, end, content in sorted(chosen, reverse=True):
+        text = text[:start] + content + text[end:]
+    return text, applied
+
+
+def remove_unused_imports(before: str, after: str) -> str:
+    """Delete module-level import lines whose names the fixes removed the last use of."""
+    lost = {name for name in _loaded_names(before) if name not in _loaded_names(after)}
+    if not lost:
+        return after
+    try:
+        module = cst.parse_module(after)
+    except Exception:
+        return after
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    positions = wrapper.resolve(PositionProvider)
+    starts = _line_starts(after)
+    doomed = []
+    for line in module.body:
+        if not (isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1):
+            continue
+        statement = line.body[0]
+        if not isinstance(statement, (cst.Import, cst.ImportFrom)) or isinstance(statement.names, cst.ImportStar):
+            continue
+        if isinstance(statement, cst.ImportFrom) and _dotted(statement.module) == "__future__":
+            continue
+        kept = [alias for alias in statement.names if _bound_name(alias) not in lost]
+        if len(kept) == len(statement.names) or "noqa" in module.code_for_node(line):
+            continue
+        if not kept:  # the whole line goes
+            code_range = positions[line]
+            start = starts[code_range.start.line - 1]
+            end_line = code_range.end.line
+            end = starts[end_line] if end_line < len(starts) else len(after)
+            doomed.append((start, end, ""))
+        else:  # `from torch import nn, optim` -> `from torch import nn`
+            kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            code_range = positions[statement]
+            start = starts[code_range.start.line - 1] + code_range.start.column
+            end = starts[code_range.end.line - 1] + code_range.end.column
+            doomed.append((start, end, module.code_for_node(statement.with_changes(names=kept))))
+    for start, end, content in sorted(doomed, reverse=True):
+        after = after[:start] + content + after[end:]
+    return after
+
+
+def _loaded_names(text: str) -> set[str]:
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return set()
+    names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    # Names listed in __all__ or used in string annotations count as used.
+    names |= {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)
+              and node.value.isidentifier()}
+    return names
+
+
+def _dotted(node) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return _dotted(node.value) + "." + node.attr.value
+    return ""
+
+
+def _bound_name(alias: cst.ImportAlias) -> str:
+    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+        return alias.asname.name.value
+    return _dotted(alias.name).split(".")[0]
+
+
+# --------------------------------------------------------------------------- files
+
+
+@dataclass
+class _SourceFile:
+    encoding: str
+    bom: bool
+    text: str
+    raw: bytes = b""  # the bytes as read, to notice a change on disk before writing
+
+    def encode(self, text: str) -> bytes:
+        encoding = "utf-8" if self.encoding == "utf-8-sig" else self.encoding
+        return (codecs.BOM_UTF8 if self.bom else b"") + text.encode(encoding)
+
+
+def _read(path: str) -> _SourceFile | None:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return _SourceFile(encoding, data.startswith(codecs.BOM_UTF8), decode(data), data)
+    except (OSError, SyntaxError, ValueError, LookupError):
+        return None
+
+
+def atomic_write(path: str, data: bytes) -> None:
+    """Write `data` to `path` through a temporary file in the same directory and a rename."""
+    mode = stat.S_IMODE(os.stat(path).st_mode)
+    directory = os.path.dirname(os.path.abspath(path))
+    temporary = None
+    try:
+        # Inside the `try`: an interrupt right after the temporary file exists still removes it.
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        if temporary is not None and os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def _lint(paths: Sequence[str], resolver, overlay: dict[str, str]):
+    # The linted files as they stand after the previous passes (in memory for --diff).
+    from .analysis.project import Project, find_roots
+    from .api import _lint_modules
+    from .discovery import discover
+
+    files = discover(list(paths), resolver)
+    modules = {path: parse_source(path, overlay[path]) if path in overlay else parse_file(path) for path in files}
+    project = Project(modules, find_roots(list(paths)), on_disk=True)
+    return _lint_modules(project, list(modules.values()), resolver), files
+
+
+def fixable_file(path: str) -> bool:
+    """Only Python source is rewritten: a notebook's findings are in cell coordinates."""
+    return path.endswith((".py", ".pyi"))
+
+
+def fix_paths(paths: Sequence[str], config=None, *, unsafe: bool = False,
+              write: bool = True, max_passes: int = MAX_PASSES) -> FixResult:
+    """Fix every file under `paths`; with `write=False` compute the fixed text only (`--diff`).
+
+    `config` is a Config or a ConfigResolver, as for `api.lint_paths`.
+    """
+    from .api import _resolver
+
+    config = _resolver(config)
+    result = FixResult()
+    sources: dict[str, _SourceFile] = {}
+    for _ in range(max_passes):
+        findings, result.files = _lint(paths, config, result.current)
+        by_file: dict[str, list[Fix]] = {}
+        for finding in findings:
+            if finding.filename in result.files and fixable_file(finding.filename) and applicable(finding.fix, unsafe):
+                by_file.setdefault(finding.filename, []).append(finding.fix)
+        progress = False
+        for path, fixes in sorted(by_file.items()):
+            if path not in sources:
+                source = _read(path)
+                if source is None or isinstance(parse_source(path, source.text), ParseFailure):
+                    continue  # never touch what does not parse
+                sources[path] = source
+                result.original[path] = source.text
+            before = result.current.get(path, sources[path].text)
+            after, count = apply_fixes(before, fixes)
+            after = remove_unused_imports(before, after)
+            if count == 0 or after == before:
+                continue
+            try:
+                data = sources[path].encode(after)
+            except UnicodeEncodeError:
+                continue
+            if isinstance(parse_source(path, data), ParseFailure):
+                continue  # a fix that breaks the file is dropped, never written
+            result.current[path] = after
+            result.fixed[path] += count
+            progress = True
+        if not progress:
+            result.remaining = findings
+            break
+    else:
+        result.remaining, result.files = _lint(paths, config, result.current)
+    if write:
+        for path in result.changed:
+            problem = _write_fixed(path, sources[path], result.current[path])
+            if problem is not None:
+                result.not_written[path] = problem
+        if result.not_written:
+            # Those files keep their findings: report them as they are on disk.
+            for path in result.not_written:
+                result.fixed.pop(path, None)
+                result.current[path] = result.original[path]
+            result.remaining, result.files = _lint(paths, config, result.current)
+    return result
+
+
+def _write_fixed(path: str, source: _SourceFile, text: str) -> str | None:
+    """Write one fixed file, or say why not. The file is either all old or all new."""
+    try:
+        if not stat.S_IMODE(os.stat(path).st_mode) & 0o222:
+            return "read-only file"
+        with open(path, "rb") as handle:
+            if handle.read() != source.raw:
+                return "changed on disk while torchlint was fixing it"
+        atomic_write(path, source.encode(text))
+    except OSError as error:  # disk full, permissions, a vanished directory: the old file stays
+        return f"cannot write: {error.strerror or error}"
+    return None
+
+
+# --------------------------------------------------------------------------- --diff
+
+
+def unified_diff(path: str, before: str, after: str) -> str:
+    """A unified diff that `patch -p0` and `git apply -p0` accept (line endings kept)."""
+
+    def lines(text: str) -> list[str]:
+        parts = re.split(r"(?<=\r\n)|(?<=\n)|(?<=\r)(?!\n)", text)
+        return [part for part in parts if part]
+
+    out = []
+    for line in difflib.unified_diff(lines(before), lines(after), fromfile=path, tofile=path, lineterm="\n"):
+        if line.endswith(("\n", "\r")):
+            out.append(line)
+        else:
+            out.append(line + "\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+def fix_sources(sources: dict[str, str], config: Config | None = None, *, unsafe: bool = False,
+                max_passes: int = MAX_PASSES) -> tuple[dict[str, str], int]:
+    """Fix an in-memory project (path -> text) the way `--fix` fixes files; returns the texts and the count."""
+    from .api import lint_sources
+
+    current = dict(sources)
+    total = 0
+    for _ in range(max_passes):
+        by_file: dict[str, list[Fix]] = {}
+        for finding in lint_sources(current, config):
+            if finding.filename in current and fixable_file(finding.filename) and applicable(finding.fix, unsafe):
+                by_file.setdefault(finding.filename, []).append(finding.fix)
+        progress = False
+        for path, fixes in by_file.items():
+            before = current[path]
+            after, count = apply_fixes(before, fixes)
+            after = remove_unused_imports(before, after)
+            if count and after != before and not isinstance(parse_source(path, after), ParseFailure):
+                current[path] = after
+                total += count
+                progress = True
+        if not progress:
+            break
+    return current, total

@@ -1,0 +1,88 @@
+"""flake8 plugin: `flake8 --select TL` reports torchlint's findings.
+
+Registered under the `flake8.extension` entry point as `TL`. flake8 hands
+over one file at a time; the first time, each flake8 process lints all the
+paths flake8 was given (`flake8 src/` lints what `torchlint src/` lints, with
+`[tool.torchlint]` and torchlint's exclusions), so that whole-project flow
+finds what `torchlint` finds, then reports for each file the findings whose
+primary location is in it. flake8 applies its own `# noqa`, `--select` and
+`--extend-ignore` on top. A file torchlint's walk skipped is linted on its
+own (imports are still followed); stdin is linted as it is.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from typing import Any, Iterator
+
+from . import __version__
+
+
+class TorchlintChecker:
+    name = "torchlint"
+    version = __version__
+
+    # The paths flake8 was given (`flake8 src/ train.py`), set by parse_options.
+    paths: list[str] = ["."]
+
+    @classmethod
+    def parse_options(cls, options: Any) -> None:
+        filenames = [name for name in getattr(options, "filenames", None) or [] if name not in ("-", "stdin")]
+        cls.paths = filenames or ["."]
+
+    def __init__(self, tree: ast.AST, filename: str, lines: list[str] | None = None) -> None:
+        self.filename = filename
+        self.lines = lines
+
+    def run(self) -> Iterator[tuple[int, int, str, type[Any]]]:
+        target = os.path.normpath(os.path.abspath(self.filename))
+        for finding in self._findings():
+            if os.path.normpath(os.path.abspath(finding.filename)) == target:
+                yield finding.location.row, finding.location.column - 1, f"{finding.code} {finding.message}", type(self)
+
+    def _findings(self) -> list:
+        from .api import lint_sources
+
+        if not self._on_disk():  # stdin, or an editor's unsaved buffer
+            return lint_sources({self.filename: "".join(self.lines or [])})
+        findings, linted = _project(tuple(self.paths))
+        if os.path.abspath(self.filename) in linted:
+            return findings
+        return _lint([self.filename])[0]  # a file flake8 found that torchlint's walk skips
+
+    def _on_disk(self) -> bool:
+        if self.filename in ("-", "stdin") or not os.path.isfile(self.filename):
+            return False
+        if self.lines is None:
+            return True
+        with open(self.filename, encoding="utf-8", errors="replace") as handle:
+            return handle.read() == "".join(self.lines)
+
+
+# The findings for the paths flake8 was given, computed once per flake8
+# process: a finding in one file may depend on another (the loss a model's
+# softmax reaches is in the training script that imports it), as with
+# `torchlint` itself.
+_cache: dict[tuple[str, ...], tuple[list, set[str]]] = {}
+
+
+def _project(paths: tuple[str, ...]) -> tuple[list, set[str]]:
+    if paths not in _cache:
+        findings, files = _lint(list(paths))
+        _cache[paths] = (findings, {os.path.abspath(path) for path in files})
+    return _cache[paths]
+
+
+def _lint(paths: list[str]) -> tuple[list, list[str]]:
+    from .api import lint_paths
+    from .config import ConfigError, ConfigResolver
+
+    try:
+        resolver = ConfigResolver()
+        for path in paths:
+            resolver.for_path(path)
+    except ConfigError:
+        resolver = ConfigResolver(isolated=True)
+    result = lint_paths(paths, resolver)
+    return result.findings, result.files

@@ -1,0 +1,26 @@
+"""One line per finding: `train.py:12:28: TL001 message` (flake8's and ruff's concise shape)."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import click
+
+from ..findings import Finding
+from . import where
+from .text import SEVERITY_COLORS, _summary
+
+
+def render(findings: Iterable[Finding], *, color: bool = False) -> str:
+    findings = sorted(findings, key=Finding.sort_key)
+    if not findings:
+        return (click.style("All checks passed!", fg="green", bold=True) if color else "All checks passed!") + "\n"
+    lines = []
+    for finding in findings:
+        code = finding.code
+        at = where(finding.filename, finding.location, finding.cell)
+        if color:
+            at = click.style(at, bold=True)
+            code = click.style(code, fg=SEVERITY_COLORS[finding.severity], bold=True)
+        lines.append(f"{at}: {code} {finding.message}")
+    return "\n".join(lines) + "\n" + _summary(findings) + "\n"

@@ -1,0 +1,38 @@
+"""GitLab CI Code Quality report: a JSON array of Code Climate issues.
+
+`fingerprint` is stable across unrelated edits (see `torchlint.fingerprint`),
+so GitLab can tell new findings in a merge request from old ones.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Iterable
+
+from ..findings import Finding
+from ..fingerprint import fingerprints
+
+SEVERITIES = {"error": "major", "warning": "minor", "info": "info"}
+
+
+def render(findings: Iterable[Finding]) -> str:
+    issues = []
+    for finding, fingerprint in fingerprints(findings):
+        description = f"{finding.code} {finding.message}"
+        if finding.cell is not None:
+            description = f"{finding.code} (cell {finding.cell}, line {finding.location.row}) {finding.message}"
+        issues.append(
+            {
+                "type": "issue",
+                "check_name": f"{finding.code} {finding.name}",
+                "description": description,
+                "categories": ["Bug Risk"],
+                "severity": SEVERITIES[finding.severity.value],
+                "fingerprint": fingerprint,
+                "location": {
+                    "path": finding.filename.replace("\\", "/"),
+                    "lines": {"begin": finding.location.row, "end": max(finding.location.row, finding.end_location.row)},
+                },
+            }
+        )
+    return json.dumps(issues, indent=2) + "\n"
