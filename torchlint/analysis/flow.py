@@ -19,7 +19,7 @@ read the events; they never walk the tree themselves.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Callable, Iterator
 
 import libcst as cst
 
@@ -729,26 +729,9 @@ class ModuleInterpreter:
         if isinstance(base, ForeignRef):
             return ForeignRef(f"{base.qualname}.{name}")
         if isinstance(base, InstanceValue):
-            attrs = self.instance_attrs(base.cls)
-            if name in attrs:
-                return attrs[name]
-            method = base.cls.find_method(name)
-            if method is not None:
-                if method.is_property:
-                    return self.analyse_function(method)
-                return FunctionValue(method, bound_self=None if method.is_static else base)
-            for cls in base.cls.mro():
-                if name in cls.class_vars:
-                    return cls.class_vars[name]
-            return UNKNOWN
+            return class_member(base.cls, name, base, self.instance_attrs(base.cls), self.analyse_function)
         if isinstance(base, ClassValue):
-            method = base.info.find_method(name)
-            if method is not None:
-                return FunctionValue(method)
-            for cls in base.info.mro():
-                if name in cls.class_vars:
-                    return cls.class_vars[name]
-            return UNKNOWN
+            return class_member(base.info, name, None, {}, self.analyse_function)
         if isinstance(base, SuperValue):
             for cls in list(base.cls.mro())[1:]:
                 if name in cls.methods:
@@ -1016,13 +999,8 @@ class ModuleInterpreter:
         site = self.site(node, producer.label)
         if producer.implicit_dim and not args.has(dim_position if producer.dim_position is not None else None, "dim"):
             self.facts.implicit_dims.append(ImplicitDim(producer, site))
-        dim = None
-        dim_arg = next((a for a in node.args if a.keyword is not None and a.keyword.value == "dim"), None)
-        positional = [a for a in node.args if a.keyword is None and not a.star]
-        if dim_arg is None and producer.dim_position is not None and len(positional) > dim_position:
-            dim_arg = positional[dim_position]
-        if dim_arg is not None and producer.dim_position is not None:
-            dim = _int_literal(dim_arg.value)
+        dim_node = _argument_node(node, dim_position, "dim") if producer.dim_position is not None else None
+        dim = _int_literal(dim_node) if dim_node is not None else None
         if producer.kind != Kind.LOGITS:
             self.facts.activation_calls.append(ActivationCall(producer, site, tensor_input, state.mode, dim))
         rank, last_size = _shape_of(tensor_input)
@@ -1113,6 +1091,24 @@ def _ordered_dict(pairs: Value) -> Value:
             return UNKNOWN
         items.append((f"#{len(items)}", pair.items[1]))
     return DictValue(tuple(items))
+
+
+def class_member(cls: ClassInfo, name: str, instance: Value | None, attrs: dict[str, Value],
+                 property_value: Callable[[FunctionInfo], Value]) -> Value:
+    """`instance.name` (or `Class.name` when `instance` is None): an instance attribute,
+    a method (a property's value), or a class variable, looked up along the MRO."""
+    if name in attrs:
+        return attrs[name]
+    method = cls.find_method(name)
+    if method is not None:
+        if method.is_property and instance is not None:
+            return property_value(method)
+        bound = instance if instance is not None and not method.is_static else None
+        return FunctionValue(method, bound_self=bound)
+    for ancestor in cls.mro():
+        if name in ancestor.class_vars:
+            return ancestor.class_vars[name]
+    return UNKNOWN
 
 
 def _argument_node(node: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:

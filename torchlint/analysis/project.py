@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 from ..parsing import ParsedModule, ParseFailure, parse_file
 from . import torch_api as api
-from .flow import ClassInfo, FunctionInfo, ModuleInterpreter, Resolver
+from .flow import ClassInfo, FunctionInfo, ModuleInterpreter, Resolver, class_member
 from .kinds import (
     UNKNOWN,
     ClassValue,
@@ -311,21 +311,11 @@ class Project(Resolver):
             return TorchRef(f"{base.qualname}.{name}")
         if isinstance(base, ForeignRef):
             return ForeignRef(f"{base.qualname}.{name}")
+        # Decoded classes are complete: their attributes and returns are already known.
         if isinstance(base, InstanceValue):
-            if base.cls.attrs and name in base.cls.attrs:
-                return base.cls.attrs[name]
-            method = base.cls.find_method(name)
-            if method is not None:
-                if method.is_property:
-                    return method.return_value if method.status == "done" else UNKNOWN
-                return FunctionValue(method, bound_self=base)
-            for cls in base.cls.mro():
-                if name in cls.class_vars:
-                    return cls.class_vars[name]
+            return class_member(base.cls, name, base, base.cls.attrs or {}, self._returned)
         if isinstance(base, ClassValue):
-            method = base.info.find_method(name)
-            if method is not None:
-                return FunctionValue(method)
+            return class_member(base.info, name, None, {}, self._returned)
         return UNKNOWN
 
     def result_of_call(self, callee: Value) -> Value:
