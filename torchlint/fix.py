@@ -14,16 +14,19 @@ from __future__ import annotations
 
 import ast
 import codecs
+import contextlib
 import difflib
 import io
 import os
 import re
+import signal
 import stat
 import tempfile
+import threading
 import tokenize
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -190,11 +193,29 @@ def _read(path: str) -> _SourceFile | None:
 
 def atomic_write(path: str, data: bytes) -> None:
     """Write `data` to `path` through a temporary file in the same directory and a rename."""
+    with _interrupts_deferred():
+        _write_through_temporary(path, data)
+
+
+@contextlib.contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Hold Ctrl-C / SIGTERM until the file is replaced: an interrupt inside mkstemp
+    (after the file exists, before its name is known) would leave a temporary behind."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # a pending interrupt is raised here
+
+
+def _write_through_temporary(path: str, data: bytes) -> None:
     mode = stat.S_IMODE(os.stat(path).st_mode)
     directory = os.path.dirname(os.path.abspath(path))
     temporary = None
     try:
-        # Inside the `try`: an interrupt right after the temporary file exists still removes it.
         handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
