@@ -151,7 +151,14 @@ def _run(paths: Sequence[str], session_args: dict, resolver: ConfigResolver, job
 
     configs = {path: resolver.for_path(path) for path in paths}
     rules = _rules_for(list(configs.values()) or [resolver.for_path(".")])
-    keys = {path: config_key(config) for path, config in configs.items()} if cache is not None else {}
+    keys: dict[str, str] = {}
+    if cache is not None:
+        # Files under one pyproject share one Config object: hash each once.
+        by_config: dict[int, str] = {}
+        for path, config in configs.items():
+            if id(config) not in by_config:
+                by_config[id(config)] = config_key(config)
+            keys[path] = by_config[id(config)]
     results: dict[str, list[Finding]] = {}
     todo = list(paths)
     if cache is not None:
@@ -171,8 +178,11 @@ def _run(paths: Sequence[str], session_args: dict, resolver: ConfigResolver, job
 
             fresh = lint_parallel(todo, jobs, session_args, {path: configs[path] for path in todo}, rules)
         else:
+            from .session import fewer_collections
+
             session = Session(**session_args)
-            fresh = [session.lint_file(path, configs[path], rules) for path in todo]
+            with fewer_collections():
+                fresh = [session.lint_file(path, configs[path], rules) for path in todo]
         for result in fresh:
             results[result.path] = result.findings
             if cache is not None:
