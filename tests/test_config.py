@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 from inprocess import torchlint
+
+from torchlint.config import Config
 from test_cli import CLEAN, FINDING_ROW, codes, double_softmax, implicit_dim, write
 
 
@@ -200,3 +202,22 @@ def test_report_unused_noqa(tmp_path: Path) -> None:
     ]
     messages = {item["filename"]: item["message"] for item in json.loads(result.stdout)}
     assert messages["partly.py"].startswith("Unused suppression of TL003 in ")
+
+
+@pytest.mark.parametrize("patterns", [
+    [],
+    ["generated/", "*_pb2.py", "docs/conf.py", "legacy"],
+    ["vendor/**/*.py", "/top.py", "a?c.py", "[ab]*.py"],
+    ["build", "!build/keep.py"],  # a negation: pathspec answers, not the combined regex
+])
+def test_exclude_matcher_agrees_with_pathspec(patterns: list[str]) -> None:
+    import pathspec
+
+    config = Config(extend_exclude=patterns)
+    spec = pathspec.GitIgnoreSpec.from_lines([*config.exclude, *config.extend_exclude])
+    paths = ["a.py", "top.py", "sub/top.py", "abc.py", "bbb.py", "legacy", "legacy/x.py", "x/legacy/y.py",
+             "generated/m.py", "src/generated/m.py", "m_pb2.py", "pkg/m_pb2.py", "docs/conf.py",
+             "x/docs/conf.py", "vendor/a/b.py", "vendor/b.py", "build/keep.py", "build/x.py", ".venv/x.py",
+             ".hidden/", "__pycache__/", "node_modules/a.py", "dist/", "distance.py", "x/build/"]
+    for path in paths:
+        assert config.excludes(path, is_dir=path.endswith("/")) == spec.match_file(path), path

@@ -205,6 +205,40 @@ def test_cache_reuses_results_and_reanalyses_only_dependents(tmp_path: Path, mon
     assert sorted(f.code for f in edited.findings) == ["TL001", "TL002"]
 
 
+def test_a_warm_run_never_imports_libcst(tmp_path: Path) -> None:
+    """A run answered from the cache only stats files and reads one JSON file."""
+    import subprocess
+    import sys
+
+    project_with_chain(tmp_path)
+    code = ("import sys; from torchlint.cli import main\n"
+            "code = main(['--isolated', '.'])\n"
+            "print('exit', code, 'libcst imported:', 'libcst' in sys.modules)\n")
+    old = os.path.getmtime(tmp_path / "model.py") - 60  # older than the racy window
+    for name in ("model.py", "other.py", "train.py"):
+        os.utime(tmp_path / name, (old, old))
+    cold = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
+    warm = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
+    assert "exit 1 libcst imported: True" in cold.stdout
+    assert "exit 1 libcst imported: False" in warm.stdout, warm.stdout + warm.stderr
+
+
+def test_parser_output_is_the_same_without_per_node_validation() -> None:
+    """parsing._parser_output_trusted skips LibCST's validation during a parse only."""
+    import libcst as cst
+
+    from torchlint.parsing import _libcst_parse
+
+    sources = [path.read_text() for path in sorted((ROOT / "torchlint").rglob("*.py"))]
+    sources += [path.read_text() for path in sorted((ROOT / "fixtures").rglob("*.py"))]
+    for source in sources:
+        fast = _libcst_parse(source, True)
+        assert fast.deep_equals(cst.parse_module(source))
+        assert fast.code == source
+    with pytest.raises(cst.CSTValidationError):  # validation is back after the parse
+        cst.Name("not a name")
+
+
 def test_cache_is_keyed_by_configuration(tmp_path: Path, monkeypatch) -> None:
     project_with_chain(tmp_path)
     monkeypatch.chdir(tmp_path)

@@ -193,7 +193,7 @@ def check(paths: tuple[str, ...], **options: Any) -> int:
 
 def _fix_summary(findings: list[Finding], fixed, unsafe: bool) -> str:
     """`Fixed 3 findings, 1 remaining.` or `[*] 2 fixable with --fix.`, then the findings with unsafe fixes."""
-    from .fix import applicable
+    from .findings import applicable  # not from .fix: that imports LibCST
 
     safe = sum(1 for finding in findings if applicable(finding.fix, unsafe))
     hidden = [f for f in findings if not applicable(f.fix, unsafe) and applicable(f.fix, True)]

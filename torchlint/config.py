@@ -18,6 +18,7 @@ uses one file for all, `--isolated` none.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Callable
@@ -85,7 +86,7 @@ class Config:
             return []
         import pathspec
 
-        rel = _relative(path, self.root)
+        rel = self._relative(path)
         ignored = []
         for pattern, codes in self.per_file_ignores.items():
             spec = pathspec.GitIgnoreSpec.from_lines([pattern])
@@ -95,20 +96,42 @@ class Config:
 
     def excludes(self, path: str, is_dir: bool = False) -> bool:
         """Whether `exclude` / `extend-exclude` match `path` (relative to `root`)."""
-        spec = self._exclude_spec()
-        rel = _relative(path, self.root)
+        matches = self._exclude_matcher()
+        rel = self._relative(path)
         if rel.startswith("../"):
             # Outside the configuration's directory: match the name alone.
             rel = os.path.basename(path)
-        return spec.match_file(rel + "/" if is_dir else rel)
+        return matches(rel + "/" if is_dir else rel)
 
-    def _exclude_spec(self):
-        cached = self.__dict__.get("_spec")
+    def _relative(self, path: str) -> str:
+        """`path` relative to `root`, with `/` (cheap for paths under it: discovery asks for every file)."""
+        root = self.__dict__.get("_abs_root")
+        if root is None:
+            root = self.__dict__["_abs_root"] = os.path.abspath(self.root)
+        absolute = os.path.abspath(path)
+        prefix = root if root.endswith(os.sep) else root + os.sep
+        if absolute.startswith(prefix):
+            return absolute[len(prefix):].replace(os.sep, "/")
+        return _relative(path, self.root)
+
+    def _exclude_matcher(self) -> Callable[[str], bool]:
+        cached = self.__dict__.get("_exclude_match")
         if cached is None:
             import pathspec
 
-            cached = pathspec.GitIgnoreSpec.from_lines([*self.exclude, *self.extend_exclude])
-            self.__dict__["_spec"] = cached
+            spec = pathspec.GitIgnoreSpec.from_lines([*self.exclude, *self.extend_exclude])
+            cached = spec.match_file
+            patterns = [p for p in spec.patterns if p.include is not None]
+            # Discovery asks about every file: without negated patterns "any
+            # pattern matches" is the answer, and one regex says it ~10x faster.
+            if patterns and all(p.include and getattr(p, "regex", None) is not None for p in patterns):
+                combined = "|".join(f"(?:{p.regex.pattern})" for p in patterns)
+                try:
+                    regex = re.compile(re.sub(r"\(\?P<\w+>", "(?:", combined))
+                    cached = lambda rel: regex.match(rel) is not None  # noqa: E731
+                except re.error:
+                    pass
+            self.__dict__["_exclude_match"] = cached
         return cached
 
 

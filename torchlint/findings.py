@@ -85,6 +85,11 @@ class Fix:
         }
 
 
+def applicable(fix: Fix | None, unsafe: bool) -> bool:
+    """Whether `--fix` applies `fix` (`--unsafe-fixes` given or not)."""
+    return fix is not None and (fix.applicability == "safe" or (unsafe and fix.applicability == "unsafe"))
+
+
 @dataclass(frozen=True)
 class Finding:
     code: str

@@ -32,7 +32,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from .config import Config
-from .findings import Edit, Finding, Fix
+from .findings import Edit, Finding, Fix, applicable
 from .parsing import ParseFailure, decode, parse_file, parse_source
 
 MAX_PASSES = 10
@@ -57,10 +57,6 @@ class FixResult:
     @property
     def changed(self) -> list[str]:
         return sorted(path for path in self.current if self.current[path] != self.original[path])
-
-
-def applicable(fix: Fix | None, unsafe: bool) -> bool:
-    return fix is not None and (fix.applicability == "safe" or (unsafe and fix.applicability == "unsafe"))
 
 
 # --------------------------------------------------------------------------- edits on text

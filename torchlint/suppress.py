@@ -27,6 +27,8 @@ NOQA = re.compile(
 IGNORE = re.compile(r"#\s*torchlint\s*:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
 SKIP_FILE = re.compile(r"#\s*torchlint\s*:\s*skip-file\b", re.IGNORECASE)
 CODE_SEPARATOR = re.compile(r"[\s,]+")
+# Every directive above contains one of these words.
+_MAY_SUPPRESS = re.compile(r"noqa|torchlint", re.IGNORECASE)
 
 
 def is_suppressed(line: str, code: str) -> bool:
@@ -78,6 +80,8 @@ class Suppressions:
     def __init__(self, lines: list[str]) -> None:
         self.skip_file = False
         self.by_row: dict[int, list[Directive]] = {}
+        if not _MAY_SUPPRESS.search("\n".join(lines)):
+            return  # no directive anywhere: skip tokenizing (most files)
         for row, column, comment in _comments(lines):
             if SKIP_FILE.search(comment):
                 self.skip_file = True
