@@ -54,6 +54,7 @@ from .kinds import (
     join_all,
 )
 from .names import import_bindings
+from .nodes import child_nodes, is_expression
 
 ANY, TRAIN, EVAL = "any", "train", "eval"
 
@@ -342,31 +343,31 @@ class ModuleInterpreter:
         return state
 
     def exec_statement(self, node: cst.CSTNode, state: State, frame: Frame) -> State:
-        if isinstance(node, cst.SimpleStatementLine):
+        if type(node) is cst.SimpleStatementLine:
             for small in node.body:
                 state = self.exec_small(small, state, frame)
                 if not state.reachable:
                     break
             return state
-        if isinstance(node, cst.FunctionDef):
+        if type(node) is cst.FunctionDef:
             self.define_function(node, state, frame)
             return state
-        if isinstance(node, cst.ClassDef):
+        if type(node) is cst.ClassDef:
             self.define_class(node, state, frame)
             return state
-        if isinstance(node, cst.If):
+        if type(node) is cst.If:
             return self.exec_if(node, state, frame)
-        if isinstance(node, (cst.For, cst.While)):
+        if type(node) in (cst.For, cst.While):
             return self.exec_loop(node, state, frame)
-        if isinstance(node, cst.With):
+        if type(node) is cst.With:
             for item in node.items:
                 value = self.eval(item.item, state, frame)
                 if item.asname is not None:
                     self.assign(item.asname.name, UNKNOWN if not isinstance(value, Tensor) else value, state, frame)
             return self.exec_block(node.body.body, state, frame)
-        if isinstance(node, cst.Try) or type(node).__name__ == "TryStar":
+        if type(node) is cst.Try or type(node).__name__ == "TryStar":
             return self.exec_try(node, state, frame)
-        if isinstance(node, cst.Match):
+        if type(node) is cst.Match:
             self.eval(node.subject, state, frame)
             result = State({}, state.mode, False)
             for case in node.cases:
@@ -446,37 +447,37 @@ class ModuleInterpreter:
         return result
 
     def exec_small(self, node: cst.BaseSmallStatement, state: State, frame: Frame) -> State:
-        if isinstance(node, cst.Assign):
+        if type(node) is cst.Assign:
             value = self.eval(node.value, state, frame)
             for target in node.targets:
                 self.assign(target.target, value, state, frame)
-        elif isinstance(node, cst.AnnAssign):
+        elif type(node) is cst.AnnAssign:
             if node.value is not None:
                 self.assign(node.target, self.eval(node.value, state, frame), state, frame)
-        elif isinstance(node, cst.AugAssign):
+        elif type(node) is cst.AugAssign:
             self.eval(node.value, state, frame)
             self.eval(node.target, state, frame)
             self.assign(node.target, UNKNOWN, state, frame)
-        elif isinstance(node, cst.Expr):
+        elif type(node) is cst.Expr:
             self.eval(node.value, state, frame)
-        elif isinstance(node, cst.Return):
+        elif type(node) is cst.Return:
             value = self.eval(node.value, state, frame) if node.value is not None else UNKNOWN
             frame.returns.append((value, state.mode))
             frame.exit_states.append(state.copy())
             state.reachable = False
-        elif isinstance(node, cst.Raise):
+        elif type(node) is cst.Raise:
             if node.exc is not None:
                 self.eval(node.exc, state, frame)
             state.reachable = False
-        elif isinstance(node, (cst.Import, cst.ImportFrom)):
+        elif type(node) in (cst.Import, cst.ImportFrom):
             for name, value in import_bindings(node):
                 if isinstance(value, ImportRef):
                     self.imports.append(value)
                     value = self.resolver.resolve_import(value, self.path)
                 state.vars[name] = value
-        elif isinstance(node, cst.Del):
+        elif type(node) is cst.Del:
             pass
-        elif isinstance(node, cst.Assert):
+        elif type(node) is cst.Assert:
             self.eval(node.test, state, frame)
         return state
 
@@ -654,30 +655,31 @@ class ModuleInterpreter:
     # -- expressions
 
     def eval(self, node: cst.BaseExpression | None, state: State, frame: Frame) -> Value:
+        # `type(node) is` rather than isinstance here and in exec_*: see analysis/nodes.py.
         if node is None:
             return UNKNOWN
-        if isinstance(node, cst.Name):
+        if type(node) is cst.Name:
             return self.lookup(node.value, state, frame)
-        if isinstance(node, cst.Attribute):
+        if type(node) is cst.Attribute:
             key = self.self_key(node, frame)
             if key is not None and key in state.vars:
                 return state.vars[key]
             return self.attribute(self.eval(node.value, state, frame), node.attr.value)
-        if isinstance(node, cst.Call):
+        if type(node) is cst.Call:
             return self.eval_call(node, state, frame)
-        if isinstance(node, cst.Subscript):
+        if type(node) is cst.Subscript:
             base = self.eval(node.value, state, frame)
             for element in node.slice:
                 if isinstance(element.slice, cst.Index):
                     self.eval(element.slice.value, state, frame)
             return self.subscript(base, node)
-        if isinstance(node, (cst.Tuple, cst.List)):
+        if type(node) in (cst.Tuple, cst.List):
             items = []
             for element in node.elements:
                 value = self.eval(element.value, state, frame)
                 items.append(UNKNOWN if isinstance(element, cst.StarredElement) else value)
             return TupleValue(tuple(items))
-        if isinstance(node, cst.Dict):
+        if type(node) is cst.Dict:
             entries = []
             for element in node.elements:
                 if isinstance(element, cst.DictElement):
@@ -689,20 +691,20 @@ class ModuleInterpreter:
                 else:
                     self.eval(element.value, state, frame)
             return DictValue(tuple(entries))
-        if isinstance(node, cst.IfExp):
+        if type(node) is cst.IfExp:
             self.eval(node.test, state, frame)
             return join(self.eval(node.body, state, frame), self.eval(node.orelse, state, frame))
-        if isinstance(node, cst.Lambda):
+        if type(node) is cst.Lambda:
             info = FunctionInfo(node, "<lambda>", None, state.vars)
             self.functions.append(info)
             return FunctionValue(info)
-        if isinstance(node, cst.NamedExpr):
+        if type(node) is cst.NamedExpr:
             value = self.eval(node.value, state, frame)
             self.assign(node.target, value, state, frame)
             return value
-        if isinstance(node, (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary, cst.ConcatenatedString)):
+        if type(node) in (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary, cst.ConcatenatedString):
             return UNKNOWN
-        if isinstance(node, cst.Yield):
+        if type(node) is cst.Yield:
             frame.generator = True
         # Arithmetic, comparisons, comprehensions, f-strings...: the result is
         # unknown, but calls inside still happen.
@@ -1263,9 +1265,10 @@ def _assigns_attribute_of(statement: cst.CSTNode, name: str) -> bool:
 
 
 def _child_expressions(node: cst.CSTNode) -> Iterator[cst.BaseExpression]:
-    """The sub-expressions of an expression the interpreter does not model."""
-    for child in node.children:
-        if isinstance(child, cst.BaseExpression):
+    """The sub-expressions of an expression the interpreter does not model,
+    in field order (Python's evaluation order: `b if a else c` is a, b, c)."""
+    for child in child_nodes(node):
+        if is_expression(child):
             yield child
         else:  # comprehension clauses, arguments, f-string parts, ...
             yield from _child_expressions(child)

@@ -9,7 +9,6 @@ wrong one. All edits of one fix lie in the file of the finding's primary site.
 from __future__ import annotations
 
 import bisect
-import dataclasses
 import functools
 import re
 from typing import Callable, Iterable
@@ -89,21 +88,10 @@ def make_fix(applicability: str, message: str, edits: Iterable[Edit | None]) -> 
 
 
 def _kids(node: cst.CSTNode):
-    """A node's children, read from its fields (`CSTNode.children` runs a whole visitor: 10x slower)."""
-    names = _FIELDS.get(type(node))
-    if names is None:
-        names = _FIELDS[type(node)] = tuple(f.name for f in dataclasses.fields(node))
-    for name in names:
-        value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            yield value
-        elif isinstance(value, (list, tuple)):
-            for item in value:
-                if isinstance(item, cst.CSTNode):
-                    yield item
+    """A node's children (`CSTNode.children` runs a whole visitor: 10x slower)."""
+    from ..analysis.nodes import child_nodes
 
-
-_FIELDS: dict[type, tuple[str, ...]] = {}
+    return child_nodes(node)
 
 
 def _top_statement(source, node: cst.CSTNode) -> cst.CSTNode | None:
