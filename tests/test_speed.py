@@ -320,3 +320,21 @@ def test_cli_speed_options(tmp_path: Path, monkeypatch, capsys) -> None:
     assert main(["--shard", "3/2", "."]) == 2
     assert main(["--shard", "x", "."]) == 2
     assert "--shard" in capsys.readouterr().err
+
+
+def test_linting_restores_the_collector_thresholds(tmp_path: Path, monkeypatch) -> None:
+    """session.fewer_collections applies only while files are linted in this process."""
+    import gc
+
+    from torchlint.session import LINT_GC_THRESHOLDS
+
+    project_with_chain(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    before = gc.get_threshold()
+    assert before != LINT_GC_THRESHOLDS
+    seen = []
+    original = api._check_module
+    monkeypatch.setattr(api, "_check_module", lambda *a: seen.append(gc.get_threshold()) or original(*a))
+    assert lint_paths(["."]).findings
+    assert seen and set(seen) == {LINT_GC_THRESHOLDS}
+    assert gc.get_threshold() == before

@@ -34,7 +34,7 @@ from .cache import content_hash  # noqa: E402,F401  (re-exported)
 # trees themselves hold no cycles; the interpreter's few (class <-> method)
 # die young, so rarer collections find them just the same. Measured in
 # docs/performance.md.
-LINT_GC_THRESHOLDS = (20_000, 100, 100)
+LINT_GC_THRESHOLDS = (20_000, 10, 10)
 
 
 @contextlib.contextmanager
