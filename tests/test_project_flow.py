@@ -12,6 +12,7 @@ import pytest
 from torchlint import lint_paths, lint_sources
 from torchlint.analysis.project import Project
 from torchlint.parsing import parse_source
+from test_cli import write
 
 PROJECTS = Path(__file__).parent / "projects"
 EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>TL\d{3}(?:\s*,\s*TL\d{3})*)")
@@ -195,3 +196,21 @@ def test_summary_records_what_a_module_imports() -> None:
     assert summary.imports == [["os", 0, None], ["", 1, "layers"], ["heads", 1, "Head"], ["numpy", 0, None]]
     round_trip = type(summary).from_json(json.loads(json.dumps(summary.to_json())))
     assert round_trip.imports == summary.imports
+
+
+def test_each_file_imports_from_its_own_project_when_linting_from_above(tmp_path: Path, monkeypatch) -> None:
+    """`torchlint .` above several projects: `import pkg.x` resolves in the importer's own project."""
+    for project in ("alpha", "beta"):
+        write(tmp_path / project, {
+            "pyproject.toml": "[project]\nname = 'p'\n",
+            "pkg/__init__.py": "",
+            "pkg/model.py": "import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n"
+                            "        super().__init__()\n        self.fc = nn.Linear(4, 2)\n        self.act = nn.Softmax(dim=1)\n\n"
+                            "    def forward(self, x):\n        return self.act(self.fc(x))\n",
+            "scripts/train.py": "import torch.nn as nn\nfrom pkg.model import Net\n\nmodel = Net()\n"
+                                "loss = nn.CrossEntropyLoss()(model(x), y)\n",
+        })
+    monkeypatch.chdir(tmp_path)
+    found = sorted((f.code, f.filename) for f in lint_paths(["."]).findings)
+    assert found == [("TL001", os.path.join("alpha", "pkg", "model.py")),
+                     ("TL001", os.path.join("beta", "pkg", "model.py"))]

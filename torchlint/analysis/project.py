@@ -73,6 +73,7 @@ class Project(Resolver):
         self.decoded_classes: dict[tuple[str, str], ClassInfo] = {}
         self.decoded_functions: dict[tuple[str, str], FunctionInfo] = {}
         self._in_progress: set[tuple[str, str]] = set()
+        self._roots_of: dict[str, str | None] = {}
 
     # -- files
 
@@ -119,13 +120,30 @@ class Project(Resolver):
                 base = os.path.dirname(base)
             return self._lookup(base, dotted)
         bases = [os.path.dirname(importer)]
-        for root in self.roots:
+        # The importer's own project first (a monorepo linted from above its
+        # projects), then the roots of the paths the user gave.
+        own = self.project_root_of(os.path.dirname(importer)) if self.on_disk else None
+        for root in ([own] if own is not None else []) + list(self.roots):
             bases += [root, os.path.join(root, "src") if root else "src"]
         for base in dict.fromkeys(bases):
             found = self._lookup(base, dotted)
             if found is not None:
                 return found
         return None
+
+    def project_root_of(self, directory: str) -> str | None:
+        """The nearest directory at or above `directory` that holds a project
+        marker (pyproject.toml, setup.cfg, setup.py, .git), up to the current
+        directory; None when there is none."""
+        if directory in self._roots_of:
+            return self._roots_of[directory]
+        if any(os.path.exists(os.path.join(directory or ".", marker)) for marker in ROOT_MARKERS):
+            found: str | None = directory
+        else:
+            parent = os.path.dirname(directory)
+            found = None if not directory or parent == directory else self.project_root_of(parent)
+        self._roots_of[directory] = found
+        return found
 
     def _lookup(self, base: str, dotted: str) -> ProjectModule | None:
         parts = dotted.split(".") if dotted else []
