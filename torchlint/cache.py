@@ -30,7 +30,10 @@ from typing import Any
 from .findings import Edit, Finding, Fix, Location, Related, Severity
 
 CACHE_DIR_NAME = ".torchlint_cache"
-FORMAT = 2
+# Part of every key: bump it when the layout changes, or when the same files
+# and configuration would now give other findings (3: imports resolve from the
+# importer's own project root) and the version number has not moved.
+FORMAT = 3
 RACY_NS = 2_000_000_000
 
 
