@@ -16,7 +16,8 @@ an mtime a minute in the past, as files of a checkout do. Then, interleaved,
 
 Each run is a whole process, timed by wall clock; peak memory is the largest
 process's maximum resident set (GNU time's %M, where /usr/bin/time exists).
-Prints medians as a Markdown table: files, lines, lines/s, ratios.
+Prints medians as a Markdown table: files, lines, lines/s, ratios; then TorchFix / cold
+per repetition (neighbours in time, so the machine's drift cancels) and their median.
 """
 
 from __future__ import annotations
@@ -144,6 +145,12 @@ def main() -> int:
             continue
         ratio = f"{torchfix / value:.1f}x" if torchfix else "n/a"
         print(f"| {labels[key]} | {value:.2f} | {lines / value:,.0f} | {ratio} | {peak(key)} |")
+    paired = [tf[0] / cold[0] for tf, cold in zip(results["torchfix"], results["cold"])]
+    if paired:
+        # Each repetition's TorchFix and cold runs are neighbours in time: their
+        # ratio cancels the machine's drift, which the ratio of medians does not.
+        print(f"\nTorchFix / cold per repetition: {', '.join(f'{r:.1f}x' for r in paired)}; "
+              f"median {statistics.median(paired):.1f}x")
     if args.keep:
         print(f"\nworkspace: {workspace}", file=sys.stderr)
     else:
