@@ -239,6 +239,33 @@ def test_parser_output_is_the_same_without_per_node_validation() -> None:
         cst.Name("not a name")
 
 
+def test_parses_in_threads_leave_validation_on() -> None:
+    import threading
+
+    import libcst as cst
+
+    from torchlint.parsing import _libcst_parse
+
+    source = (ROOT / "torchlint" / "analysis" / "flow.py").read_text()
+    errors: list[BaseException] = []
+
+    def parse_many() -> None:
+        try:
+            for _ in range(5):
+                assert _libcst_parse(source, True).code == source
+        except BaseException as error:  # noqa: BLE001  (reported below)
+            errors.append(error)
+
+    threads = [threading.Thread(target=parse_many) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("not a name")
+
+
 def test_cache_is_keyed_by_configuration(tmp_path: Path, monkeypatch) -> None:
     project_with_chain(tmp_path)
     monkeypatch.chdir(tmp_path)

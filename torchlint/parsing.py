@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import sys
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
@@ -176,6 +177,11 @@ def _libcst_parse(text: str, valid_for_cpython: bool) -> cst.Module:
         raise
 
 
+_TRUST_LOCK = threading.Lock()
+_trusting = 0  # parses under way (threads may parse at once)
+_validating_post_init: Any = None  # LibCST's own __post_init__, while it is replaced
+
+
 @contextlib.contextmanager
 def _parser_output_trusted() -> Iterator[None]:
     """Skip LibCST's per-node validation while its parser builds a tree.
@@ -183,19 +189,32 @@ def _parser_output_trusted() -> Iterator[None]:
     Every LibCST node validates itself on construction (`__post_init__`), which
     is about a fifth of a parse. Validation guards trees built by hand; the
     parser's own output is valid by construction (the tests compare both
-    trees). Only the parse runs without it; nodes built later are checked.
+    trees). Only parses run without it; nodes built later are checked. The
+    switch is process-wide: the first parse to start turns validation off and
+    the last to end turns it back on, so concurrent parses in threads cannot
+    leave it off (nodes another thread builds by hand meanwhile go unchecked).
     """
+    global _trusting, _validating_post_init
     from libcst._nodes.base import CSTNode
 
-    original = CSTNode.__dict__.get("__post_init__")
-    if original is None:  # a LibCST whose nodes no longer validate this way
-        yield
-        return
-    CSTNode.__post_init__ = _no_validation  # type: ignore[method-assign]
+    with _TRUST_LOCK:
+        if _trusting == 0:
+            original = CSTNode.__dict__.get("__post_init__")
+            if original is None:  # a LibCST whose nodes no longer validate this way
+                original = False
+            else:
+                CSTNode.__post_init__ = _no_validation  # type: ignore[method-assign]
+            _validating_post_init = original
+        _trusting += 1
     try:
         yield
     finally:
-        CSTNode.__post_init__ = original  # type: ignore[method-assign]
+        with _TRUST_LOCK:
+            _trusting -= 1
+            if _trusting == 0:
+                if _validating_post_init is not False:
+                    CSTNode.__post_init__ = _validating_post_init  # type: ignore[method-assign]
+                _validating_post_init = None
 
 
 def _no_validation(self: Any) -> None:
