@@ -19,7 +19,7 @@ def find_roots(paths: list[str]) -> list[str]:
         start = os.path.abspath(raw if os.path.isdir(raw) else os.path.dirname(raw) or ".")
         current = start
         while True:
-            if any(os.path.exists(os.path.join(current, marker)) for marker in ROOT_MARKERS):
+            if is_project_root(current):
                 roots[_relative(current)] = None
                 break
             parent = os.path.dirname(current)
@@ -28,6 +28,11 @@ def find_roots(paths: list[str]) -> list[str]:
                 break
             current = parent
     return list(roots)
+
+
+def is_project_root(directory: str) -> bool:
+    """Whether `directory` ("" for the current one) holds a project marker."""
+    return any(os.path.exists(os.path.join(directory or ".", marker)) for marker in ROOT_MARKERS)
 
 
 def _relative(path: str) -> str:

@@ -43,7 +43,7 @@ from .kinds import (
 )
 from .summaries import Encoder, ModuleSummary, site_from
 
-from ..roots import ROOT_MARKERS, find_roots  # noqa: F401  (re-exported)
+from ..roots import ROOT_MARKERS, find_roots, is_project_root  # noqa: F401  (re-exported)
 
 
 class DeferringResolver(Resolver):
@@ -137,7 +137,7 @@ class Project(Resolver):
         directory; None when there is none."""
         if directory in self._roots_of:
             return self._roots_of[directory]
-        if any(os.path.exists(os.path.join(directory or ".", marker)) for marker in ROOT_MARKERS):
+        if is_project_root(directory):
             found: str | None = directory
         else:
             parent = os.path.dirname(directory)
