@@ -199,22 +199,18 @@ def _parser_output_trusted() -> Iterator[None]:
 
     with _TRUST_LOCK:
         if _trusting == 0:
-            original = CSTNode.__dict__.get("__post_init__")
-            if original is None:  # a LibCST whose nodes no longer validate this way
-                original = False
-            else:
+            # None: a LibCST whose nodes no longer validate this way; nothing to switch.
+            _validating_post_init = CSTNode.__dict__.get("__post_init__")
+            if _validating_post_init is not None:
                 CSTNode.__post_init__ = _no_validation  # type: ignore[method-assign]
-            _validating_post_init = original
         _trusting += 1
     try:
         yield
     finally:
         with _TRUST_LOCK:
             _trusting -= 1
-            if _trusting == 0:
-                if _validating_post_init is not False:
-                    CSTNode.__post_init__ = _validating_post_init  # type: ignore[method-assign]
-                _validating_post_init = None
+            if _trusting == 0 and _validating_post_init is not None:
+                CSTNode.__post_init__ = _validating_post_init  # type: ignore[method-assign]
 
 
 def _no_validation(self: Any) -> None:

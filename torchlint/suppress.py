@@ -80,9 +80,10 @@ class Suppressions:
     def __init__(self, lines: list[str]) -> None:
         self.skip_file = False
         self.by_row: dict[int, list[Directive]] = {}
-        if not _MAY_SUPPRESS.search("\n".join(lines)):
+        source = "\n".join(lines) + "\n"
+        if not _MAY_SUPPRESS.search(source):
             return  # no directive anywhere: skip tokenizing (most files)
-        for row, column, comment in _comments(lines):
+        for row, column, comment in _comments(lines, source):
             if SKIP_FILE.search(comment):
                 self.skip_file = True
             directives = _directives(comment, row, column)
@@ -104,9 +105,9 @@ class Suppressions:
         return [directive for row in sorted(self.by_row) for directive in self.by_row[row]]
 
 
-def _comments(lines: list[str]) -> list[tuple[int, int, str]]:
-    """(row, 0-based column, text) of each comment; a regex fallback when tokenizing fails."""
-    source = "\n".join(lines) + "\n"
+def _comments(lines: list[str], source: str) -> list[tuple[int, int, str]]:
+    """(row, 0-based column, text) of each comment in `source` (`lines` joined);
+    a line scan when tokenizing fails."""
     try:
         return [
             (token.start[0], token.start[1], token.string)

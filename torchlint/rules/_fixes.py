@@ -11,9 +11,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from typing import Callable, Iterable
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, Iterable
 
 if TYPE_CHECKING:
     import libcst as cst
