@@ -26,23 +26,18 @@ import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 
+# The models and data come from runtime_overhead.py, so both benchmarks time the same steps.
 STEP_SCRIPT = r'''
 import sys, warnings
+bench_dir, model_name, variant, steps = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+sys.path.insert(0, bench_dir)
 import torch, torch.nn as nn
 torch.set_num_threads(1)
 import torchlint
+from runtime_overhead import cnn, mlp
 warnings.simplefilter("ignore")
-model_name, variant, steps = sys.argv[1], sys.argv[2], int(sys.argv[3])
 torch.manual_seed(0)
-if model_name == "mlp":
-    model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10))
-    x, y = torch.randn(256, 784), torch.randint(0, 10, (256,))
-else:
-    model = nn.Sequential(
-        nn.Conv2d(3, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(32 * 8 * 8, 128), nn.ReLU(), nn.Linear(128, 10))
-    x, y = torch.randn(64, 3, 32, 32), torch.randint(0, 10, (64,))
+model, x, y = {"mlp": mlp, "cnn": cnn}[model_name]()
 opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
 criterion = nn.CrossEntropyLoss()
 def step():
@@ -70,7 +65,7 @@ def instructions(script: str, model: str, variant: str, steps: int) -> int:
         out = os.path.join(directory, "cachegrind.out")
         result = subprocess.run(
             ["valgrind", "--tool=cachegrind", "--cache-sim=no", f"--cachegrind-out-file={out}",
-             sys.executable, script, model, variant, str(steps)],
+             sys.executable, script, os.path.dirname(os.path.abspath(__file__)), model, variant, str(steps)],
             capture_output=True, text=True, check=True,
         )
     match = re.search(r"I\s+refs:\s+([\d,]+)", result.stderr)
