@@ -18,6 +18,7 @@ import torch
 import torch.nn as nn
 
 import torchlint
+from runtime_overhead import mlp  # bench/ is the script's directory, so on sys.path
 
 
 def main() -> None:
@@ -28,8 +29,7 @@ def main() -> None:
     torch.set_num_threads(1)
     warnings.simplefilter("ignore", torchlint.TorchlintWarning)
     torch.manual_seed(0)
-    model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10))
-    x, y = torch.randn(256, 784), torch.randint(0, 10, (256,))
+    model, x, y = mlp()  # the same MLP and batch as runtime_overhead.py
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     criterion = nn.CrossEntropyLoss()
 
