@@ -53,6 +53,18 @@ def bench(name: str, reps: int, steps: int, device: str = "cpu") -> dict[str, fl
     def sync() -> None:
         if cuda:
             torch.cuda.synchronize()
+
+    def steps_run(count: int) -> None:
+        # On CUDA every step runs with implicit synchronisation made an error: a watched step must
+        # never wait for the device (its value checks are read back later, without blocking).
+        if cuda:
+            torch.cuda.set_sync_debug_mode("error")
+        try:
+            for _ in range(count):
+                step()
+        finally:
+            if cuda:
+                torch.cuda.set_sync_debug_mode(0)
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     criterion = nn.CrossEntropyLoss()
 
@@ -67,14 +79,12 @@ def bench(name: str, reps: int, steps: int, device: str = "cpu") -> dict[str, fl
             handle = torchlint.watch(model, steps=None)
         elif variant == "retired":
             handle = torchlint.watch(model, steps=1)
-        for _ in range(2):  # untimed: warms caches; retires the "retired" watch
-            step()
+        steps_run(2)  # untimed: warms caches; retires the "retired" watch
         if variant == "retired":
             assert not handle.active
         sync()
         start = clock()
-        for _ in range(steps):
-            step()
+        steps_run(steps)
         sync()
         elapsed = (clock() - start) / steps / 1e3
         if handle is not None:
@@ -178,7 +188,8 @@ def main() -> None:
     parser.add_argument("--model", choices=["mlp", "cnn", "all"], default="all")
     parser.add_argument("--reps", type=int, default=31)
     parser.add_argument("--steps", type=int, default=0, help="steps per repetition (default: 5 MLP, 2 CNN)")
-    parser.add_argument("--device", default="cpu", help="cpu (default) or cuda: wall time, synchronised per block")
+    parser.add_argument("--device", default="cpu", help="cpu (default) or cuda: wall time, synchronised per block, "
+                        "steps under torch.cuda.set_sync_debug_mode('error')")
     args = parser.parse_args()
     torch.set_num_threads(1)
     warnings.simplefilter("ignore", torchlint.TorchlintWarning)
