@@ -231,6 +231,29 @@ def test_tl010_activation_on_logits():
     assert codes(w) == ["TL010"]
 
 
+def test_tl010_is_located_at_the_activation_from_the_second_step_or_at_the_loss_after_one():
+    # ReLUs are tagged only once a loss has seen one through grad_fn (they are everywhere, and
+    # tagging each costs every step): the second step names the activation's line.
+    torch.manual_seed(0)
+    head = nn.Linear(12, 5)
+    x, y = data()
+    lines = {}
+
+    def step():
+        logits = torch.relu(head(x)); lines["relu"] = sys._getframe().f_lineno  # noqa: E702
+        F.cross_entropy(logits, y).backward(); lines["loss"] = sys._getframe().f_lineno  # noqa: E702
+
+    two = watched(step, n=2)
+    assert len(two.findings) == 1 and one(two, "TL010").location.row == lines["relu"]
+    assert one(two, "TL010").related[0].location.row == lines["loss"]
+    once = watched(step, n=1)  # reported at close(), at the loss
+    assert len(once.findings) == 1 and one(once, "TL010").location.row == lines["loss"]
+    assert "ReluBackward0" in one(once, "TL010").message
+    with pytest.raises(MisuseError, match="TL010"):  # strict tags from the start: no second step needed
+        with torchlint.watch(strict=True):
+            step()
+
+
 def test_tl011_double_activation():
     torch.manual_seed(0)
     model = Head(lambda z: F.softmax(F.softmax(z, dim=1), dim=1))
@@ -627,6 +650,20 @@ def test_cuda_watched_step_never_synchronises():
         w.close()
     assert codes(w) == ["TL001"]
     assert {f.extra["runtime"]["evidence"] for f in w.findings} == {"provenance", "values"}
+
+
+@cuda
+def test_cuda_strict_tl007_raises_before_bce_can_trip_a_device_assert():
+    # On CUDA, BCELoss on values outside [0, 1] fails with a device-side assert that poisons the
+    # process's CUDA context; the strict watch raises from provenance before the call is made.
+    torch.manual_seed(0)
+    model = Head(lambda z: z * 4).cuda()
+    x = torch.randn(16, 12, device="cuda")
+    y = torch.randint(0, 2, (16, 5), device="cuda").float()
+    with torchlint.watch(model, strict=True):
+        with pytest.raises(MisuseError, match="TL007"):
+            F.binary_cross_entropy(model(x), y)
+    assert torch.isfinite(F.binary_cross_entropy_with_logits(model(x), y)).item()  # the context is intact
 
 
 def test_unclosed_handle_writes_its_report_at_exit(tmp_path):

@@ -54,6 +54,30 @@ def user_site(depth: int = 2) -> Site:
         return UNKNOWN
     while frame is not None and _is_internal(frame.f_code):
         frame = frame.f_back
+    return _site_of(frame)
+
+
+def user_site_and_module(depth: int = 2, classes: tuple = ()) -> tuple[Site, object | None]:
+    """`user_site`, and the `self` of a library `forward` frame on the way (an `nn.ReLU`...), in
+    one walk: on a training step it runs with cold caches, so each frame visited costs."""
+    try:
+        frame = sys._getframe(depth)
+    except ValueError:
+        return UNKNOWN, None
+    module = None
+    while frame is not None:
+        code = frame.f_code
+        if not _is_internal(code):
+            break
+        if module is None and code.co_name == "forward":
+            candidate = frame.f_locals.get("self")
+            if isinstance(candidate, classes):
+                module = candidate
+        frame = frame.f_back
+    return _site_of(frame), module
+
+
+def _site_of(frame) -> Site:
     if frame is None:
         return UNKNOWN
     code, lasti = frame.f_code, frame.f_lasti
@@ -65,21 +89,6 @@ def user_site(depth: int = 2) -> Site:
             _sites.clear()
         _sites[key] = site
     return site
-
-
-def library_module(depth: int = 2, classes: tuple = ()) -> object | None:
-    """The `self` of a library `forward` frame (an `nn.Softmax`...) between here and the user's frame."""
-    try:
-        frame = sys._getframe(depth)
-    except ValueError:
-        return None
-    while frame is not None and _is_internal(frame.f_code):
-        if frame.f_code.co_name == "forward":
-            candidate = frame.f_locals.get("self")
-            if isinstance(candidate, classes):
-                return candidate
-        frame = frame.f_back
-    return None
 
 
 def _position(code: CodeType, lasti: int, lineno: int | None) -> Site:

@@ -21,6 +21,8 @@ LOG_PROBABILITIES = frozenset({"log_softmax"})
 SQUASHED = frozenset({"sigmoid"})
 CLIPPING = frozenset({"relu", "relu6", "hardtanh", "elu", "tanh", "leaky_relu", "gelu", "selu", "celu"})
 LINEAR = "linear"
+# The producers whose grad_fn carries their site (watch.py marks all but the clipping ones).
+MARKED = frozenset({"softmax", "log_softmax", "sigmoid"})
 
 _ORIGINS = {
     "SoftmaxBackward0": "softmax",
@@ -36,6 +38,9 @@ _ORIGINS = {
     "MkldnnConvolutionBackward0": LINEAR,
     "CudnnConvolutionBackward0": LINEAR,
 }
+
+# The grad_fn of a linear or conv layer's output: logits (what most losses get, correctly).
+LINEAR_NODES = frozenset(name for name, kind in _ORIGINS.items() if kind == LINEAR)
 
 # Nodes that keep values as they are (views, copies, dtype/device moves, clamping).
 _TRANSPARENT = frozenset(
@@ -69,9 +74,11 @@ _TRANSPARENT = frozenset(
 
 
 def get(tensor: torch.Tensor) -> tuple | None:
+    # getattr, not `tensor.__dict__.get`: reading `__dict__` would give every tensor looked at a
+    # dict of its own (an allocation on the hot path, and a Python object torch must then keep).
     try:
-        return tensor.__dict__.get(KEY)
-    except AttributeError:
+        return getattr(tensor, KEY, None)
+    except Exception:
         return None
 
 
@@ -101,10 +108,11 @@ def origin(tensor: torch.Tensor, depth: int = 8) -> tuple | None:
         kind = _ORIGINS.get(name)
         if kind is not None:
             site = None
-            try:
-                site = grad_fn.metadata.get(META)
-            except (AttributeError, RuntimeError):
-                pass
+            if kind in MARKED:  # reading `metadata` creates it: only where a producer left a site
+                try:
+                    site = grad_fn.metadata.get(META)
+                except (AttributeError, RuntimeError):
+                    pass
             dim = getattr(grad_fn, "_saved_dim", None) if kind in ("softmax", "log_softmax") else None
             return (kind, dim, None, None, site, f"{kind} ({name})")
         if name not in _TRANSPARENT:

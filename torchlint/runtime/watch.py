@@ -177,6 +177,7 @@ class Watch:
         self._pending: list[_Pending] = []
         self._pinned: torch.Tensor | None = None
         self._pinned_next = 0
+        self._unlocated: dict[tuple, Callable[[], None]] = {}  # see _clipped_logits
         self.start()
 
     # ------------------------------------------------------------------ lifecycle
@@ -243,6 +244,9 @@ class Watch:
             self._hook = self._optimizer_hook = None
             self._pop()
             self._poll(block=True)
+            unlocated, self._unlocated = self._unlocated, {}
+            for report_here in unlocated.values():
+                report_here()
         if self.report:
             self.write_report(self.report)
         for finding in self.findings:
@@ -295,13 +299,17 @@ class Watch:
         if _is_compiling() or self._closed or threading.get_ident() != self._owner:
             return
         try:
+            # Read the batch size before pushing the mode back: with it pushed, even `.shape` is
+            # a torch call that goes through it.
+            if args and isinstance(args[0], _Tensor):
+                shape = args[0].shape
+                if shape:
+                    self._batch = shape[0]
             self._forward_seen = True
             if self._paused:
                 self._paused = False
                 if not self._retired:
                     self._push()
-            if args and isinstance(args[0], _Tensor) and args[0].ndim >= 1:
-                self._batch = args[0].shape[0]
             if self._pending:
                 self._poll(block=False)
             phase = bool(module.training)
@@ -404,11 +412,22 @@ class Watch:
             self._activation("log_softmax", implicit=F.log_softmax))
         add([torch.sigmoid, _Tensor.sigmoid, _Tensor.sigmoid_, torch.sigmoid_, getattr(special, "expit", None)],
             self._activation("sigmoid"))
-        add([F.relu, torch.relu, _Tensor.relu, torch.relu_, _Tensor.relu_], self._activation("relu"))
-        add([F.relu6], self._activation("relu6"))
-        add([F.hardtanh], self._activation("hardtanh"))
-        add([F.elu], self._activation("elu"))
-        add([torch.tanh, _Tensor.tanh], self._activation("tanh"))
+        # Clipping activations (ReLU after the last layer: TL010) are rare in a loss's input and
+        # common everywhere else, so they are not tagged until a loss sees one through its
+        # grad_fn (`_arm_clipping`); a Python handler on each ReLU would cost every step.
+        clipping: dict[Any, Callable] = {}
+        for funcs, kind in (
+            ([F.relu, torch.relu, _Tensor.relu, torch.relu_, _Tensor.relu_], "relu"),
+            ([F.relu6], "relu6"),
+            ([F.hardtanh], "hardtanh"),
+            ([F.elu], "elu"),
+            ([torch.tanh, _Tensor.tanh], "tanh"),
+        ):
+            handler = self._activation(kind)
+            clipping.update((func, handler) for func in funcs if func is not None)
+        self._clipping_handlers = clipping
+        if self.strict:  # strict mode raises at the first step: it cannot wait for a second one
+            handlers.update(clipping)
         add([torch.log, _Tensor.log, _Tensor.log_, torch.log_], self._log)
         add([F.cross_entropy], self._loss("ce"))
         add([F.nll_loss], self._loss("nll"))
@@ -435,7 +454,7 @@ class Watch:
         out = func(*args, **kwargs)
         if args and out is not args[0]:
             try:
-                tag = args[0].__dict__.get(tags.KEY)
+                tag = tags.get(args[0])
                 if tag is not None and isinstance(out, _Tensor):
                     out.__dict__[tags.KEY] = tag
             except (AttributeError, RuntimeError, TypeError):
@@ -444,7 +463,8 @@ class Watch:
 
     def _activation(self, kind: str, implicit: Callable | None = None) -> Callable:
         family = "softmax" if kind in ("softmax", "log_softmax") else kind
-        marks_graph = kind not in tags.CLIPPING  # the grad_fn fallback only needs softmax/sigmoid sites
+        marks_graph = kind in tags.MARKED  # the grad_fn fallback only needs softmax/sigmoid sites
+        clipping = kind in tags.CLIPPING  # no rule reads what reaches a clipping activation
 
         def handler(func, args, kwargs):
             x = args[0] if args else kwargs.get("input")
@@ -453,13 +473,13 @@ class Watch:
             site = dim = size = None
             made_by = _func_name(func)
             try:
-                site = locate.user_site(2)
-                module = locate.library_module(2, _ACTIVATION_MODULES)
+                site, module = locate.user_site_and_module(2, _ACTIVATION_MODULES)
                 if module is not None:
                     made_by = f"{made_by} in {self._module_name(module)}"
                 if family == "softmax":
                     dim, size = self._softmax_checks(func, kind, x, args, kwargs, site, implicit)
-                self._input_checks(func, kind, x, site)
+                if not clipping:
+                    self._input_checks(func, kind, x, site)
             except (MisuseError, Warning):
                 raise
             except Exception:
@@ -628,11 +648,17 @@ class Watch:
     def _check_loss(self, func, loss: str, x: torch.Tensor, target: Any) -> None:
         if self._pending:
             self._poll(block=False)
-        if isinstance(target, _Tensor) and target.ndim >= 1 and loss in ("ce", "nll", "bce", "bce_logits"):
-            self._batch = target.shape[0]
+        if loss != "kl" and isinstance(target, _Tensor):
+            shape = target.shape
+            if shape:
+                self._batch = shape[0]
         tag = tags.get(x)
-        if tag is None and x.grad_fn is not None:
-            tag = tags.origin(x)
+        if tag is None:
+            grad_fn = x.grad_fn
+            if grad_fn is not None:
+                if loss not in ("nll", "bce") and type(grad_fn).__name__ in tags.LINEAR_NODES:
+                    return  # logits straight from a linear/conv layer: the common, correct case
+                tag = tags.origin(x)
         name = _func_name(func)
         if tag is not None:
             self._check_provenance(name, loss, x, target, tag)
@@ -647,6 +673,9 @@ class Watch:
             return
         site = locate.user_site(3)
         here = [(site, f"reaches {name} here")]
+        if kind in tags.CLIPPING and loss in ("ce", "bce_logits"):
+            self._clipped_logits(name, site, producer, made_by)
+            return
         if loss in ("ce", "nll") and kind == "softmax":
             self._check_batch_dim(name, x, target, tag)
         if kind in ("softmax", "log_softmax") and tag[tags.DIM_SIZE] == 1:
@@ -666,10 +695,6 @@ class Watch:
                 self._emit("TL009", producer,
                            f"{made_by} output reaches {name} at {_where(site)}, which applies log_softmax itself "
                            "(harmless but redundant). Use F.nll_loss, or pass the logits.", here)
-            elif kind in tags.CLIPPING:
-                self._emit("TL010", producer,
-                           f"{made_by} output reaches {name} at {_where(site)} as logits: the activation clips them. "
-                           "Drop the activation after the last layer.", here)
         elif loss == "nll":
             if kind == "softmax":
                 self._emit("TL004", producer,
@@ -702,10 +727,6 @@ class Watch:
                 self._emit("TL005", producer,
                            f"{made_by} output reaches {name} at {_where(site)}, which applies sigmoid itself "
                            "(double sigmoid). Pass the logits.", here)
-            elif kind in tags.CLIPPING:
-                self._emit("TL010", producer,
-                           f"{made_by} output reaches {name} at {_where(site)} as logits: the activation clips them. "
-                           "Drop the activation after the last layer.", here)
         elif loss == "kl":
             if kind in ("softmax", "sigmoid"):
                 self._emit("TL008", producer,
@@ -713,6 +734,26 @@ class Watch:
                            "log-probabilities (the target may be probabilities). Use F.log_softmax.", here)
             elif kind not in ("log_softmax", "logsigmoid"):
                 self._value_check(name, loss, x)
+
+    def _clipped_logits(self, name: str, site: tuple, producer: tuple | None, made_by: str) -> None:
+        """TL010: a clipping activation's output reached a loss that wants logits."""
+
+        def report(at: tuple) -> None:
+            self._emit("TL010", at,
+                       f"{made_by} output reaches {name} at {_where(site)} as logits: the activation clips them. "
+                       "Drop the activation after the last layer.", [(site, f"reaches {name} here")])
+
+        if producer is not None:
+            self._unlocated.pop(site, None)
+            report(producer)
+        elif not self._clipping_handlers.keys() <= self._mode.handlers.keys():
+            # Seen through grad_fn only, so the activation's line is unknown: tag clipping
+            # activations from now on and let the next step report it there; close() reports it
+            # at the loss if no step does.
+            self._mode.handlers.update(self._clipping_handlers)
+            self._unlocated[site] = lambda: report(site)
+        elif site not in self._unlocated:
+            report(site)
 
     def _check_batch_dim(self, name: str, x: torch.Tensor, target: Any, tag: tuple) -> None:
         dim, size, ndim = tag[tags.DIM], tag[tags.DIM_SIZE], tag[tags.NDIM]
