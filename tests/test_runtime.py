@@ -509,6 +509,8 @@ def test_nested_watches_and_exceptions_restore_state():
 
 
 def test_steps_retire_and_rearm_on_phase_change():
+    from torch.optim.optimizer import _global_optimizer_pre_hooks
+
     torch.manual_seed(0)
     model = Head(lambda z: F.softmax(z, dim=1))
     x, y = data()
@@ -519,11 +521,13 @@ def test_steps_retire_and_rearm_on_phase_change():
             for _ in range(5):
                 F.cross_entropy(model(x), y)
             assert not w.active and _stack() == depth  # retired: the mode is off the stack
+            assert not _global_optimizer_pre_hooks  # and its optimizer hook is gone
             assert w.findings[0].extra["runtime"]["count"] == 2
             model.eval()
             with torch.no_grad():
                 model(x)
             assert w.active  # re-armed for the eval phase
+            assert len(_global_optimizer_pre_hooks) == 1
             with torch.no_grad():
                 F.nll_loss(model(x), y)
                 model(x)

@@ -296,6 +296,8 @@ class Watch:
                 torch._C._push_on_torch_function_stack(mode)
 
     def _pre_hook(self, module, args) -> None:
+        if self._retired and module.training is self._phase and not self._pending:
+            return  # retired, same phase: all a retired watch costs a step is this line
         if _is_compiling() or self._closed or threading.get_ident() != self._owner:
             return
         try:
@@ -319,11 +321,15 @@ class Watch:
                 if self._retired:
                     self._retired = False
                     self._push()
+                    self._optimizer_hook = register_optimizer_step_pre_hook(self._pause)
                     log.debug("torchlint.watch re-armed (%s)", "train" if phase else "eval")
             self._phase_calls += 1
             if self.steps is not None and self._phase_calls > self.steps and not self._retired:
                 self._retired = True
                 self._pop()
+                if self._optimizer_hook is not None:  # nothing to step aside from until re-armed
+                    self._optimizer_hook.remove()
+                    self._optimizer_hook = None
                 self._poll(block=False)
                 log.debug("torchlint.watch retired after %d %s steps", self.steps, "train" if phase else "eval")
         except Exception:  # never break the user's forward
