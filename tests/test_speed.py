@@ -205,6 +205,71 @@ def test_cache_reuses_results_and_reanalyses_only_dependents(tmp_path: Path, mon
     assert sorted(f.code for f in edited.findings) == ["TL001", "TL002"]
 
 
+def summary_corpora() -> dict[str, dict[str, str]]:
+    """The test projects, the fixtures and the generated corpus, as path -> text."""
+    corpora = {name: files for name, files in generated_projects().items()}
+    for root in [*PROJECTS, ROOT / "fixtures"]:
+        corpora[root.name] = {str(path.relative_to(root)): path.read_text()
+                              for path in sorted(root.rglob("*.py"))}
+    return corpora
+
+
+def test_summaries_read_back_from_the_cache_give_the_same_findings(tmp_path: Path, monkeypatch) -> None:
+    """Every file analysed again while every summary comes from the cache: identical findings
+    (fixes and related places included), and the cached summaries spared the phase-1 work."""
+    from torchlint.analysis.project import Project
+
+    monkeypatch.setattr("torchlint.cache.RACY_NS", 0)
+    made: list[str] = []
+    real = Project._fresh_summary
+
+    def spy(self, path):
+        made.append(path)
+        return real(self, path)
+
+    monkeypatch.setattr(Project, "_fresh_summary", spy)
+    first_made = again_made = with_findings = 0
+    for name, files in summary_corpora().items():
+        root = tmp_path / name
+        write(root, files)
+        monkeypatch.chdir(root)
+        expected = as_data(lint_paths(["."]).findings)
+        made.clear()
+        lint_paths(["."], cache_dir=".torchlint_cache")
+        first_made += len(made)
+        for results in (root / ".torchlint_cache").glob("results-*.json"):
+            results.unlink()  # every file is analysed again; the summaries stay
+        made.clear()
+        again = lint_paths(["."], cache_dir=".torchlint_cache")
+        assert as_data(again.findings) == expected, name
+        again_made += len(made)
+        with_findings += len({f.filename for f in again.findings})
+    # Only a module whose sites a finding names is summarised again (to place them).
+    assert first_made > 100 and again_made <= with_findings, (first_made, again_made, with_findings)
+
+
+def test_a_damaged_summary_cache_is_ignored(tmp_path: Path, monkeypatch) -> None:
+    from torchlint.cache import summaries_dir
+
+    project_with_chain(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("torchlint.cache.RACY_NS", 0)
+    expected = as_data(lint_paths(["."]).findings)
+    assert expected
+    lint_paths(["."], cache_dir="c")
+    [stored] = Path(summaries_dir("c")).glob("*.json")  # model.py's: what train.py imports
+    entry = json.loads(stored.read_text())
+    assert entry["path"] == "model.py"
+    summary = entry["summary"]
+    for damaged in ("{not json", "[1, 2, 3]", {**entry, "path": "other.py"}, {**entry, "summary": {"t": 1}},
+                    {**entry, "summary": {**summary, "exports": {"Net": {"t": "class"}}}},
+                    {**entry, "summary": {**summary, "version": -1}}):
+        stored.write_text(damaged if isinstance(damaged, str) else json.dumps(damaged))
+        for results in Path("c").glob("results-*.json"):
+            results.unlink()
+        assert as_data(lint_paths(["."], cache_dir="c").findings) == expected, damaged
+
+
 def test_a_warm_run_never_imports_libcst(tmp_path: Path) -> None:
     """A run answered from the cache only stats files and reads one JSON file."""
     import subprocess

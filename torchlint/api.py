@@ -172,11 +172,23 @@ def _run(paths: Sequence[str], session_args: dict, resolver: ConfigResolver, job
     if todo:
         from .session import Session
 
+        if cache is not None:
+            session_args = {**session_args, "summary_dir": cache.summary_dir}
+
         if jobs > 1 and len(todo) >= MIN_FILES_PER_JOB * 2:
             jobs = min(jobs, len(todo) // MIN_FILES_PER_JOB)
             from .parallel import lint_parallel
 
-            fresh = lint_parallel(todo, jobs, session_args, {path: configs[path] for path in todo}, rules)
+            todo_configs = {path: configs[path] for path in todo}
+            if "summary_dir" not in session_args and session_args["on_disk"]:
+                # No cache: the workers still share the summaries they make, through a
+                # directory that lives as long as the run.
+                import tempfile
+
+                with tempfile.TemporaryDirectory(prefix="torchlint-summaries-") as shared:
+                    fresh = lint_parallel(todo, jobs, {**session_args, "summary_dir": shared}, todo_configs, rules)
+            else:
+                fresh = lint_parallel(todo, jobs, session_args, todo_configs, rules)
         else:
             from .session import fewer_collections
 

@@ -68,6 +68,7 @@ class Cache:
         self.key = config_key(config)
         self.files_key = files_key
         self.path = os.path.join(directory, f"results-{self.key}.json")
+        self.summary_dir = summaries_dir(directory)
         self.entries: dict[str, dict[str, Any]] = {}
         self.stats: dict[str, list] = {}  # path -> [mtime_ns, size, hash]
         self.dirty = False
@@ -188,6 +189,63 @@ class Cache:
             os.replace(temporary, self.path)
         except OSError:
             pass  # a read-only checkout: lint anyway, uncached
+
+
+# -- phase-1 summaries, kept between runs
+#
+# One small file per module in `summaries-<key>/` (beside the results), named
+# by a hash of the module's path and holding its content hash and its
+# summary's `to_cache()` data. A summary depends on its module's text alone, so
+# neither the configuration nor the rest of the project is part of its key; it
+# is used only while the content hash matches. A run reads the summaries of the
+# modules it needs and nothing else (a warm run none), and each process writes
+# the ones it makes, atomically: workers computing the same module write the
+# same bytes.
+
+
+def summaries_dir(directory: str) -> str:
+    from . import __version__
+    from .analysis.summaries import SUMMARY_VERSION
+
+    text = json.dumps([FORMAT, __version__, SUMMARY_VERSION])
+    return os.path.join(directory, f"summaries-{hashlib.blake2b(text.encode(), digest_size=12).hexdigest()}")
+
+
+class SummaryCache:
+    """One process's use of the summaries directory (see `analysis.project.Project.summary`):
+    `lookup` gives the cached data of a module whose text is unchanged, `record` keeps a new one."""
+
+    def __init__(self, directory: str, digest) -> None:
+        self.directory = directory
+        self._digest = digest  # path -> content hash of the text being linted, or None
+
+    def _file(self, name: str) -> str:
+        return os.path.join(self.directory, content_hash(name.encode("utf-8", "surrogatepass")) + ".json")
+
+    def lookup(self, name: str) -> dict[str, Any] | None:
+        try:
+            with open(self._file(name), encoding="utf-8") as handle:
+                entry = json.load(handle)
+        except (OSError, ValueError):
+            return None
+        if not (isinstance(entry, dict) and entry.get("path") == name and isinstance(entry.get("summary"), dict)):
+            return None
+        digest = self._digest(name)
+        return entry["summary"] if digest is not None and entry.get("hash") == digest else None
+
+    def record(self, name: str, summary) -> None:
+        digest = self._digest(name)
+        if digest is None:
+            return
+        text = json.dumps({"path": name, "hash": digest, "summary": summary.to_cache()}, separators=(",", ":"))
+        try:
+            os.makedirs(self.directory, exist_ok=True)
+            fd, temporary = tempfile.mkstemp(prefix=".summary-", dir=self.directory)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.replace(temporary, self._file(name))
+        except OSError:
+            pass  # a read-only checkout: lint anyway
 
 
 def clean(directory: str) -> bool:

@@ -94,21 +94,23 @@ class Config:
                 ignored += codes
         return ignored
 
-    def excludes(self, path: str, is_dir: bool = False) -> bool:
-        """Whether `exclude` / `extend-exclude` match `path` (relative to `root`)."""
+    def excludes(self, path: str, is_dir: bool = False, absolute: str | None = None) -> bool:
+        """Whether `exclude` / `extend-exclude` match `path` (relative to `root`); `absolute`:
+        `path` made absolute, when the caller has it already."""
         matches = self._exclude_matcher()
-        rel = self._relative(path)
+        rel = self._relative(path, absolute)
         if rel.startswith("../"):
             # Outside the configuration's directory: match the name alone.
             rel = os.path.basename(path)
         return matches(rel + "/" if is_dir else rel)
 
-    def _relative(self, path: str) -> str:
+    def _relative(self, path: str, absolute: str | None = None) -> str:
         """`path` relative to `root`, with `/` (cheap for paths under it: discovery asks for every file)."""
         root = self.__dict__.get("_abs_root")
         if root is None:
             root = self.__dict__["_abs_root"] = os.path.abspath(self.root)
-        absolute = os.path.abspath(path)
+        if absolute is None:
+            absolute = os.path.abspath(path)
         prefix = root if root.endswith(os.sep) else root + os.sep
         if absolute.startswith(prefix):
             return absolute[len(prefix):].replace(os.sep, "/")
@@ -133,6 +135,9 @@ class Config:
                     pass
             self.__dict__["_exclude_match"] = cached
         return cached
+
+
+_LINTED_SUFFIXES = (".py", ".pyi", ".ipynb")
 
 
 def _relative(path: str, root: str) -> str:
@@ -268,6 +273,7 @@ class ConfigResolver:
         elif config_file is not None:
             self._fixed = load_config(config_file)
         self._by_dir: dict[str, Config] = {}
+        self._by_spelling: dict[str, Config] = {}
 
     @classmethod
     def fixed(cls, config: Config) -> "ConfigResolver":
@@ -276,6 +282,14 @@ class ConfigResolver:
     def for_path(self, path: str) -> Config:
         if self._fixed is not None:
             return self._apply(self._fixed)
+        if path.endswith(_LINTED_SUFFIXES):
+            # A file to lint (asked for each one, more than once per run): its directory's
+            # configuration, memoised by the directory's spelling, with no stat call.
+            spelled = os.path.dirname(path)
+            config = self._by_spelling.get(spelled)
+            if config is None:
+                config = self._by_spelling[spelled] = self._for_directory(os.path.abspath(spelled or "."))
+            return self._apply(config)
         directory = os.path.abspath(path if os.path.isdir(path) else os.path.dirname(path) or ".")
         return self._apply(self._for_directory(directory))
 

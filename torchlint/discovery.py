@@ -36,18 +36,20 @@ def discover(paths: list[str], resolver: "ConfigResolver | None" = None) -> list
             if config.force_exclude and os.path.exists(path):
                 if config.excludes(path) or (config.respect_gitignore and gitignore.ignored(path, False)):
                     continue
-            candidates = [os.path.normpath(path)]
-        for candidate in candidates:
+            candidates = [(os.path.normpath(path), os.path.abspath(path))]
+        for candidate, absolute in candidates:
             # `a.py`, `./a.py` and `/abs/a.py` are one file, linted once.
-            found.setdefault(os.path.abspath(candidate), candidate)
+            found.setdefault(absolute, candidate)
     return sorted(found.values())
 
 
-def _walk(top: str, resolver: "ConfigResolver", gitignore: "_GitIgnore") -> list[str]:
+def _walk(top: str, resolver: "ConfigResolver", gitignore: "_GitIgnore") -> list[tuple[str, str]]:
+    """(path as spelled from `top`, absolute path) of each file to lint under `top`."""
     files = []
     # os.walk does not follow symlinked directories, so link cycles cannot loop.
     for root, dirs, names in os.walk(top):
         config = resolver.for_path(root)
+        absolute_root = os.path.abspath(root)  # once per directory, not per file
         kept = []
         for name in dirs:
             path = os.path.join(root, name)
@@ -61,9 +63,12 @@ def _walk(top: str, resolver: "ConfigResolver", gitignore: "_GitIgnore") -> list
             if not name.endswith(LINTED_SUFFIXES):
                 continue
             path = os.path.normpath(os.path.join(root, name))
-            if config.excludes(path) or (config.respect_gitignore and gitignore.ignored(path, False)):
+            absolute = os.path.join(absolute_root, name)
+            if config.excludes(path, absolute=absolute) or (
+                config.respect_gitignore and gitignore.ignored(absolute, False)
+            ):
                 continue
-            files.append(path)
+            files.append((path, absolute))
     return files
 
 

@@ -10,9 +10,7 @@ file order, so the output is identical to `--jobs 1`.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Sequence
 
 from .cache import finding_from_data, finding_to_data
@@ -72,6 +70,10 @@ def chunks(paths: Sequence[str], count: int) -> list[list[str]]:
 
 
 def lint_parallel(paths: Sequence[str], jobs: int, session_args: dict[str, Any], configs, rules) -> list:
+    # Imported here: every run asks for `default_jobs`, few start a pool (~20 ms of imports).
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     from .session import FileResult
 
     methods = multiprocessing.get_all_start_methods()

@@ -25,7 +25,7 @@ from .parsing import CheckedSource, ParsedModule, ParseFailure, check_source, pa
 from .precheck import FileFacts, Relevance, file_facts
 
 
-from .cache import content_hash  # noqa: E402,F401  (re-exported)
+from .cache import SummaryCache, content_hash  # noqa: E402,F401  (content_hash: re-exported)
 
 
 # A parse allocates hundreds of thousands of nodes that all survive, and with
@@ -61,7 +61,8 @@ class FileResult:
 
 class Session:
     def __init__(self, roots: list[str], on_disk: bool, known: Sequence[str] = (),
-                 sources: dict[str, bytes | str] | None = None, precheck: bool = True) -> None:
+                 sources: dict[str, bytes | str] | None = None, precheck: bool = True,
+                 summary_dir: str | None = None) -> None:
         self.sources = sources
         self.on_disk = on_disk
         self.precheck = precheck
@@ -69,7 +70,9 @@ class Session:
         self._hashes: dict[str, str | None] = {}
         self._facts: dict[str, FileFacts | None] = {}
         self._notebooks: dict[str, object] = {}
-        self.project = Project({}, roots, on_disk, loader=self._load, known=set(known))
+        self.summary_cache = SummaryCache(summary_dir, self.digest) if summary_dir else None
+        self.project = Project({}, roots, on_disk, loader=self._load, known=set(known),
+                               summary_cache=self.summary_cache)
         self.relevance = Relevance(self.project, self.facts_of)
 
     # -- files
@@ -117,6 +120,15 @@ class Session:
     def notebook(self, path: str):
         """The cell map of a notebook checked in this session, else None."""
         return self._notebooks.get(path)
+
+    def digest(self, path: str) -> str | None:
+        """The content hash of `path` without checking its syntax (what a summary lookup needs)."""
+        if path not in self._hashes:
+            data = self._read(path)
+            if data is None:
+                return None
+            self._hashes[path] = content_hash(data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data)
+        return self._hashes[path]
 
     def hash(self, path: str) -> str | None:
         if path not in self._hashes:

@@ -41,7 +41,7 @@ from .kinds import (
     TupleValue,
     Value,
 )
-from .summaries import Encoder, ModuleSummary, site_from
+from .summaries import Encoder, ModuleSummary, SiteLocator, site_from
 
 from ..roots import ROOT_MARKERS, find_roots, is_project_root  # noqa: F401  (re-exported)
 
@@ -58,8 +58,11 @@ class Project(Resolver):
 
     def __init__(self, modules: dict[str, ParsedModule | ParseFailure], roots: list[str], on_disk: bool,
                  loader: Callable[[str], ParsedModule | ParseFailure] | None = None,
-                 known: "set[str] | None" = None) -> None:
+                 known: "set[str] | None" = None, summary_cache: Any = None) -> None:
         self.modules = dict(modules)
+        # Summaries kept between runs (`session.SummaryCache`): `lookup(path)` gives the cached
+        # data of a module whose text is unchanged, `record(path, summary)` keeps a new one.
+        self.summary_cache = summary_cache
         self.roots = roots
         self.on_disk = on_disk
         # Files of the project not parsed yet (parsed by `loader` when needed).
@@ -190,15 +193,34 @@ class Project(Resolver):
         self.reads.add(path)
         if path not in self.summaries:
             self.summaries[path] = None  # a cycle sees nothing
-            parsed = self.parsed(path)
-            if parsed is not None:
-                try:
-                    interpreter = ModuleInterpreter(parsed, DeferringResolver())
-                    interpreter.run()
-                    self.summaries[path] = Encoder(interpreter).encode_module()
-                except RecursionError:
-                    self.summaries[path] = None
+            summary = self._cached_summary(path)
+            if summary is None:
+                summary = self._fresh_summary(path)
+                if summary is not None and self.summary_cache is not None:
+                    self.summary_cache.record(path, summary)
+            self.summaries[path] = summary
         return self.summaries[path]
+
+    def _cached_summary(self, path: str) -> ModuleSummary | None:
+        data = self.summary_cache.lookup(path) if self.summary_cache is not None else None
+        if data is None:
+            return None
+        try:
+            return ModuleSummary.from_cache(data, SiteLocator(lambda: self._fresh_summary(path)))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None  # a corrupt or foreign entry: summarise the text instead
+
+    def _fresh_summary(self, path: str) -> ModuleSummary | None:
+        """Phase 1 on the module's own text (LibCST parse and interpretation)."""
+        parsed = self.parsed(path)
+        if parsed is None:
+            return None
+        try:
+            interpreter = ModuleInterpreter(parsed, DeferringResolver())
+            interpreter.run()
+            return Encoder(interpreter).encode_module()
+        except RecursionError:
+            return None
 
     def export(self, path: str, name: str) -> Value:
         key = (path, name)
@@ -210,6 +232,8 @@ class Project(Resolver):
         self._in_progress.add(key)
         try:
             value = self.decode(summary.exports[name], summary)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+            value = UNKNOWN  # malformed summary data (a damaged cache entry): never trusted
         finally:
             self._in_progress.discard(key)
         self.decoded[key] = value
@@ -226,7 +250,7 @@ class Project(Resolver):
         producer = api.PRODUCERS.get(data.get("producer") or "") or api.TENSOR_METHOD_PRODUCERS.get(
             (data.get("producer") or "").rsplit(".", 1)[-1]
         )
-        origins = tuple(site_from(origin) for origin in data["origins"])
+        origins = tuple(site_from(origin, summary) for origin in data["origins"])
         return Tensor(Kind[data["kind"]], origins, producer, data.get("dim"), data.get("rank"), data.get("last"))
 
     def _decode_param(self, data, summary) -> Value:
@@ -239,16 +263,16 @@ class Project(Resolver):
         return ForeignRef(data["q"])
 
     def _decode_torchmodule(self, data, summary) -> Value:
-        return TorchModule(data["q"], site_from(data["site"]), data.get("dim"), data.get("dim_given", False),
+        return TorchModule(data["q"], site_from(data["site"], summary), data.get("dim"), data.get("dim_given", False),
                            data.get("features"))
 
     def _decode_loss(self, data, summary) -> Value:
         loss = api.LOSSES.get(data["q"])
-        return LossValue(loss, site_from(data["site"])) if loss is not None else UNKNOWN
+        return LossValue(loss, site_from(data["site"], summary)) if loss is not None else UNKNOWN
 
     def _decode_seq(self, data, summary) -> Value:
         layers = tuple(self.decode(layer, summary) for layer in data["layers"])
-        return SequentialValue(layers, site_from(data["site"]))
+        return SequentialValue(layers, site_from(data["site"], summary))
 
     def _decode_tuple(self, data, summary) -> Value:
         return TupleValue(tuple(self.decode(item, summary) for item in data["items"]))
@@ -317,7 +341,7 @@ class Project(Resolver):
         for index, loss_name, site, via in data["sinks"]:
             loss = api.LOSSES.get(loss_name)
             if loss is not None:
-                info.param_sinks.append((index, loss, site_from(site), tuple(site_from(v) for v in via)))
+                info.param_sinks.append((index, loss, site_from(site, summary), tuple(site_from(v, summary) for v in via)))
         return info
 
     # -- operations on resolved values, for deferred summary data

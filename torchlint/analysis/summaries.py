@@ -8,12 +8,20 @@ summaries cacheable and computable in parallel.
 Encoded values are plain data (dicts, lists, strings, numbers) except sites,
 which stay `Site` objects in memory so that positions are computed only when a
 finding needs them; `ModuleSummary.to_json()` turns them into positions.
+
+The summary cache keeps `to_cache()`'s form instead: each site becomes its
+ordinal among the summary's distinct sites, which costs nothing to compute (a
+position costs a LibCST metadata pass over the whole module). A summary read
+back from the cache gives `CachedSite`s; the rare one that a finding must place
+is found again by summarising the module's text afresh (`SiteLocator`): the
+text is the one the cache entry was made from (its hash matched), so the walk
+meets the same sites in the same order.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from . import torch_api as api
 from .kinds import (
@@ -50,6 +58,38 @@ class ModuleSummary:
     # What the module imports from outside torch ([module, level, name]): the
     # modules whose summaries its own findings may depend on.
     imports: list[list[Any]] = field(default_factory=list)
+    # For a summary read from the cache: finds its sites' nodes again (see `CachedSite`).
+    locator: "SiteLocator | None" = field(default=None, repr=False, compare=False)
+
+    def _body(self) -> dict[str, Any]:
+        return {"exports": self.exports, "classes": self.classes, "functions": self.functions}
+
+    def to_cache(self) -> dict[str, Any]:
+        """Plain data for the summary cache: each site as its ordinal (see the module doc)."""
+        ordinals: dict[tuple, int] = {}
+
+        def visit(site: Site) -> dict[str, Any]:
+            ordinal = ordinals.setdefault(site.key(), len(ordinals))
+            return {"site": ordinal, "label": site.label, "path": site.path}
+
+        return {"version": SUMMARY_VERSION, "path": self.path, "imports": self.imports,
+                **_map_sites(self._body(), visit)}
+
+    def sites(self) -> list[Site]:
+        """The summary's distinct sites, in the order `to_cache` numbers them."""
+        found: dict[tuple, Site] = {}
+        _map_sites(self._body(), lambda site: found.setdefault(site.key(), site))
+        return list(found.values())
+
+    @classmethod
+    def from_cache(cls, data: dict[str, Any], locator: "SiteLocator") -> "ModuleSummary":
+        if data.get("version") != SUMMARY_VERSION:
+            raise ValueError("summary written by another version")
+        summary = cls(data["path"], data["exports"], data["classes"], data["functions"], data["imports"])
+        if not _valid_summary(summary):
+            raise ValueError("not a summary")
+        summary.locator = locator
+        return summary
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -76,11 +116,144 @@ def _sites_to_json(data: Any) -> Any:
     return data
 
 
-def site_from(data: Any) -> Site:
+# The keys each encoded value has (see `Encoder.encode`), and which of them hold values, lists
+# of values, sites or lists of sites: what a cached summary is checked against before use.
+_SHAPES: dict[str, tuple[tuple[str, ...], str]] = {
+    "unknown": ((), ""), "param": (("i", "n"), ""), "torch": (("q",), ""), "foreign": (("q",), ""),
+    "ref": (("m", "l", "n"), ""), "class": (("id",), ""), "instance": (("cls",), ""),
+    "tensor": (("kind", "origins"), "origins:sites"), "torchmodule": (("q", "site"), "site:site"),
+    "loss": (("q", "site"), "site:site"), "seq": (("layers", "site"), "layers:values site:site"),
+    "tuple": (("items",), "items:values"), "dict": (("items",), "items:pairs"),
+    "function": (("id",), "self:optional"), "attr": (("base", "n"), "base:value"), "call": (("base",), "base:value"),
+}
+
+
+def _valid_site(data: Any) -> bool:
+    return (isinstance(data, dict) and isinstance(data.get("site"), int) and isinstance(data.get("label"), str)
+            and isinstance(data.get("path"), str))
+
+
+def _valid_value(data: Any, depth: int = 0) -> bool:
+    if not isinstance(data, dict) or depth > 50 or data.get("t") not in _SHAPES:
+        return False
+    required, parts = _SHAPES[data["t"]]
+    if any(key not in data for key in required):
+        return False
+    for part in parts.split():
+        key, what = part.split(":")
+        item = data.get(key)
+        if what == "site" and not _valid_site(item):
+            return False
+        if what == "sites" and not (isinstance(item, list) and all(_valid_site(site) for site in item)):
+            return False
+        if what == "value" and not _valid_value(item, depth + 1):
+            return False
+        if what == "optional" and item is not None and not _valid_value(item, depth + 1):
+            return False
+        if what == "values" and not (isinstance(item, list) and all(_valid_value(v, depth + 1) for v in item)):
+            return False
+        if what == "pairs" and not (isinstance(item, list) and all(
+                isinstance(pair, list) and len(pair) == 2 and _valid_value(pair[1], depth + 1) for pair in item)):
+            return False
+    return True
+
+
+def _valid_summary(summary: "ModuleSummary") -> bool:
+    """Whether cached data has the shape `Encoder` writes (a damaged entry is not used)."""
+    def values(mapping: Any) -> bool:
+        return isinstance(mapping, dict) and all(_valid_value(value) for value in mapping.values())
+
+    if not (values(summary.exports) and isinstance(summary.classes, dict) and isinstance(summary.functions, dict)
+            and isinstance(summary.imports, list)):
+        return False
+    for data in summary.classes.values():
+        if not (isinstance(data, dict) and isinstance(data.get("name"), str) and isinstance(data.get("methods"), dict)
+                and isinstance(data.get("bases"), list) and all(_valid_value(b) for b in data["bases"])
+                and values(data.get("attrs")) and values(data.get("class_vars"))):
+            return False
+    for data in summary.functions.values():
+        if not (isinstance(data, dict) and isinstance(data.get("name"), str) and _valid_value(data.get("returns"))
+                and isinstance(data.get("sinks"), list)):
+            return False
+        for sink in data["sinks"]:
+            if not (isinstance(sink, list) and len(sink) == 4 and _valid_site(sink[2]) and isinstance(sink[3], list)
+                    and all(_valid_site(via) for via in sink[3])):
+                return False
+    return True
+
+
+def _map_sites(data: Any, visit: Callable[[Site], Any]) -> Any:
+    """`data` with each site replaced by `visit(site)`, walked in a fixed order."""
+    if isinstance(data, Site):
+        return visit(data)
+    if isinstance(data, dict):
+        return {key: _map_sites(value, visit) for key, value in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_map_sites(value, visit) for value in data]
+    return data
+
+
+def site_from(data: Any, summary: ModuleSummary | None = None) -> Site:
     if isinstance(data, Site):
         return data
+    if isinstance(data, dict):  # to_cache's form
+        if summary is None or summary.locator is None:
+            raise ValueError("a cached site outside a cached summary")
+        return CachedSite(str(data["path"]), str(data["label"]), int(data["site"]), summary.locator)
     path, position, label = data
     return Site(path, None, label, position=tuple(position))
+
+
+class SiteLocator:
+    """Finds the sites of one cached summary again, by summarising the module afresh, once."""
+
+    def __init__(self, fresh_summary: Callable[[], ModuleSummary | None]) -> None:
+        self._fresh_summary = fresh_summary
+        self._sites: list[Site] | None = None
+
+    def site(self, ordinal: int) -> Site | None:
+        if self._sites is None:
+            fresh = self._fresh_summary()
+            self._sites = fresh.sites() if fresh is not None else []
+        return self._sites[ordinal] if 0 <= ordinal < len(self._sites) else None
+
+
+class CachedSite(Site):
+    """A site of a summary read from the cache, known by its ordinal in that summary. Its node,
+    source and position are found only when something asks for them (a finding that names it,
+    a fix); its identity (`key`) needs none of them."""
+
+    def __init__(self, path: str, label: str, ordinal: int, locator: SiteLocator) -> None:
+        self.path = path
+        self.label = label
+        self.ordinal = ordinal
+        self.position = None
+        self._locator = locator
+        self._found: Site | None | bool = None
+
+    def key(self) -> tuple:
+        return (self.path, "#", self.ordinal)
+
+    def _site(self) -> Site | None:
+        if self._found is None:
+            self._found = self._locator.site(self.ordinal) or False
+        return self._found or None
+
+    @property
+    def node(self):  # type: ignore[override]
+        found = self._site()
+        return found.node if found is not None else None
+
+    @property
+    def source(self):  # type: ignore[override]
+        found = self._site()
+        return found.source if found is not None else None
+
+    def locate(self) -> tuple[int, int, int, int]:
+        if self.position is None:
+            found = self._site()
+            self.position = found.locate() if found is not None else (1, 1, 1, 1)
+        return self.position
 
 
 class Encoder:
