@@ -151,6 +151,21 @@ def test_jobs_give_identical_output(monkeypatch) -> None:
     assert as_data(one.findings) == as_data(two.findings) == as_data(three.findings)
 
 
+def test_workers_without_a_temporary_directory_still_lint(monkeypatch) -> None:
+    """Under --no-cache the workers share summaries through a temporary directory; none: no sharing."""
+    import tempfile
+
+    monkeypatch.setattr(api, "MIN_FILES_PER_JOB", 1)
+    monkeypatch.chdir(ROOT)
+    expected = as_data(lint_paths(["fixtures"], jobs=1).findings)
+
+    def refuse(*args, **kwargs):
+        raise OSError("read-only file system")
+
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", refuse)
+    assert as_data(lint_paths(["fixtures"], jobs=2).findings) == expected
+
+
 # -- the cache
 
 

@@ -180,15 +180,22 @@ def _run(paths: Sequence[str], session_args: dict, resolver: ConfigResolver, job
             from .parallel import lint_parallel
 
             todo_configs = {path: configs[path] for path in todo}
+            shared = None
             if "summary_dir" not in session_args and session_args["on_disk"]:
                 # No cache: the workers still share the summaries they make, through a
-                # directory that lives as long as the run.
+                # directory that lives as long as the run (none if it cannot be made).
                 import tempfile
 
-                with tempfile.TemporaryDirectory(prefix="torchlint-summaries-") as shared:
-                    fresh = lint_parallel(todo, jobs, {**session_args, "summary_dir": shared}, todo_configs, rules)
-            else:
-                fresh = lint_parallel(todo, jobs, session_args, todo_configs, rules)
+                try:
+                    shared = tempfile.TemporaryDirectory(prefix="torchlint-summaries-")
+                except OSError:
+                    shared = None
+            try:
+                args = {**session_args, "summary_dir": shared.name} if shared is not None else session_args
+                fresh = lint_parallel(todo, jobs, args, todo_configs, rules)
+            finally:
+                if shared is not None:
+                    shared.cleanup()
         else:
             from .session import fewer_collections
 
