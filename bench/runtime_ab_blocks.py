@@ -15,10 +15,9 @@ import time
 import warnings
 
 import torch
-import torch.nn as nn
 
 import torchlint
-from runtime_overhead import mlp  # bench/ is the script's directory, so on sys.path
+from runtime_overhead import training_step  # bench/ is the script's directory, so on sys.path
 
 
 def main() -> None:
@@ -28,15 +27,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     warnings.simplefilter("ignore", torchlint.TorchlintWarning)
-    torch.manual_seed(0)
-    model, x, y = mlp()  # the same MLP and batch as runtime_overhead.py
-    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    criterion = nn.CrossEntropyLoss()
-
-    def step() -> None:
-        opt.zero_grad()
-        criterion(model(x), y).backward()
-        opt.step()
+    model, step = training_step("mlp")  # the same MLP, batch and step as runtime_overhead.py
 
     def block(variant: str) -> float:
         handle = torchlint.watch(model, steps=None) if variant == "watch" else None

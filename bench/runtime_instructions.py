@@ -31,19 +31,12 @@ STEP_SCRIPT = r'''
 import sys, warnings
 bench_dir, model_name, variant, steps = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 sys.path.insert(0, bench_dir)
-import torch, torch.nn as nn
+import torch
 torch.set_num_threads(1)
 import torchlint
-from runtime_overhead import cnn, mlp
+from runtime_overhead import training_step
 warnings.simplefilter("ignore")
-torch.manual_seed(0)
-model, x, y = {"mlp": mlp, "cnn": cnn}[model_name]()
-opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-criterion = nn.CrossEntropyLoss()
-def step():
-    opt.zero_grad()
-    criterion(model(x), y).backward()
-    opt.step()
+model, step = training_step(model_name)
 handle = None
 if variant == "watch":
     handle = torchlint.watch(model, steps=None)

@@ -21,6 +21,7 @@ import random
 import statistics
 import time
 import warnings
+from typing import Callable
 
 import torch
 import torch.nn as nn
@@ -42,10 +43,25 @@ def cnn() -> tuple[nn.Module, torch.Tensor, torch.Tensor]:
     return model, torch.randn(64, 3, 32, 32), torch.randint(0, 10, (64,))
 
 
-def bench(name: str, reps: int, steps: int, device: str = "cpu") -> dict[str, float]:
+def training_step(name: str, device: str = "cpu") -> tuple[nn.Module, Callable[[], None]]:
+    """The benchmarked model ("mlp" or "cnn") and one training step of it: SGD with momentum,
+    cross-entropy, a fixed batch. Every runtime benchmark times this step."""
     torch.manual_seed(0)
     model, x, y = {"mlp": mlp, "cnn": cnn}[name]()
     model, x, y = model.to(device), x.to(device), y.to(device)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    criterion = nn.CrossEntropyLoss()
+
+    def step() -> None:
+        opt.zero_grad()
+        criterion(model(x), y).backward()
+        opt.step()
+
+    return model, step
+
+
+def bench(name: str, reps: int, steps: int, device: str = "cpu") -> dict[str, float]:
+    model, step = training_step(name, device)
     cuda = device.startswith("cuda")
     # CPU: the thread's CPU clock. CUDA: wall time, synchronising only around the timed block.
     clock = time.perf_counter_ns if cuda else time.thread_time_ns
@@ -65,13 +81,6 @@ def bench(name: str, reps: int, steps: int, device: str = "cpu") -> dict[str, fl
         finally:
             if cuda:
                 torch.cuda.set_sync_debug_mode(0)
-    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    criterion = nn.CrossEntropyLoss()
-
-    def step() -> None:
-        opt.zero_grad()
-        criterion(model(x), y).backward()
-        opt.step()
 
     def timed(variant: str) -> float:
         handle = None

@@ -20,10 +20,9 @@ import time
 import warnings
 
 import torch
-import torch.nn as nn
 
 import torchlint
-from runtime_overhead import cnn, mlp  # bench/ is the script's directory, so on sys.path
+from runtime_overhead import training_step  # bench/ is the script's directory, so on sys.path
 
 VARIANTS = ["baseline", "hooks", "empty", "watch"]
 
@@ -37,18 +36,9 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     warnings.simplefilter("ignore", torchlint.TorchlintWarning)
-    torch.manual_seed(0)
-    model, x, y = {"mlp": mlp, "cnn": cnn}[args.model]()
-    model, x, y = model.to(args.device), x.to(args.device), y.to(args.device)
+    model, step = training_step(args.model, args.device)
     cuda = args.device.startswith("cuda")
     clock = time.perf_counter_ns if cuda else time.thread_time_ns
-    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    criterion = nn.CrossEntropyLoss()
-
-    def step() -> None:
-        opt.zero_grad()
-        criterion(model(x), y).backward()
-        opt.step()
 
     def timed(variant: str) -> float:
         handle = None

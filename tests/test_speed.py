@@ -8,6 +8,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import torchlint.api as api
 from torchlint import lint_paths, lint_sources
@@ -445,3 +447,21 @@ def test_linting_restores_the_collector_thresholds(tmp_path: Path, monkeypatch) 
     assert lint_paths(["."]).findings
     assert seen and set(seen) == {LINT_GC_THRESHOLDS}
     assert gc.get_threshold() == before
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=12), st.sampled_from(['"', "'", '"""', "'''"]), st.sampled_from(["", "r", "b", "u", "R", "rb"]))
+def test_string_literal_values_match_libcst(text: str, quote: str, prefix: str) -> None:
+    """The interpreter reads a plain string literal itself (LibCST's `evaluated_value` compiles)."""
+    import libcst as cst
+
+    from torchlint.analysis.flow import _string_value
+
+    for literal in (prefix + quote + text + quote, repr(text)):
+        try:
+            node = cst.parse_expression(literal)
+            expected = node.evaluated_value
+        except Exception:
+            continue  # not a valid literal (a quote or newline inside, bytes with non-ASCII, ...)
+        if isinstance(node, cst.SimpleString):
+            assert _string_value(node) == expected, literal
