@@ -10,6 +10,7 @@ __version__ = "0.1.0"
 from .api import LintResult, lint_paths, lint_source, lint_sources  # noqa: E402
 from .config import Config  # noqa: E402
 from .findings import Finding, Location, Related, Severity  # noqa: E402
+from .lazy import lazy_attributes as _lazy_attributes  # noqa: E402
 
 __all__ = [
     "Config",
@@ -36,12 +37,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        import importlib
-
-        module_name, attribute = _LAZY[name]
-        value = getattr(importlib.import_module(module_name), attribute)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'torchlint' has no attribute {name!r}")
+__getattr__ = _lazy_attributes(__name__, _LAZY)

@@ -10,13 +10,12 @@ from __future__ import annotations
 import sys
 import traceback
 from dataclasses import dataclass, field, replace
-from typing import Callable, Iterable, Sequence, Union
-
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence, Union
 
 from .config import Config, ConfigResolver
 from .discovery import discover
 from .findings import Finding, Location, Related, Severity
+from .lazy import lazy_attributes
 from .roots import find_roots
 from .rules import ALL_RULES, PARSE_ERROR, UNUSED_NOQA
 from .rules.base import Report, Rule
@@ -39,15 +38,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        module_name, attribute = _LAZY[name]
-        value = getattr(importlib.import_module(module_name), attribute)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'torchlint.api' has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 
 @dataclass
@@ -179,23 +170,7 @@ def _run(paths: Sequence[str], session_args: dict, resolver: ConfigResolver, job
             jobs = min(jobs, len(todo) // MIN_FILES_PER_JOB)
             from .parallel import lint_parallel
 
-            todo_configs = {path: configs[path] for path in todo}
-            shared = None
-            if "summary_dir" not in session_args and session_args["on_disk"]:
-                # No cache: the workers still share the summaries they make, through a
-                # directory that lives as long as the run (none if it cannot be made).
-                import tempfile
-
-                try:
-                    shared = tempfile.TemporaryDirectory(prefix="torchlint-summaries-")
-                except OSError:
-                    shared = None
-            try:
-                args = {**session_args, "summary_dir": shared.name} if shared is not None else session_args
-                fresh = lint_parallel(todo, jobs, args, todo_configs, rules)
-            finally:
-                if shared is not None:
-                    shared.cleanup()
+            fresh = lint_parallel(todo, jobs, session_args, {path: configs[path] for path in todo}, rules)
         else:
             from .session import fewer_collections
 
