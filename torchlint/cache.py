@@ -50,16 +50,40 @@ def default_cache_dir(root: str) -> str:
     return os.path.join(root, CACHE_DIR_NAME) if root else CACHE_DIR_NAME
 
 
-def config_key(config: Any) -> str:
+def _versioned_key(*parts: Any) -> str:
+    """A short hash of this torchlint's version, the cache and summary formats, and `parts`."""
     from . import __version__
     from .analysis.summaries import SUMMARY_VERSION
 
+    text = json.dumps([FORMAT, __version__, SUMMARY_VERSION, *parts], sort_keys=True, default=repr)
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+
+def config_key(config: Any) -> str:
     try:
         settings = dataclasses.asdict(config)
     except TypeError:
         settings = repr(config)
-    text = json.dumps([FORMAT, __version__, SUMMARY_VERSION, settings], sort_keys=True, default=repr)
-    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+    return _versioned_key(settings)
+
+
+def _write_atomically(path: str, text: str) -> None:
+    """Write `text` through a temporary file in `path`'s directory, then rename it over `path`,
+    so that a reader (another worker, the next run) never sees half a file. OSError is the
+    caller's; no temporary file is left behind."""
+    directory = os.path.dirname(path) or "."
+    os.makedirs(directory, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
 
 
 class Cache:
@@ -181,12 +205,8 @@ class Cache:
                     handle.write("# Created by torchlint automatically.\n*\n")
             data = {"format": FORMAT, "key": self.key, "files": self.files_key,
                     "stats": self.stats, "entries": self.entries}
-            fd, temporary = tempfile.mkstemp(prefix=".results-", dir=self.directory)
             # json.dumps runs in C; json.dump to a file would encode in Python (5x slower).
-            text = json.dumps(data, separators=(",", ":"))
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(temporary, self.path)
+            _write_atomically(self.path, json.dumps(data, separators=(",", ":")))
         except OSError:
             pass  # a read-only checkout: lint anyway, uncached
 
@@ -204,11 +224,7 @@ class Cache:
 
 
 def summaries_dir(directory: str) -> str:
-    from . import __version__
-    from .analysis.summaries import SUMMARY_VERSION
-
-    text = json.dumps([FORMAT, __version__, SUMMARY_VERSION])
-    return os.path.join(directory, f"summaries-{hashlib.blake2b(text.encode(), digest_size=12).hexdigest()}")
+    return os.path.join(directory, f"summaries-{_versioned_key()}")
 
 
 class SummaryCache:
@@ -239,11 +255,7 @@ class SummaryCache:
             return
         text = json.dumps({"path": name, "hash": digest, "summary": summary.to_cache()}, separators=(",", ":"))
         try:
-            os.makedirs(self.directory, exist_ok=True)
-            fd, temporary = tempfile.mkstemp(prefix=".summary-", dir=self.directory)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(temporary, self._file(name))
+            _write_atomically(self._file(name), text)
         except OSError:
             pass  # a read-only checkout: lint anyway
 
