@@ -7,9 +7,7 @@ import contextlib
 import sys
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Iterator
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 if TYPE_CHECKING:  # LibCST is imported when first needed: a cached run never is
     import libcst as cst
@@ -243,15 +241,24 @@ def parse_file(path: str) -> ParsedModule | ParseFailure:
 
 def parse_notebook(path: str, data: bytes | str) -> ParsedModule | ParseFailure:
     """A notebook's code cells as one module; a malformed notebook is a failure."""
+    parsed, notebook = read_notebook(path, data, parse_source)
+    if notebook is not None:
+        parsed.notebook = notebook
+    return parsed
+
+
+def read_notebook(path: str, data: bytes | str, read: Callable[[str, str], Any]) -> tuple[Any, Any]:
+    """`read(path, text)` (a parse or a check) on a notebook's code cells joined into one
+    source: (its result, the notebook's cell map), or (a failure placed in its cell, None).
+    A malformed notebook is a failure."""
     from .notebook import NotebookError, load
 
     try:
         notebook = load(data)
     except NotebookError as error:
-        return ParseFailure(path, str(error))
-    parsed = parse_source(path, notebook.text)
-    if isinstance(parsed, ParseFailure):
-        parsed.cell, parsed.row = notebook.to_cell(parsed.row)
-        return parsed
-    parsed.notebook = notebook
-    return parsed
+        return ParseFailure(path, str(error)), None
+    result = read(path, notebook.text)
+    if isinstance(result, ParseFailure):
+        result.cell, result.row = notebook.to_cell(result.row)
+        return result, None
+    return result, notebook

@@ -21,7 +21,7 @@ from typing import Iterator, Sequence
 from .analysis.project import Project
 from .config import Config
 from .findings import Finding
-from .parsing import CheckedSource, ParsedModule, ParseFailure, check_source, parse_checked
+from .parsing import CheckedSource, ParsedModule, ParseFailure, check_source, parse_checked, read_notebook
 from .precheck import FileFacts, Relevance, file_facts
 
 
@@ -57,6 +57,11 @@ class FileResult:
     deps: dict[str, str] | None = field(default_factory=dict)
     hash: str | None = None
     analysed: bool = True
+
+
+def _hash_of(data: bytes | str) -> str:
+    """The content hash of a file's bytes (or of an in-memory source's text)."""
+    return content_hash(data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data)
 
 
 class Session:
@@ -96,24 +101,15 @@ class Session:
                 self._checked.setdefault(path, None)
                 self._hashes[path] = None
             else:
-                self._hashes[path] = content_hash(data.encode("utf-8", "surrogatepass") if isinstance(data, str)
-                                                  else data)
+                self._hashes[path] = _hash_of(data)
                 self._checked[path] = (self._check_notebook(path, data) if path.endswith(".ipynb")
                                        else check_source(path, data))
         return self._checked[path]
 
     def _check_notebook(self, path: str, data: bytes | str) -> CheckedSource | ParseFailure:
         """A notebook's code cells joined into one virtual source (see `notebook`)."""
-        from .notebook import NotebookError, load
-
-        try:
-            notebook = load(data)
-        except NotebookError as error:
-            return ParseFailure(path, str(error))
-        checked = check_source(path, notebook.text)
-        if isinstance(checked, ParseFailure):
-            checked.cell, checked.row = notebook.to_cell(checked.row)
-        else:
+        checked, notebook = read_notebook(path, data, check_source)
+        if notebook is not None:
             self._notebooks[path] = notebook
         return checked
 
@@ -127,7 +123,7 @@ class Session:
             data = self._read(path)
             if data is None:
                 return None
-            self._hashes[path] = content_hash(data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data)
+            self._hashes[path] = _hash_of(data)
         return self._hashes[path]
 
     def hash(self, path: str) -> str | None:
