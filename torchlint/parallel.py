@@ -3,15 +3,18 @@
 Parsed LibCST trees do not cross process boundaries cheaply, so workers get
 paths and send back plain data (findings as dicts, dependency hashes). Each
 worker keeps one `Session` for all its chunks, so the summaries it computes
-serve every file it lints; chunks are runs of neighbouring files (sorted
-paths), which tend to import the same modules. The caller merges results in
+serve every file it lints, and writes them to a summaries directory the other
+workers read (`_shared_summaries`); chunks are runs of neighbouring files
+(sorted paths), which tend to import the same modules. The caller merges results in
 file order, so the output is identical to `--jobs 1`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-from typing import Any, Sequence
+import tempfile
+from typing import Any, Iterator, Sequence
 
 from .cache import finding_from_data, finding_to_data
 
@@ -69,6 +72,23 @@ def chunks(paths: Sequence[str], count: int) -> list[list[str]]:
     return out
 
 
+@contextlib.contextmanager
+def _shared_summaries(session_args: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The workers share the summaries they make through the cache's summaries directory;
+    without a cache, through a temporary one that lives as long as the pool (none if it
+    cannot be made: each worker then summarises for itself)."""
+    if "summary_dir" in session_args or not session_args.get("on_disk"):
+        yield session_args
+        return
+    try:
+        shared = tempfile.TemporaryDirectory(prefix="torchlint-summaries-")
+    except OSError:
+        yield session_args
+        return
+    with shared as directory:
+        yield {**session_args, "summary_dir": directory}
+
+
 def lint_parallel(paths: Sequence[str], jobs: int, session_args: dict[str, Any], configs, rules) -> list:
     # Imported here: every run asks for `default_jobs`, few start a pool (~20 ms of imports).
     import multiprocessing
@@ -79,8 +99,9 @@ def lint_parallel(paths: Sequence[str], jobs: int, session_args: dict[str, Any],
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     results: dict[str, Any] = {}
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init,
-                             initargs=(session_args, configs, rules)) as pool:
+    with _shared_summaries(session_args) as worker_args, ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=_init, initargs=(worker_args, configs, rules)
+    ) as pool:
         for chunk_result in pool.map(_lint_chunk, chunks(paths, jobs * CHUNKS_PER_WORKER)):
             for path, findings, deps, digest, analysed in chunk_result:
                 results[path] = FileResult(path, [finding_from_data(f) for f in findings], deps, digest, analysed)
