@@ -420,7 +420,7 @@ class Watch:
             self._activation("sigmoid"))
         # Clipping activations (ReLU after the last layer: TL010) are rare in a loss's input and
         # common everywhere else, so they are not tagged until a loss sees one through its
-        # grad_fn (`_arm_clipping`); a Python handler on each ReLU would cost every step.
+        # grad_fn (`_clipped_logits`); a Python handler on each ReLU would cost every step.
         clipping: dict[Any, Callable] = {}
         for funcs, kind in (
             ([F.relu, torch.relu, _Tensor.relu, torch.relu_, _Tensor.relu_], "relu"),
@@ -469,8 +469,9 @@ class Watch:
 
     def _activation(self, kind: str, implicit: Callable | None = None) -> Callable:
         family = "softmax" if kind in ("softmax", "log_softmax") else kind
-        marks_graph = kind in tags.MARKED  # the grad_fn fallback only needs softmax/sigmoid sites
-        clipping = kind in tags.CLIPPING  # no rule reads what reaches a clipping activation
+        # Softmax and sigmoid: their sites go on the autograd graph too (the grad_fn fallback), and
+        # what reaches them is checked. No rule reads either for a clipping activation.
+        softmax_or_sigmoid = kind in tags.MARKED
 
         def handler(func, args, kwargs):
             x = args[0] if args else kwargs.get("input")
@@ -484,7 +485,7 @@ class Watch:
                     made_by = f"{made_by} in {self._module_name(module)}"
                 if family == "softmax":
                     dim, size = self._softmax_checks(func, kind, x, args, kwargs, site, implicit)
-                if not clipping:
+                if softmax_or_sigmoid:
                     self._input_checks(func, kind, x, site)
             except (MisuseError, Warning):
                 raise
@@ -505,7 +506,7 @@ class Watch:
             if site is not None and isinstance(out, _Tensor) and type(out) in _PLAIN_TENSORS:
                 try:
                     tags.put(out, (kind, dim, size, x.ndim, site, made_by))
-                    if marks_graph:
+                    if softmax_or_sigmoid:
                         tags.mark_grad_fn(out, site)
                 except Exception:
                     pass
