@@ -9,7 +9,8 @@ import warnings
 from pathlib import Path
 
 import pytest
-from hypothesis import example, given, settings
+import hypothesis
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import torchlint.api as api
@@ -451,7 +452,7 @@ def test_linting_restores_the_collector_thresholds(tmp_path: Path, monkeypatch) 
 
 
 @settings(max_examples=300, deadline=None)
-@example("\r", '"""', "")  # a carriage return in a literal reads as "\n"
+@hypothesis.example("\r", '"""', "")  # a carriage return in a literal reads as "\n"
 @given(st.text(max_size=12), st.sampled_from(['"', "'", '"""', "'''"]), st.sampled_from(["", "r", "b", "u", "R", "rb"]))
 def test_string_literal_values_match_libcst(text: str, quote: str, prefix: str) -> None:
     """The interpreter reads a plain string literal itself (LibCST's `evaluated_value` compiles)."""

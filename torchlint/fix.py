@@ -227,7 +227,8 @@ def _write_through_temporary(path: str, data: bytes) -> None:
 
 def _lint(paths: Sequence[str], resolver, overlay: dict[str, str]):
     # The linted files as they stand after the previous passes (in memory for --diff).
-    from .analysis.project import Project, find_roots
+    from .analysis.project import Project
+    from .roots import find_roots
     from .api import _lint_modules
     from .discovery import discover
 

@@ -20,6 +20,7 @@ import posixpath
 from typing import Any, Callable
 
 from ..parsing import ParsedModule, ParseFailure, parse_file
+from ..roots import is_project_root
 from . import torch_api as api
 from .flow import ClassInfo, FunctionInfo, ModuleInterpreter, Resolver, class_member
 from .kinds import (
@@ -42,8 +43,6 @@ from .kinds import (
     Value,
 )
 from .summaries import Encoder, ModuleSummary, SiteLocator, site_from
-
-from ..roots import ROOT_MARKERS, find_roots, is_project_root  # noqa: F401  (re-exported)
 
 
 class DeferringResolver(Resolver):
@@ -233,7 +232,9 @@ class Project(Resolver):
         try:
             value = self.decode(summary.exports[name], summary)
         except (KeyError, TypeError, ValueError, AttributeError, IndexError):
-            value = UNKNOWN  # malformed summary data (a damaged cache entry): never trusted
+            if summary.locator is None:
+                raise  # the encoder's own data, made in this run: a bug to report, not to hide
+            value = UNKNOWN  # a damaged cache entry that passed `from_cache`'s shape check
         finally:
             self._in_progress.discard(key)
         self.decoded[key] = value
