@@ -104,3 +104,66 @@ def test_disk_full_through_the_cli_is_a_warning_not_a_traceback(tmp_path: Path) 
     assert (tmp_path / "m.py").read_text() == BUGGY
     assert "m.py: fixes not written: cannot write: No space left on device" in result.stderr
     assert result.returncode == 1
+
+
+# --- links (issue #15, item 1): a fix never turns a link into a copy ---------------------------------------
+
+
+def _fix_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([TORCHLINT, "--fix", "--unsafe-fixes", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_symlink_inside_the_linted_paths_is_written_through(tmp_path: Path) -> None:
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "real.py").write_text(BUGGY)
+    (tmp_path / "link.py").symlink_to(os.path.join("lib", "real.py"))
+    result = _fix_cli(tmp_path, ".")
+    assert "Traceback" not in result.stderr and "not written" not in result.stderr, result.stderr
+    assert (tmp_path / "link.py").is_symlink() and os.readlink(tmp_path / "link.py") == os.path.join("lib", "real.py")
+    assert (tmp_path / "lib" / "real.py").read_text() == FIXED
+    assert sorted(p.name for p in (tmp_path / "lib").iterdir()) == ["real.py"]  # no temporary left
+
+
+def test_symlink_named_on_the_command_line_is_written_through(tmp_path: Path) -> None:
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "shared" / "real.py").write_text(BUGGY)
+    (tmp_path / "proj" / "link.py").symlink_to(os.path.join("..", "shared", "real.py"))
+    result = _fix_cli(tmp_path / "proj", "link.py")
+    assert "not written" not in result.stderr, result.stderr
+    assert (tmp_path / "proj" / "link.py").is_symlink()
+    assert (tmp_path / "shared" / "real.py").read_text() == FIXED
+
+
+def test_symlink_to_a_file_outside_the_linted_paths_is_refused_and_kept(tmp_path: Path) -> None:
+    # The reproduction of issue #15: proj/link.py -> ../shared/real.py, `cd proj; torchlint --fix .`
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "shared" / "real.py").write_text(BUGGY)
+    (tmp_path / "proj" / "link.py").symlink_to(os.path.join("..", "shared", "real.py"))
+    result = _fix_cli(tmp_path / "proj", ".")
+    assert (tmp_path / "proj" / "link.py").is_symlink()
+    assert (tmp_path / "shared" / "real.py").read_text() == BUGGY
+    assert "link.py: fixes not written: a symbolic link to " in result.stderr
+    assert "outside the linted paths" in result.stderr
+    assert result.returncode == 1 and "TL001" in result.stdout and "Traceback" not in result.stderr
+
+
+def test_hard_linked_file_is_refused_not_split(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text(BUGGY)
+    os.link(tmp_path / "a.py", tmp_path / "b.py")
+    result = _fix_cli(tmp_path, "a.py")
+    assert "a.py: fixes not written: has 2 hard links" in result.stderr
+    assert (tmp_path / "a.py").read_text() == BUGGY
+    assert os.stat(tmp_path / "a.py").st_ino == os.stat(tmp_path / "b.py").st_ino  # still one file
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+
+
+def test_a_link_and_its_target_both_linted_are_written_once(tmp_path: Path) -> None:
+    (tmp_path / "real.py").write_text(BUGGY)
+    (tmp_path / "link.py").symlink_to("real.py")
+    result = _fix_cli(tmp_path, ".")
+    assert "not written" not in result.stderr, result.stderr
+    assert (tmp_path / "link.py").is_symlink()
+    assert (tmp_path / "real.py").read_text() == FIXED

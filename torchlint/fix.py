@@ -288,8 +288,10 @@ def fix_paths(paths: Sequence[str], config=None, *, unsafe: bool = False,
     else:
         result.remaining, result.files = _lint(paths, config, result.current)
     if write:
+        allowed = _named_targets(paths)
+        written: dict[str, str] = {}  # real file -> the path it was written through
         for path in result.changed:
-            problem = _write_fixed(path, sources[path], result.current[path])
+            problem = _write_fixed(path, sources[path], result.current[path], allowed, written)
             if problem is not None:
                 result.not_written[path] = problem
         if result.not_written:
@@ -301,15 +303,44 @@ def fix_paths(paths: Sequence[str], config=None, *, unsafe: bool = False,
     return result
 
 
-def _write_fixed(path: str, source: _SourceFile, text: str) -> str | None:
-    """Write one fixed file, or say why not. The file is either all old or all new."""
+def _named_targets(paths: Sequence[str]) -> list[str]:
+    """The real paths of what the user asked to lint: a symlink's target must be one of them or under one."""
+    return [os.path.realpath(path) for path in paths]
+
+
+def _inside(real: str, allowed: Sequence[str]) -> bool:
+    return any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in allowed)
+
+
+def _write_fixed(path: str, source: _SourceFile, text: str, allowed: Sequence[str] = (),
+                 written: dict[str, str] | None = None) -> str | None:
+    """Write one fixed file, or say why not. The file is either all old or all new.
+
+    A symbolic link is written through: the file it names is replaced, the link stays. A link
+    to a file outside the linted paths is refused (that file may belong to another project;
+    lint it where it lives to fix it). A file with several hard links is refused: replacing it
+    by a rename would silently split them, and rewriting it in place is not atomic.
+    """
+    written = {} if written is None else written
     try:
-        if not stat.S_IMODE(os.stat(path).st_mode) & 0o222:
+        target = path
+        if os.path.islink(path):
+            target = os.path.realpath(path)
+            if allowed and not _inside(target, allowed):
+                return f"a symbolic link to {target}, outside the linted paths: not fixed (lint it there)"
+        real = os.path.realpath(target)
+        if real in written:  # the same file reached through a link and its own name
+            return None
+        info = os.stat(target)
+        if info.st_nlink > 1:
+            return f"has {info.st_nlink} hard links: not fixed (a rewrite would split them)"
+        if not stat.S_IMODE(info.st_mode) & 0o222:
             return "read-only file"
-        with open(path, "rb") as handle:
+        with open(target, "rb") as handle:
             if handle.read() != source.raw:
                 return "changed on disk while torchlint was fixing it"
-        atomic_write(path, source.encode(text))
+        atomic_write(target, source.encode(text))
+        written[real] = path
     except OSError as error:  # disk full, permissions, a vanished directory: the old file stays
         return f"cannot write: {error.strerror or error}"
     return None
