@@ -426,15 +426,6 @@ NEGATIVE = cases(
             out = head(x)
             return F.cross_entropy(out, y)
     """,
-    softmax_then_log_then_nll="""
-        def loss(logits, y):
-            probs = F.softmax(logits, dim=1)
-            return F.nll_loss(torch.log(probs + 1e-8), y)
-    """,
-    softmax_tensor_log_method_then_nll="""
-        def loss(logits, y):
-            return F.nll_loss(logits.softmax(dim=1).clamp_min(1e-6).log(), y)
-    """,
     ensemble_average_is_arithmetic="""
         def ensemble_loss(m1, m2, x, y):
             p = (F.softmax(m1(x), dim=1) + F.softmax(m2(x), dim=1)) / 2
@@ -488,8 +479,9 @@ NEGATIVE = cases(
             return F.binary_cross_entropy(input=logits.sigmoid(), target=y)  # expect: TL014
     """,
     local_function_named_cross_entropy="""
+        # Not torch's cross_entropy: no TL001. Its log of the clamped probabilities is TL006.
         def cross_entropy(probs, y):
-            return -(probs.clamp_min(1e-8).log() * y).sum(1).mean()
+            return -(probs.clamp_min(1e-8).log() * y).sum(1).mean()  # expect: TL006
 
         def step(logits, y_onehot):
             return cross_entropy(F.softmax(logits, dim=1), y_onehot)
@@ -499,10 +491,10 @@ NEGATIVE = cases(
         from torch.nn import CrossEntropyLoss
 
         class CrossEntropyLoss:
-            # Takes probabilities, unlike torch's.
+            # Takes probabilities, unlike torch's: no TL001. Its log of them is TL006.
 
             def __call__(self, probs, y):
-                return -(probs.log() * y).sum(1).mean()
+                return -(probs.log() * y).sum(1).mean()  # expect: TL006
 
         loss = CrossEntropyLoss()(F.softmax(x, dim=1), y)
     """,

@@ -27,7 +27,10 @@ SPECS = [
     Spec("TL004", "F.softmax({x}, dim=1)", "F.nll_loss({v}, y)", "producer"),
     Spec("TL005", "torch.sigmoid({x})", "F.binary_cross_entropy_with_logits({v}, y)", "producer"),
     Spec("TL006", "F.softmax({x}, dim=-1)", "torch.log({v})", "consumer"),
-    Spec("TL006", "torch.sigmoid({x})", "{v}.log()", "consumer"),
+    Spec("TL006", "F.softmax({x}, dim=-1)", "torch.log({v} + 1e-8)", "consumer"),
+    Spec("TL006", "torch.softmax({x}, 1)", "{v}.clamp(min=1e-6).log()", "consumer"),
+    Spec("TL016", "torch.sigmoid({x})", "{v}.log()", "consumer"),
+    Spec("TL016", "torch.sigmoid({x})", "torch.log(torch.clamp({v}, 1e-7, 1.0))", "consumer"),
     Spec("TL007", "fc({x})", "F.binary_cross_entropy({v}, y)", "consumer", "fc = nn.Linear(16, 1)"),
     Spec("TL008", "F.softmax({x}, dim=1)", "F.kl_div({v}, y, reduction='batchmean')", "producer"),
     Spec("TL009", "F.log_softmax({x}, dim=1)", "F.cross_entropy({v}, y)", "producer"),
@@ -142,7 +145,9 @@ NEGATIVES = {
         "def f(x, y):\n    return F.binary_cross_entropy_with_logits(x, torch.sigmoid(y))\n",
     ],
     "TL006": [
-        "def f(x):\n    return torch.log(F.softmax(x, dim=1) + 1e-8)\n",
+        "def f(x):\n    return torch.log1p(F.softmax(x, dim=1))\n",
+        "def f(x, bias):\n    return torch.log(F.softmax(x, dim=1) + bias)\n",
+        "def f(x):\n    return torch.log(torch.sigmoid(x))\n",  # TL016
         "def f(x):\n    return F.log_softmax(x, dim=1), F.logsigmoid(x)\n",
         "def f(x):\n    return torch.log2(F.softmax(x, dim=1)).sum()\n",
     ],
@@ -192,6 +197,11 @@ NEGATIVES = {
         "def f(x, y):\n    return F.binary_cross_entropy_with_logits(x, y)\n",
         "gate = nn.Linear(8, 8)\nout = nn.Linear(8, 1)\n\n"
         "def f(x, y):\n    return F.binary_cross_entropy_with_logits(out(torch.sigmoid(gate(x))), y)\n",
+    ],
+    "TL016": [
+        "def f(x):\n    return F.logsigmoid(x), F.logsigmoid(-x)\n",
+        "def f(x):\n    return torch.log(1 - torch.sigmoid(x) * 0.5)\n",
+        "def f(x):\n    return torch.log(F.softmax(x, dim=1))\n",  # TL006
     ],
     "TL015": [
         "score = nn.Linear(8, 1)\n\ndef f(x):\n    return F.softmax(score(x), dim=1)\n",

@@ -458,7 +458,7 @@ def test_string_literal_values_match_libcst(text: str, quote: str, prefix: str) 
     """The interpreter reads a plain string literal itself (LibCST's `evaluated_value` compiles)."""
     import libcst as cst
 
-    from torchlint.analysis.flow import _string_value
+    from torchlint.analysis.syntax import string_value as _string_value
 
     for literal in (prefix + quote + text + quote, repr(text)):
         try:

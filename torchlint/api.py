@@ -188,12 +188,7 @@ def _run(paths: Sequence[str], session_args: dict, resolver: ConfigResolver, job
     found: dict[tuple, Finding] = {}
     for path in paths:  # in file order, whatever ran where: identical to one process
         for finding in results[path]:
-            # One finding per primary site and rule, however many losses (and
-            # files) it reaches.
-            key = (finding.code, finding.filename, finding.location)
-            if key in found or not _reported(finding, resolver, suppressions):
-                continue
-            found[key] = finding
+            _keep_shortest(found, finding, resolver, suppressions)
     if report_unused_noqa:
         for path in paths:
             # Asking for the report selects TL100, unless it is ignored explicitly.
@@ -294,12 +289,7 @@ def _lint_modules(
                 found[(PARSE_ERROR.code, module.path, 0)] = _parse_error(module)
             continue
         for finding in _check_module(project, module, rules):
-            # One finding per primary site and rule, however many losses (and
-            # files) it reaches.
-            key = (finding.code, finding.filename, finding.location)
-            if key in found or not _reported(finding, resolver, suppressions):
-                continue
-            found[key] = finding
+            _keep_shortest(found, finding, resolver, suppressions)
     if report_unused_noqa:
         for module, config in zip(modules, configs):
             # Asking for the report selects TL100, unless it is ignored explicitly.
@@ -312,6 +302,24 @@ def _lint_modules(
         return getattr(module, "notebook", None)
 
     return sorted((_to_cells(finding, notebook_of) for finding in found.values()), key=Finding.sort_key)
+
+
+def _keep_shortest(found: dict[tuple, Finding], finding: Finding, resolver: ConfigResolver,
+                   suppressions: "_SuppressionIndex") -> None:
+    """One finding per primary site and rule, however many losses (and files) it reaches: the
+    one with the shortest evidence (a bug inside a function is also seen through every call
+    of it that brings values; the direct sighting names fewer hops and keeps its safe fix)."""
+    key = (finding.code, finding.filename, finding.location)
+    kept = found.get(key)
+    if kept is not None and _evidence_rank(finding) >= _evidence_rank(kept):
+        return
+    if kept is None and not _reported(finding, resolver, suppressions):
+        return
+    found[key] = finding
+
+
+def _evidence_rank(finding: Finding) -> tuple[int, int]:
+    return len(finding.related), 0 if finding.fix is not None else 1
 
 
 def _reported(finding: Finding, resolver: ConfigResolver, suppressions: "_SuppressionIndex") -> bool:

@@ -1,46 +1,58 @@
 """Value flow inside one module: an abstract interpreter over the LibCST tree.
 
-Each function body is interpreted once, with its parameters as unknown
-tensors, and its return value is remembered: callers (`model(x)`, `self(x)`,
-`helper(x)`) reuse it. Straight-line code updates an environment; branches are
+Straight-line code updates an environment (`state.State`); branches are
 interpreted separately and joined (`kinds.join`), so a variable that holds
 probabilities on one path and logits on another becomes unknown. An
 `if self.training:` split is special: for losses only the training path
-counts, since that is the path a loss is trained on.
+counts, since that is the path a loss is trained on. Tests the engine can
+decide (`x is None` where `x` is known, `__name__ == "__main__"`) prune the
+branch that cannot run.
 
-While interpreting, the engine records *events* (a loss called with an input
-and a target, an activation applied to a value, a softmax without dim, a
-`log` or an `argmax` of a value). Tensor values carry a rank and a last-dim
-size only where the code makes them certain (`torch.randn(B, C)`,
-`x.view(B, -1)`, `nn.Linear(h, 1)`). Rules
-read the events; they never walk the tree themselves.
+Each function body is interpreted once with its parameters unknown, and its
+result is remembered; a call whose arguments say something is interpreted
+again with them (a *context*, see `calls.py`), in whichever module defines the
+function. Module-level functions read the module's variables as they are when
+they run, so a model made under `if __name__ == "__main__":` is the one a
+function called from there sees.
+
+While interpreting, the engine records *events* (`events.py`: a loss called
+with an input and a target, an activation applied to a value, a softmax
+without dim, a `log` or an `argmax` of a value). Tensor values carry a rank and
+a last-dim size only where the code makes them certain (`torch.randn(B, C)`,
+`x.view(B, -1)`, `nn.Linear(h, 1)`). Rules read the events; they never walk
+the tree themselves.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Callable, Iterator
-
 import libcst as cst
 
 from ..parsing import ParsedModule
+from . import containers
 from . import torch_api as api
+from .calls import Args, Binding, CallEngine, Outcome, accepts, bind, informative, informative_self, is_context
+from .events import ANY, EVAL, TRAIN, ActivationCall, ArgmaxCall, ImplicitDim, LogCall, LossCall, ModuleFacts
 from .kinds import (
     DEFERRED,
+    NONE,
     UNKNOWN,
+    ClassValue,
     DeferredAttr,
     DeferredCall,
-    ImportRef,
-    ProjectModule,
-    ClassValue,
     DictValue,
     ForeignRef,
     FunctionValue,
+    ImportRef,
     InstanceValue,
     Kind,
+    ListOf,
     LossValue,
+    NoneValue,
+    OneOf,
     Param,
     PartialValue,
+    ProjectModule,
+    RecordValue,
     SequentialValue,
     Site,
     Tensor,
@@ -54,248 +66,29 @@ from .kinds import (
     join_all,
 )
 from .names import import_bindings
-from .nodes import child_nodes, is_expression
-
-ANY, TRAIN, EVAL = "any", "train", "eval"
-
-# Modules that hand their input on unchanged in meaning (inside nn.Sequential).
-PASS_THROUGH_MODULES = frozenset(
-    {
-        "torch.nn.Identity", "torch.nn.Dropout", "torch.nn.Dropout1d", "torch.nn.Dropout2d",
-        "torch.nn.Dropout3d", "torch.nn.AlphaDropout", "torch.nn.Flatten", "torch.nn.Unflatten",
-    }
+from .program import ClassInfo, FunctionInfo, ParamSink, SuperValue, class_member
+from .state import MODULE_SCOPE, Frame, State, join_all_states, join_states
+from .syntax import (
+    annotated_fields,
+    argument_node,
+    child_expressions,
+    decorator_name,
+    global_names,
+    int_literal,
+    main_guard,
+    none_test,
+    parameters,
+    reshaped_rank,
+    size_rank,
+    small_constant,
+    string_value,
+    training_test,
+    writes_self,
 )
-# List and dict methods that change the container in place.
-MUTATORS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault", "popitem",
-                      "sort", "reverse", "__setitem__", "__delitem__"})
-PASS_THROUGH_DECORATORS = frozenset({"staticmethod", "classmethod", "torch.no_grad", "torch.inference_mode",
-                                     "torch.compile", "torch.jit.ignore", "torch.autocast", "torch.amp.autocast",
-                                     "torch.cuda.amp.autocast", "torch.compiler.disable",
-                                     "torch.enable_grad", "torch.jit.export", "torch.jit.unused",
-                                     "functools.wraps", "property", "abstractmethod", "abc.abstractmethod",
-                                     "override", "typing.override"})
 
-
-# --------------------------------------------------------------------------- events
-
-
-@dataclass
-class LossCall:
-    """A loss called with an input and a target."""
-
-    loss: api.Loss
-    site: Site
-    input: Value
-    target: Value
-    mode: str = ANY
-    # Calls of user functions the value went through to reach the loss
-    # (`compute_loss(probs, y)` whose body calls F.cross_entropy).
-    via: tuple[Site, ...] = ()
-    # Where a loss object was constructed (`nn.NLLLoss()`), for fixes.
-    constructor: Site | None = None
-
-
-@dataclass
-class ActivationCall:
-    """An activation (softmax, sigmoid, ...) applied to a value."""
-
-    producer: api.Producer
-    site: Site
-    input: Value
-    mode: str = ANY
-    dim: int | None = None  # the literal `dim`, when given
-
-
-@dataclass
-class LogCall:
-    """`torch.log(x)` or `x.log()`: the natural logarithm of a value."""
-
-    site: Site
-    input: Value
-    mode: str = ANY
-
-
-@dataclass
-class ArgmaxCall:
-    """`torch.argmax(x, ...)` or `x.argmax(...)`: a value used to pick a class."""
-
-    site: Site
-    input: Value
-    mode: str = ANY
-
-
-@dataclass
-class ImplicitDim:
-    """A softmax-family call or module constructed without `dim`."""
-
-    producer: api.Producer
-    site: Site
-
-
-@dataclass
-class ModuleFacts:
-    """Everything the rules may ask about one module."""
-
-    module: ParsedModule
-    loss_calls: list[LossCall] = field(default_factory=list)
-    activation_calls: list[ActivationCall] = field(default_factory=list)
-    implicit_dims: list[ImplicitDim] = field(default_factory=list)
-    log_calls: list[LogCall] = field(default_factory=list)
-    argmax_calls: list[ArgmaxCall] = field(default_factory=list)
-
-
-# --------------------------------------------------------------------------- program structure
-
-
-@dataclass(eq=False)
-class FunctionInfo:
-    node: cst.FunctionDef | cst.Lambda
-    name: str
-    owner: "ClassInfo | None"
-    closure: dict[str, Value]
-    is_static: bool = False
-    is_classmethod: bool = False
-    is_property: bool = False
-    transparent: bool = True  # decorators leave the return value alone
-    status: str = "new"  # new | running | done
-    return_value: Value = UNKNOWN
-    self_writes: dict[str, Value] = field(default_factory=dict)
-    writes_self: bool = False
-    # Parameters that reach a loss input inside the function:
-    # (parameter index, loss, loss call site, calls in between).
-    param_sinks: list[tuple[int, api.Loss, Site, tuple[Site, ...]]] = field(default_factory=list)
-
-
-@dataclass(eq=False)
-class ClassInfo:
-    node: cst.ClassDef
-    name: str
-    bases: list[Value]
-    methods: dict[str, FunctionInfo] = field(default_factory=dict)
-    class_vars: dict[str, Value] = field(default_factory=dict)
-    attrs: dict[str, Value] | None = None
-    computing: bool = False
-
-    def mro(self) -> Iterator["ClassInfo"]:
-        seen: set[int] = set()
-        stack = [self]
-        while stack:
-            cls = stack.pop(0)
-            if id(cls) in seen:
-                continue
-            seen.add(id(cls))
-            yield cls
-            stack.extend(base.info for base in cls.bases if isinstance(base, ClassValue))
-
-    def find_method(self, name: str) -> FunctionInfo | None:
-        for cls in self.mro():
-            if name in cls.methods:
-                return cls.methods[name]
-        return None
-
-
-@dataclass(eq=False)
-class SuperValue(Value):
-    cls: ClassInfo
-    instance: Value
-
-
-@dataclass
-class State:
-    vars: dict[str, Value]
-    mode: str = ANY
-    reachable: bool = True
-
-    def copy(self) -> "State":
-        return State(dict(self.vars), self.mode, self.reachable)
-
-
-@dataclass
-class Frame:
-    """Per-function interpretation context."""
-
-    function: FunctionInfo | None
-    closure: dict[str, Value]
-    self_name: str | None = None
-    returns: list[tuple[Value, str]] = field(default_factory=list)
-    exit_states: list[State] = field(default_factory=list)
-    generator: bool = False
-
-
-@dataclass
-class Args:
-    positional: list[Value]
-    keywords: dict[str, Value]
-    starred: bool = False  # *args or **kwargs present: arity unknown
-
-    def get(self, position: int, keyword: str) -> Value | None:
-        if keyword in self.keywords:
-            return self.keywords[keyword]
-        if position < len(self.positional):
-            return self.positional[position]
-        return None
-
-    def has(self, position: int | None, keyword: str) -> bool:
-        if self.starred or keyword in self.keywords:
-            return True
-        return position is not None and position < len(self.positional)
-
-
-def join_states(a: State, b: State) -> State:
-    if not a.reachable:
-        return b
-    if not b.reachable:
-        return a
-    if {a.mode, b.mode} == {TRAIN, EVAL}:
-        # An `if self.training:` split: what follows is trained on the training path.
-        train = a if a.mode == TRAIN else b
-        return State(dict(train.vars), ANY, True)
-    merged: dict[str, Value] = {}
-    for name in a.vars.keys() | b.vars.keys():
-        if name in a.vars and name in b.vars:
-            merged[name] = join(a.vars[name], b.vars[name])
-        else:
-            # Defined on one path only: the other path would fail with NameError.
-            merged[name] = a.vars.get(name, b.vars.get(name, UNKNOWN))
-    return State(merged, a.mode if a.mode == b.mode else ANY, True)
-
-
-def training_test(test: cst.BaseExpression) -> str | None:
-    """TRAIN for `x.training`, EVAL for `not x.training`, else None."""
-    if isinstance(test, cst.Attribute) and test.attr.value == "training":
-        return TRAIN
-    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-        inner = training_test(test.expression)
-        if inner is not None:
-            return EVAL if inner == TRAIN else TRAIN
-    return None
-
-
-def _int_literal(node: cst.BaseExpression) -> int | None:
-    if isinstance(node, cst.Integer):
-        try:
-            return int(node.value, 0)
-        except ValueError:
-            return None
-    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
-        inner = _int_literal(node.expression)
-        return -inner if inner is not None else None
-    return None
-
-
-def _string_value(node: cst.SimpleString) -> object:
-    """The value of a string literal. LibCST's `evaluated_value` runs `ast.literal_eval` (a
-    `compile`) each time: ~5 % of a cold run on code with large dict literals. A plain
-    quoted string without prefix or escapes is the text between its quotes."""
-    text = node.value
-    quote = text[-1]
-    # No prefix, no escapes, no carriage return (Python reads "\r" and "\r\n" in a literal as "\n").
-    if text[0] == quote and "\\" not in text and "\r" not in text:
-        return text[3:-3] if len(text) >= 6 and text.startswith(quote * 3) else text[1:-1]
-    return node.evaluated_value
-
-
-# --------------------------------------------------------------------------- the interpreter
+# Objects that are never None and are truthy (a test on them is decided).
+_OBJECTS = (InstanceValue, ClassValue, FunctionValue, PartialValue, LossValue, TorchModule, SequentialValue,
+            TorchRef, RecordValue)
 
 
 class Resolver:
@@ -303,7 +96,9 @@ class Resolver:
 
     This default sees nothing: every non-torch import is foreign. Phase 1 of a
     project run keeps imports unresolved (`project.DeferringResolver`); phase 2
-    resolves them against the other modules' summaries (`project.Project`).
+    resolves them against the other modules' summaries (`project.Project`),
+    and finds the definitions of imported functions and classes when a call
+    interprets them with its own values.
     """
 
     def resolve_import(self, ref: ImportRef, importer: str) -> Value:
@@ -313,26 +108,43 @@ class Resolver:
     def module_attribute(self, module: ProjectModule, name: str) -> Value:
         return UNKNOWN
 
+    def definition(self, decoded: FunctionInfo | ClassInfo, engine: CallEngine) -> FunctionInfo | ClassInfo | None:
+        """The interpreted definition of a function or class decoded from a summary (its body
+        known), in a module interpreted for `engine`; None when it cannot be had."""
+        return None
+
 
 class ModuleInterpreter:
-    def __init__(self, parsed: ParsedModule, resolver: Resolver | None = None) -> None:
+    def __init__(self, parsed: ParsedModule, resolver: Resolver | None = None, engine: CallEngine | None = None,
+                 as_main: bool = True) -> None:
         self.parsed = parsed
         self.path = parsed.path
         self.resolver = resolver or Resolver()
         self.facts = ModuleFacts(parsed)
+        if engine is None:
+            engine = CallEngine(self.facts)
+            engine.interpreters[self.path] = self
+        self.engine = engine
+        # Interpreted as the program that runs (the analysed module), or as a module imported
+        # by it (a summary, or the definitions a context needs): `__main__` blocks run only in
+        # the first.
+        self.as_main = as_main
         self.globals: dict[str, Value] = {}
+        # The module-level variables as they stand while the module body runs (a branch's own
+        # copy inside an `if`); after the run, the module's final variables.
+        self.live_globals: dict[str, Value] = self.globals
+        # Names some function declares `global`: it may rebind them when it runs.
+        self.rebound_globals: set[str] = set()
         self.functions: list[FunctionInfo] = []
         self.classes: list[ClassInfo] = []
-        self.frame: Frame | None = None  # the function being interpreted
+        self.module_frame = Frame(None, MODULE_SCOPE)
+        self.frame: Frame = self.module_frame  # the interpretation under way
         self.imports: list[ImportRef] = []  # non-torch imports, anywhere in the module
 
     # -- entry
 
     def run(self) -> ModuleFacts:
-        frame = Frame(None, {})
-        self.frame = frame
-        state = State(self.globals)
-        self.exec_block(self.parsed.module.body, state, frame)
+        self.run_module()
         # Functions nobody called are interpreted too, with unknown arguments.
         index = 0
         while index < len(self.functions):
@@ -340,17 +152,57 @@ class ModuleInterpreter:
             index += 1
         for cls in self.classes:
             self.instance_attrs(cls)
+        if self.engine.facts is self.facts:
+            self.finish_objects()
         return self.facts
+
+    def run_module(self) -> None:
+        """Interpret the module's own statements (definitions, module-level code)."""
+        state = State(self.globals)
+        end = self.exec_block(self.parsed.module.body, state, self.module_frame)
+        self.globals = self.live_globals = end.vars
+
+    def finish_objects(self) -> None:
+        """Objects made with arguments (`Trainer(model, criterion)`) are often used only by a
+        framework (`pl.Trainer().fit(lit_model)`): interpret each of their methods on them,
+        with unknown arguments, as such a caller would."""
+        index = 0
+        while index < len(self.engine.objects):
+            instance, site = self.engine.objects[index]
+            index += 1
+            seen: set[str] = set()
+            for cls in instance.cls.mro():
+                for name, method in cls.methods.items():
+                    if name in seen or name in ("__init__", "__new__") or method.is_static or method.is_property:
+                        continue
+                    seen.add(name)
+                    outer = self.frame
+                    self.frame = Frame(None, MODULE_SCOPE, context=True, via=(site,) if site else ())
+                    try:
+                        self.invoke(method, Args([], {}, starred=True), None, instance)
+                    finally:
+                        self.frame = outer
 
     def site(self, node: cst.CSTNode, label: str) -> Site:
         return Site(self.path, node, label, self.parsed)
 
+    @property
+    def sink(self) -> ModuleFacts:
+        """Where an event goes: the analysed module's facts inside a context, else this module's."""
+        return self.engine.facts if self.frame.context else self.facts
+
+    def via(self) -> tuple[Site, ...]:
+        return self.frame.via
+
     # -- statements
 
     def exec_block(self, body, state: State, frame: Frame) -> State:
+        at_module_level = frame is self.module_frame
         for statement in body:
             if not state.reachable:
                 break
+            if at_module_level:
+                self.live_globals = state.vars
             state = self.exec_statement(statement, state, frame)
         return state
 
@@ -396,7 +248,7 @@ class ModuleInterpreter:
         outcomes: list[State] = []
         current = state
         while True:
-            self.eval(node.test, current, frame)
+            truth = self.truth_of(node.test, current, frame)
             split = training_test(node.test)
             then_state, else_state = current.copy(), current.copy()
             if split is not None:
@@ -407,6 +259,10 @@ class ModuleInterpreter:
                     then_state.reachable = False  # already on the other path: never runs
                 else:
                     else_state.reachable = False
+            if truth is True:
+                else_state.reachable = False
+            elif truth is False:
+                then_state.reachable = False
             outcomes.append(self.exec_block(node.body.body, then_state, frame))
             if isinstance(node.orelse, cst.If):
                 node, current = node.orelse, else_state
@@ -428,9 +284,8 @@ class ModuleInterpreter:
         if isinstance(node, cst.For):
             iterated = self.eval(node.iter, state, frame)
             # Iterating an nn.ModuleList: each member, known only where all agree.
-            member = join_all(list(iterated.items)) if isinstance(iterated, TupleValue) else UNKNOWN
-            runs_at_least_once = isinstance(iterated, TupleValue) and bool(iterated.items)
-            self.assign(node.target, member, state, frame)
+            item, runs_at_least_once = containers.member(iterated)
+            self.assign(node.target, item, state, frame)
         else:
             self.eval(node.test, state, frame)
         body_state = self.exec_block(node.body.body, state.copy(), frame)
@@ -506,19 +361,50 @@ class ModuleInterpreter:
                 if isinstance(element, cst.StarredElement):
                     self.assign(element.value, UNKNOWN, state, frame)
                     continue
-                item = items[index] if items is not None and not starred and len(items) == len(elements) else UNKNOWN
+                if isinstance(value, ListOf):
+                    item = value.item
+                else:
+                    item = (items[index] if items is not None and not starred and len(items) == len(elements)
+                            else UNKNOWN)
                 self.assign(element.value, item, state, frame)
         elif isinstance(target, cst.Attribute):
             key = self.self_key(target, frame)
             if key is not None:
                 state.vars[key] = value
             else:
-                self.eval(target.value, state, frame)
+                # `trainer.criterion = nn.CrossEntropyLoss()`: the object held there changes.
+                holder = self.eval(target.value, state, frame)
+                if isinstance(holder, InstanceValue):
+                    self.rebind(target.value, holder.with_attrs({target.attr.value: value}), state, frame)
+                elif isinstance(holder, RecordValue):
+                    fields = tuple((k, v) for k, v in holder.fields if k != target.attr.value)
+                    self.rebind(target.value, RecordValue(fields + ((target.attr.value, value),)), state, frame)
         elif isinstance(target, cst.Subscript):
-            self.eval(target.value, state, frame)
-            self.forget_mutated(target.value, state, frame)
+            container = self.eval(target.value, state, frame)
+            key_node = None
+            if len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index):
+                key_node = target.slice[0].slice.value
+                self.eval(key_node, state, frame)
+            updated = containers.stored(container, key_node, value)
+            if updated is None or not self.rebind(target.value, updated, state, frame):
+                self.forget_mutated(target.value, state, frame)
         elif isinstance(target, cst.StarredElement):
             self.assign(target.value, UNKNOWN, state, frame)
+
+    def rebind(self, target: cst.BaseExpression, value: Value, state: State, frame: Frame) -> bool:
+        """Bind the new value of an object changed in place to the name (or `self` attribute)
+        that holds it; False when the holder is not one the engine tracks."""
+        if isinstance(target, cst.Name):
+            if target.value == frame.self_name:
+                return False
+            state.vars[target.value] = value
+            return True
+        if isinstance(target, cst.Attribute):
+            key = self.self_key(target, frame)
+            if key is not None:
+                state.vars[key] = value
+                return True
+        return False
 
     @staticmethod
     def self_key(node: cst.Attribute, frame: Frame) -> str | None:
@@ -527,26 +413,50 @@ class ModuleInterpreter:
             return "self." + node.attr.value
         return None
 
+    def current_self(self, state: State, frame: Frame) -> Value:
+        """The method's `self` with the attributes this interpretation has set on it so far."""
+        base = state.vars.get(frame.self_name or "", UNKNOWN)
+        if not isinstance(base, InstanceValue):
+            return base
+        updates = {key[5:]: value for key, value in state.vars.items() if key.startswith("self.")}
+        return base.with_attrs(updates)
+
+    def write_back(self, receiver: cst.BaseExpression, holder: Value, writes: dict[str, Value], state: State,
+                   frame: Frame) -> None:
+        """A method interpreted on an object set attributes on it: so they are on the caller's object."""
+        if not writes:
+            return
+        is_self = (isinstance(receiver, cst.Name) and receiver.value == frame.self_name) or (
+            isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Name) and receiver.func.value == "super")
+        if is_self and frame.self_name:
+            for name, value in writes.items():
+                state.vars["self." + name] = value
+        elif isinstance(holder, InstanceValue):
+            self.rebind(receiver, holder.with_attrs(writes), state, frame)
+
     # -- definitions
 
     def define_function(self, node: cst.FunctionDef, state: State, frame: Frame, owner: ClassInfo | None = None,
-                        closure: dict[str, Value] | None = None) -> FunctionInfo:
-        info = FunctionInfo(node, node.name.value, owner, state.vars if closure is None else closure)
-        info.writes_self = owner is not None and _writes_self(node)
+                        closure=None) -> FunctionInfo:
+        if closure is None:
+            closure = MODULE_SCOPE if frame is self.module_frame else state.vars
+        info = FunctionInfo(node, node.name.value, owner, closure, interpreter=self)
+        info.writes_self = owner is not None and writes_self(node)
         for decorator in node.decorators:
-            name = _decorator_name(decorator.decorator)
+            name = decorator_name(decorator.decorator)
             if name in ("staticmethod",):
                 info.is_static = True
             if name in ("classmethod",):
                 info.is_classmethod = True
             if name in ("property", "functools.cached_property", "cached_property"):
                 info.is_property = True
-            if name not in PASS_THROUGH_DECORATORS and name not in ("functools.cached_property", "cached_property"):
+            if name not in api.TRANSPARENT_DECORATORS and name not in ("functools.cached_property", "cached_property"):
                 info.transparent = False
             self.eval(decorator.decorator, state, frame)
-        for param in _all_params(node.params):
+        for param in parameters(node.params):
             if param.default is not None:
                 self.eval(param.default, state, frame)
+        self.rebound_globals.update(global_names(node))
         self.functions.append(info)
         if owner is None:
             state.vars[info.name] = FunctionValue(info)
@@ -554,80 +464,173 @@ class ModuleInterpreter:
 
     def define_class(self, node: cst.ClassDef, state: State, frame: Frame) -> None:
         bases = [self.eval(arg.value, state, frame) for arg in node.bases]
-        cls = ClassInfo(node, node.name.value, bases)
+        cls = ClassInfo(node, node.name.value, bases, interpreter=self)
         self.classes.append(cls)
         # The class body is its own namespace; methods see the enclosing scope, not it.
+        enclosing = MODULE_SCOPE if frame is self.module_frame else state.vars
         class_state = State({})
-        class_frame = Frame(None, state.vars)
+        class_frame = Frame(None, enclosing)
         for statement in node.body.body:
             if isinstance(statement, cst.FunctionDef):
-                method = self.define_function(statement, class_state, class_frame, owner=cls, closure=state.vars)
+                method = self.define_function(statement, class_state, class_frame, owner=cls, closure=enclosing)
                 cls.methods[statement.name.value] = method
             else:
                 class_state = self.exec_statement(statement, class_state, class_frame)
                 class_state.reachable = True
         cls.class_vars.update(class_state.vars)
+        decorated = any(decorator_name(d.decorator) in api.DATACLASS_DECORATORS for d in node.decorators)
+        field_base = any(isinstance(base, (TorchRef, ForeignRef)) and base.qualname in api.FIELD_CLASS_BASES
+                         for base in bases)
+        if (decorated or field_base) and "__init__" not in cls.methods:
+            cls.fields = annotated_fields(node)
         state.vars[cls.name] = ClassValue(cls)
 
     # -- functions
 
+    def scope_of(self, closure) -> dict[str, Value]:
+        return self.live_globals if closure is MODULE_SCOPE else closure
+
+    def default_value(self, info: FunctionInfo):
+        def evaluate(param: cst.Param) -> Value:
+            return self.eval(param.default, State(dict(self.scope_of(info.closure))), Frame(None, info.closure))
+        return evaluate
+
     def analyse_function(self, info: FunctionInfo) -> Value:
-        """Interpret a function once; its return value serves every caller."""
-        if info.status == "done":
+        """Interpret a function with its parameters unknown, once: the result serves every
+        caller that knows nothing more."""
+        if info.status == "done" or info.node is None:
             return info.return_value
+        if info.interpreter is not None and info.interpreter is not self:
+            return info.interpreter.analyse_function(info)
         if info.status == "running":
             return UNKNOWN  # recursion
         info.status = "running"
-        frame = Frame(info, info.closure)
-        outer_frame, self.frame = self.frame, frame
-        try:
-            return self._interpret_function(info, frame)
-        finally:
-            self.frame = outer_frame
-
-    def _interpret_function(self, info: FunctionInfo, frame: Frame) -> Value:
-        state = State({})
-        params = _all_params(info.node.params)
-        position = 0
-        for index, param in enumerate(params):
-            name = param.name.value
-            if index == 0 and info.owner is not None and not info.is_static and isinstance(info.node, cst.FunctionDef):
-                if info.is_classmethod:
-                    state.vars[name] = ClassValue(info.owner)
-                else:
-                    frame.self_name = name
-                    state.vars[name] = InstanceValue(info.owner)
-                continue
-            value: Value = Param(position, name)
-            if param.default is not None:
-                default = self.eval(param.default, State(dict(info.closure)), Frame(None, {}))
-                # A loss object given as a default is what the function uses in practice.
-                if isinstance(default, (LossValue, TorchModule)):
-                    value = default
-            state.vars[name] = value
-            position += 1
-        if isinstance(info.node, cst.Lambda):
-            value = self.eval(info.node.body, state, frame)
-            frame.returns.append((value, ANY))
-        else:
-            end = self.exec_block(info.node.body.body, state, frame)
-            if end.reachable:
-                frame.exit_states.append(end)
-        trained = [value for value, mode in frame.returns if mode != EVAL]
-        result: Value = UNKNOWN
-        if trained and not frame.generator:
-            result = trained[0]
-            for value in trained[1:]:
-                result = join(result, value)
-        info.return_value = result if info.transparent else UNKNOWN
-        # Instance attributes this method leaves behind (`self.x = ...`).
-        if frame.self_name is not None and frame.exit_states:
-            exits = frame.exit_states[0]
-            for other in frame.exit_states[1:]:
-                exits = join_states(exits, other)
-            info.self_writes = {k[5:]: v for k, v in exits.vars.items() if k.startswith("self.")}
+        binding = bind(info, None, None, self.default_value(info))
+        outcome = self.interpret(info, binding, Frame(info, info.closure, binding.self_name))
+        info.return_value = outcome.value
+        info.self_writes = outcome.self_writes
+        info.param_sinks = outcome.param_sinks
         info.status = "done"
         return info.return_value
+
+    def interpret(self, info: FunctionInfo, binding: Binding, frame: Frame) -> Outcome:
+        """Interpret `info`'s body once in `frame`, its parameters bound as `binding` says."""
+        outer, self.frame = self.frame, frame
+        try:
+            state = State(dict(binding.vars))
+            if isinstance(info.node, cst.Lambda):
+                frame.returns.append((self.eval(info.node.body, state, frame), ANY))
+            else:
+                end = self.exec_block(info.node.body.body, state, frame)
+                if end.reachable:
+                    frame.exit_states.append(end)
+        finally:
+            self.frame = outer
+        trained = [value for value, mode in frame.returns if mode != EVAL]
+        result = join_all(trained) if trained and not frame.generator and info.transparent else UNKNOWN
+        writes: dict[str, Value] = {}
+        if frame.self_name is not None and frame.exit_states:
+            exits = join_all_states(frame.exit_states)
+            writes = {key[5:]: value for key, value in exits.vars.items() if key.startswith("self.")}
+        return Outcome(result, writes, frame.param_sinks)
+
+    def invoke(self, info: FunctionInfo, args: Args, node: cst.Call | None,
+               bound_self: Value | None = None) -> tuple[Value, dict[str, Value] | None]:
+        """A user function's result at one call site, and the attributes it set on its `self`
+        when it was interpreted with this call's values (None when it was not)."""
+        target: FunctionInfo | None = info
+        if info.node is None:  # decoded from another module's summary
+            wanted = informative_self(bound_self, info.owner) or any(
+                informative(value) for value in [*args.positional, *args.keywords.values()])
+            found = self.resolver.definition(info, self.engine) if wanted else None
+            target = found if isinstance(found, FunctionInfo) else None
+        if target is None or target.node is None:
+            return self.call_free(info, args, node), None
+        owner = target.interpreter if target.interpreter is not None else self
+        binding = bind(target, args, bound_self, owner.default_value(target))
+        if not is_context(binding, target):
+            return self.call_free(info, args, node), None
+        key = self.engine.key(target, binding)
+        outcome = self.engine.memo.get(key)
+        call_site = self.site(node, info.name) if node is not None else None
+        if outcome is None:
+            if not self.engine.admits(target):
+                return self.call_free(target, args, node), None
+            via = self.via() + ((call_site,) if call_site is not None else ())
+            self.engine.enter(target)
+            try:
+                outcome = owner.interpret(target, binding, Frame(target, target.closure, binding.self_name,
+                                                                 context=True, via=via))
+            finally:
+                self.engine.leave()
+            self.engine.memo[key] = outcome
+        self.apply_sinks(outcome.param_sinks, args, call_site)
+        return self.returned(outcome.value, args), outcome.self_writes
+
+    def call_function(self, info: FunctionInfo, args: Args, node: cst.Call | None,
+                      bound_self: Value | None = None) -> Value:
+        return self.invoke(info, args, node, bound_self)[0]
+
+    def call_free(self, info: FunctionInfo, args: Args, node: cst.Call | None) -> Value:
+        """The result of the interpretation with unknown parameters, at one call site: a returned
+        parameter is the caller's argument, and a parameter that reaches a loss inside the
+        function makes the caller's argument reach it too."""
+        result = self.analyse_function(info)
+        if node is not None:
+            self.apply_sinks(info.param_sinks, args, self.site(node, info.name))
+        return self.returned(result, args)
+
+    def apply_sinks(self, sinks: list[ParamSink], args: Args, call_site: Site | None) -> None:
+        if not sinks or call_site is None:
+            return
+        for index, loss, loss_site, via in sinks:
+            if index >= len(args.positional):
+                continue
+            argument = args.positional[index]
+            hops = (call_site,) + via
+            if isinstance(argument, Param) and self.frame.function is not None:
+                self.frame.param_sinks.append((argument.index, loss, loss_site, hops))
+            elif isinstance(argument, Tensor):
+                self.sink.loss_calls.append(LossCall(loss, loss_site, argument, UNKNOWN, ANY, self.via() + hops))
+
+    @staticmethod
+    def returned(result: Value, args: Args) -> Value:
+        """A returned parameter is the caller's argument (reshaped as the function reshaped it)."""
+        if not isinstance(result, Param):
+            return result
+        argument = args.get(result.index, result.name)
+        if argument is None or args.starred:
+            return UNKNOWN
+        if result.rank is not None and isinstance(argument, Tensor):
+            return argument.derived(dim=None, rank=result.rank, last_size=None)
+        if result.rank is not None and isinstance(argument, Param):
+            return Param(argument.index, argument.name, result.rank)
+        return argument
+
+    def construct(self, cls: ClassInfo, args: Args, node: cst.Call | None) -> Value:
+        """`Cls(...)`: with arguments that say something, `__init__` is interpreted with them and
+        the object keeps the attributes it set (a dataclass keeps its fields)."""
+        if not any(informative(value) for value in [*args.positional, *args.keywords.values()]):
+            return InstanceValue(cls)
+        if cls.node is None:
+            found = self.resolver.definition(cls, self.engine)
+            if isinstance(found, ClassInfo):
+                cls = found
+        init = cls.find_method("__init__")
+        fields = cls.data_fields() if init is None else None
+        if init is not None:
+            _, writes = self.invoke(init, args, node, InstanceValue(cls, ()))
+            if writes is None:
+                return InstanceValue(cls)
+            instance = InstanceValue(cls, tuple(writes.items()))
+        elif fields is not None and not args.starred:
+            bound = dict(zip(fields, args.positional))
+            bound.update({name: value for name, value in args.keywords.items() if name in fields})
+            instance = InstanceValue(cls, tuple(bound.items()))
+        else:
+            return InstanceValue(cls)
+        self.engine.remember_object(instance, self.site(node, cls.name) if node is not None else None)
+        return instance
 
     def instance_attrs(self, cls: ClassInfo) -> dict[str, Value]:
         """Attributes of instances: what `__init__` (and other methods) assign to `self.x`.
@@ -638,6 +641,8 @@ class ModuleInterpreter:
         """
         if cls.attrs is not None:
             return cls.attrs
+        if cls.interpreter is not None and cls.interpreter is not self:
+            return cls.interpreter.instance_attrs(cls)
         if cls.computing:
             return {}
         cls.computing = True
@@ -663,6 +668,11 @@ class ModuleInterpreter:
         if complete:
             cls.attrs = merged
         return merged
+
+    def property_value(self, method: FunctionInfo, instance: Value | None) -> Value:
+        if informative_self(instance, method.owner):
+            return self.call_function(method, Args([], {}), None, instance)
+        return self.analyse_function(method)
 
     # -- expressions
 
@@ -692,22 +702,23 @@ class ModuleInterpreter:
                 items.append(UNKNOWN if isinstance(element, cst.StarredElement) else value)
             return TupleValue(tuple(items))
         if type(node) is cst.Dict:
-            entries = []
-            for element in node.elements:
-                if isinstance(element, cst.DictElement):
-                    value = self.eval(element.value, state, frame)
-                    key = element.key
-                    self.eval(key, state, frame)
-                    if isinstance(key, cst.SimpleString):
-                        entries.append((_string_value(key), value))
-                else:
-                    self.eval(element.value, state, frame)
-            return DictValue(tuple(entries))
+            return self.eval_dict(node, state, frame)
         if type(node) is cst.IfExp:
-            self.eval(node.test, state, frame)
+            truth = self.truth_of(node.test, state, frame)
+            if truth is True:
+                return self.eval(node.body, state, frame)
+            if truth is False:
+                return self.eval(node.orelse, state, frame)
             return join(self.eval(node.body, state, frame), self.eval(node.orelse, state, frame))
+        if type(node) is cst.BooleanOperation:
+            return self.eval_boolean(node, state, frame)
+        if type(node) is cst.BinaryOperation:
+            return self.eval_binary(node, state, frame)
+        if type(node) in (cst.ListComp, cst.GeneratorExp, cst.SetComp):
+            return self.eval_comprehension(node, state, frame)
         if type(node) is cst.Lambda:
-            info = FunctionInfo(node, "<lambda>", None, state.vars)
+            closure = MODULE_SCOPE if frame is self.module_frame else state.vars
+            info = FunctionInfo(node, "<lambda>", None, closure, interpreter=self)
             self.functions.append(info)
             return FunctionValue(info)
         if type(node) is cst.NamedExpr:
@@ -718,19 +729,111 @@ class ModuleInterpreter:
             return UNKNOWN
         if type(node) is cst.Yield:
             frame.generator = True
-        # Arithmetic, comparisons, comprehensions, f-strings...: the result is
-        # unknown, but calls inside still happen.
-        for child in _child_expressions(node):
+        # Comparisons, f-strings, other operators...: the result is unknown, but
+        # calls inside still happen.
+        for child in child_expressions(node):
             self.eval(child, state, frame)
         return UNKNOWN
+
+    def eval_dict(self, node: cst.Dict, state: State, frame: Frame) -> Value:
+        result = DictValue(())
+        for element in node.elements:
+            if isinstance(element, cst.DictElement):
+                value = self.eval(element.value, state, frame)
+                key = element.key
+                self.eval(key, state, frame)
+                if isinstance(key, cst.SimpleString):
+                    result = result.with_item(string_value(key), value)
+                else:  # a key not known statically: a read under any key may give it
+                    result = result.with_rest(value)
+            else:
+                spread = self.eval(element.value, state, frame)
+                if isinstance(spread, DictValue):
+                    for name, value in spread.items:
+                        result = result.with_item(name, value)
+                    if spread.rest is not None:
+                        result = result.with_rest(spread.rest)
+                else:
+                    result = result.with_rest(UNKNOWN)
+        return result
+
+    def eval_boolean(self, node: cst.BooleanOperation, state: State, frame: Frame) -> Value:
+        """`loss_fn or nn.CrossEntropyLoss()`: the left value when its truth is known to decide."""
+        left = self.eval(node.left, state, frame)
+        truth = _truth(left)
+        is_or = isinstance(node.operator, cst.Or)
+        if truth is not None and truth == is_or:
+            return left  # short-circuit: the right side never runs
+        right = self.eval(node.right, state, frame)
+        if truth is not None:
+            return right
+        return join(left, right)
+
+    def eval_binary(self, node: cst.BinaryOperation, state: State, frame: Frame) -> Value:
+        """`p + eps`: probabilities moved by a small constant are still probabilities (`shifted`)."""
+        left = self.eval(node.left, state, frame)
+        right = self.eval(node.right, state, frame)
+        if isinstance(node.operator, (cst.Add, cst.Subtract)):
+            if _probability(left) and small_constant(node.right) and not isinstance(right, Tensor):
+                return left.derived(shifted=True)
+            if isinstance(node.operator, cst.Add) and _probability(right) and small_constant(node.left) \
+                    and not isinstance(left, Tensor):
+                return right.derived(shifted=True)
+        return UNKNOWN
+
+    def eval_comprehension(self, node, state: State, frame: Frame) -> Value:
+        """`[head(x) for head in self.heads]`: a list of what one iteration gives."""
+        inner = state.copy()
+        clause = node.for_in
+        item, _ = containers.member(self.eval(clause.iter, inner, frame))
+        self.assign(clause.target, item, inner, frame)
+        for condition in clause.ifs:
+            self.eval(condition.test, inner, frame)
+        nested = clause.inner_for_in
+        while nested is not None:  # further `for` clauses: their items are not followed
+            self.eval(nested.iter, inner, frame)
+            self.assign(nested.target, UNKNOWN, inner, frame)
+            for condition in nested.ifs:
+                self.eval(condition.test, inner, frame)
+            nested = nested.inner_for_in
+        return ListOf(self.eval(node.elt, inner, frame))
+
+    def truth_of(self, test: cst.BaseExpression, state: State, frame: Frame) -> bool | None:
+        """Evaluate a test (what it calls is recorded) and say whether it is certainly true or
+        false: `x is None` where `x` is known, `__name__ == "__main__"`, `not ...`, `and`/`or`."""
+        guard = main_guard(test)
+        if guard is not None:
+            return guard if self.as_main else not guard
+        compared = none_test(test)
+        if compared is not None:
+            subject, positive = compared
+            is_none = _is_none(self.eval(subject, state, frame))
+            return None if is_none is None else is_none == positive
+        if type(test) is cst.UnaryOperation and isinstance(test.operator, cst.Not):
+            inner = self.truth_of(test.expression, state, frame)
+            return None if inner is None else not inner
+        if type(test) is cst.BooleanOperation:
+            left = self.truth_of(test.left, state, frame)
+            is_or = isinstance(test.operator, cst.Or)
+            if left is not None and left == is_or:
+                return left
+            right = self.truth_of(test.right, state, frame)
+            if left is not None:
+                return right
+            return right if right is not None and right == is_or else None
+        return _truth(self.eval(test, state, frame))
 
     def lookup(self, name: str, state: State, frame: Frame) -> Value:
         if name in state.vars:
             return state.vars[name]
-        if name in frame.closure:
+        if frame.closure is not MODULE_SCOPE and name in frame.closure:
             return frame.closure[name]
-        if name in self.globals:
-            return self.globals[name]
+        if name in self.live_globals:
+            if frame.function is not None and name in self.rebound_globals:
+                return UNKNOWN  # some function rebinds it: which value this one sees is not known
+            return self.live_globals[name]
+        if name == "None":
+            return NONE
         return UNKNOWN
 
     def attribute(self, base: Value, name: str) -> Value:
@@ -743,9 +846,13 @@ class ModuleInterpreter:
         if isinstance(base, ForeignRef):
             return ForeignRef(f"{base.qualname}.{name}")
         if isinstance(base, InstanceValue):
-            return class_member(base.cls, name, base, self.instance_attrs(base.cls), self.analyse_function)
+            member = class_member(base.cls, name, base, self.instance_attrs(base.cls), self.property_value)
+            if member is UNKNOWN and (name == "__call__" or name == "module" and _plain_module(base.cls)):
+                # `self.__call__(x)` is `self(x)`; `model.module` is the model a DataParallel wraps.
+                return base
+            return member
         if isinstance(base, ClassValue):
-            return class_member(base.info, name, None, {}, self.analyse_function)
+            return class_member(base.info, name, None, {}, self.property_value)
         if isinstance(base, SuperValue):
             for cls in list(base.cls.mro())[1:]:
                 if name in cls.methods:
@@ -756,23 +863,28 @@ class ModuleInterpreter:
                         # A base class from another module: its method, on an instance of it.
                         return DeferredAttr(DeferredCall(parent), name)
             return UNKNOWN
-        if isinstance(base, DictValue):
-            return UNKNOWN
+        if isinstance(base, RecordValue):
+            return base.get(name)
+        if isinstance(base, OneOf):
+            return join_all([self.attribute(option, name) for option in base.options
+                             if not isinstance(option, NoneValue)])
         return UNKNOWN
 
     def subscript(self, base: Value, node: cst.Subscript) -> Value:
+        index = node.slice[0].slice if len(node.slice) == 1 else None
         if isinstance(base, Tensor):
-            return Tensor(base.kind, base.origins, base.producer, None)
-        if isinstance(base, TupleValue) and len(node.slice) == 1:
-            index = node.slice[0].slice
-            if isinstance(index, cst.Index):
-                position = _int_literal(index.value)
-                if position is not None and -len(base.items) <= position < len(base.items):
-                    return base.items[position]
-        if isinstance(base, DictValue) and len(node.slice) == 1:
-            index = node.slice[0].slice
-            if isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString):
-                return base.get(_string_value(index.value))
+            return base.derived(dim=None, rank=None, last_size=None)
+        if isinstance(base, TupleValue) and isinstance(index, cst.Index):
+            position = int_literal(index.value)
+            if position is not None:
+                return base.items[position] if -len(base.items) <= position < len(base.items) else UNKNOWN
+            return join_all(list(base.items))  # `self.heads[i]`: what every member agrees on
+        if isinstance(base, ListOf) and isinstance(index, cst.Index):
+            return base.item
+        if isinstance(base, (DictValue, RecordValue)) and isinstance(index, cst.Index):
+            if isinstance(index.value, cst.SimpleString):
+                return base.get(string_value(index.value))
+            return base.any_value() if isinstance(base, DictValue) else UNKNOWN
         return UNKNOWN
 
     # -- calls
@@ -781,8 +893,16 @@ class ModuleInterpreter:
         args = Args([], {})
         for arg in node.args:
             value = self.eval(arg.value, state, frame)
-            if arg.star:
-                args.starred = True
+            if arg.star == "*":
+                if isinstance(value, TupleValue) and not args.keywords:
+                    args.positional.extend(value.items)  # `f(*args)` with the tuple known
+                else:
+                    args.starred = True
+            elif arg.star == "**":
+                if isinstance(value, DictValue) and value.rest is None:
+                    args.keywords.update(value.items)
+                else:
+                    args.starred = True
             elif arg.keyword is not None:
                 args.keywords[arg.keyword.value] = value
             else:
@@ -791,43 +911,116 @@ class ModuleInterpreter:
 
     def eval_call(self, node: cst.Call, state: State, frame: Frame) -> Value:
         func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value in MUTATORS:
-            self.forget_mutated(func.value, state, frame)
         if isinstance(func, cst.Attribute):
-            receiver_key = self.self_key(func, frame)
-            own_attribute = receiver_key is not None and receiver_key in state.vars
-            if own_attribute:
-                callee = state.vars[receiver_key]
-                receiver: Value = UNKNOWN
-            else:
-                receiver = self.eval(func.value, state, frame)
-                if isinstance(receiver, DEFERRED):
-                    name = func.attr.value
-                    if name in api.PRESERVING_METHODS or name in api.MODULE_SELF_METHODS:
-                        self.eval_args(node, state, frame)
-                        return receiver
-                    if name in api.TENSOR_METHOD_PRODUCERS:
-                        args = self.eval_args(node, state, frame)
-                        result = self.method_call(receiver, name, args, node, state)
-                        if result is not None:
-                            return result
-                callee = self.attribute(receiver, func.attr.value)
-            args = self.eval_args(node, state, frame)
-            if isinstance(callee, UnknownValue) and not own_attribute:
-                method = self.method_call(receiver, func.attr.value, args, node, state)
-                if method is not None:
-                    return method
-            return self.call(callee, args, node, state)
+            return self.eval_method_call(node, func, state, frame)
         if isinstance(func, cst.Name) and func.value == "super" and frame.function is not None:
             owner = frame.function.owner
             if owner is not None and frame.self_name:
-                return SuperValue(owner, state.vars.get(frame.self_name, UNKNOWN))
+                return SuperValue(owner, self.current_self(state, frame))
         callee = self.eval(func, state, frame)
         args = self.eval_args(node, state, frame)
-        return self.call(callee, args, node, state)
+        if isinstance(func, cst.Name) and isinstance(callee, UnknownValue) and func.value in containers.BUILTINS:
+            result = self.builtin(func.value, args, node, state, frame)
+            return result if result is not None else UNKNOWN
+        result = self.call(callee, args, node, state)
+        self.forget_arguments(node, callee, state, frame)
+        return result
+
+    def eval_method_call(self, node: cst.Call, func: cst.Attribute, state: State, frame: Frame) -> Value:
+        name = func.attr.value
+        receiver_key = self.self_key(func, frame)
+        own_attribute = receiver_key is not None and receiver_key in state.vars
+        receiver: Value = UNKNOWN
+        if own_attribute:
+            callee = state.vars[receiver_key]
+        else:
+            if isinstance(func.value, cst.Name) and func.value.value == frame.self_name:
+                receiver = self.current_self(state, frame)
+            else:
+                receiver = self.eval(func.value, state, frame)
+            if isinstance(receiver, DEFERRED):
+                if name in api.PRESERVING_METHODS or name in api.MODULE_SELF_METHODS:
+                    self.eval_args(node, state, frame)
+                    return receiver
+                if name in api.TENSOR_METHOD_PRODUCERS:
+                    args = self.eval_args(node, state, frame)
+                    result = self.method_call(receiver, name, args, node, state)
+                    if result is not None:
+                        return result
+            callee = self.attribute(receiver, name)
+        args = self.eval_args(node, state, frame)
+        if name in containers.MUTATORS and not own_attribute:
+            if self.mutate(func.value, receiver, name, args, node, state, frame):
+                return UNKNOWN
+        if isinstance(callee, UnknownValue) and not own_attribute:
+            if isinstance(receiver, DictValue):
+                result = containers.dict_method(receiver, name, args, node)
+                if result is not None:
+                    return result
+            method = self.method_call(receiver, name, args, node, state)
+            if method is not None:
+                return method
+        if isinstance(callee, FunctionValue) and callee.bound_self is not None:
+            result, writes = self.invoke(callee.info, args, node, callee.bound_self)
+            if writes:
+                self.write_back(func.value, receiver, writes, state, frame)
+        else:
+            result = self.call(callee, args, node, state)
+        self.forget_arguments(node, callee, state, frame)
+        return result
+
+    def mutate(self, target: cst.BaseExpression, receiver: Value, name: str, args: Args, node: cst.Call,
+               state: State, frame: Frame) -> bool:
+        """`layers.append(m)`, `outputs.update(...)`, `seq.add_module("fc", m)`: the container's
+        new value is bound again; True when the call was such a mutation."""
+        if name == "add_module" and isinstance(receiver, InstanceValue) and isinstance(target, cst.Name) \
+                and target.value == frame.self_name:
+            key = argument_node(node, 0, "name")
+            module = args.get(1, "module")
+            if isinstance(key, cst.SimpleString) and module is not None:
+                state.vars[f"self.{string_value(key)}"] = module
+                return True
+            return False
+        if not isinstance(receiver, (TupleValue, ListOf, DictValue, SequentialValue)):
+            self.forget_mutated(target, state, frame)
+            return False
+        updated = containers.mutated(receiver, name, args, node)
+        if updated is None or not self.rebind(target, updated, state, frame):
+            self.forget_mutated(target, state, frame)
+        elif isinstance(updated, SequentialValue):
+            self.check_layer_chain(updated.layers[-2:], state)
+        return True
+
+    def builtin(self, name: str, args: Args, node: cst.Call, state: State, frame: Frame) -> Value | None:
+        """The few builtins that move values: `enumerate`, `zip`, `list`, `dict`, `getattr`, `setattr`."""
+        if name in ("getattr", "setattr") and len(args.positional) >= 2:
+            attr = argument_node(node, 1, "name")
+            if not isinstance(attr, cst.SimpleString) or not isinstance(string_value(attr), str):
+                return None
+            if name == "getattr":
+                return self.attribute(args.positional[0], string_value(attr))
+            holder = node.args[0].value
+            if len(args.positional) == 3:
+                if isinstance(holder, cst.Name) and holder.value == frame.self_name:
+                    state.vars[f"self.{string_value(attr)}"] = args.positional[2]
+                elif isinstance(args.positional[0], InstanceValue):
+                    self.rebind(holder, args.positional[0].with_attrs({string_value(attr): args.positional[2]}),
+                                state, frame)
+            return UNKNOWN
+        return containers.builtin_call(name, args)
+
+    def forget_arguments(self, node: cst.Call, callee: Value, state: State, frame: Frame) -> None:
+        """A list or dict passed by name to code that may change it (a user function, foreign
+        code) is not known any more afterwards. torch never changes one."""
+        if isinstance(callee, (TorchRef, TorchModule, LossValue, SequentialValue, Tensor, Param)):
+            return  # torch (a tensor's method included) never changes a list or dict it is given
+        for arg in node.args:
+            if isinstance(arg.value, cst.Name) and isinstance(state.vars.get(arg.value.value),
+                                                              (TupleValue, ListOf, DictValue)):
+                state.vars[arg.value.value] = UNKNOWN
 
     def forget_mutated(self, target: cst.BaseExpression, state: State, frame: Frame) -> None:
-        """`layers.append(...)`: a list or dict literal bound to a name no longer holds what it did."""
+        """`layers.insert(...)`: a list or dict bound to a name no longer holds what it did."""
         key = None
         if isinstance(target, cst.Name):
             key = target.value
@@ -837,16 +1030,18 @@ class ModuleInterpreter:
             return
         current = state.vars.get(key)
         if current is None and isinstance(target, cst.Name):
-            current = frame.closure.get(key, self.globals.get(key))
-        if isinstance(current, (TupleValue, DictValue)):
+            closure = self.scope_of(frame.closure)
+            current = closure.get(key, self.live_globals.get(key))
+        if isinstance(current, (TupleValue, DictValue, ListOf)):
             state.vars[key] = UNKNOWN
 
     def method_call(self, receiver: Value, name: str, args: Args, node: cst.Call, state: State) -> Value | None:
         """Methods on tensors and nn modules, where the receiver is not user code."""
-        if isinstance(receiver, (TorchModule, LossValue, SequentialValue)) and name in api.MODULE_SELF_METHODS:
+        if isinstance(receiver, (TorchModule, LossValue, SequentialValue, InstanceValue, OneOf)) \
+                and name in api.MODULE_SELF_METHODS:
             return receiver
-        if isinstance(receiver, InstanceValue) and name in api.MODULE_SELF_METHODS:
-            return receiver
+        if isinstance(receiver, (TorchModule, LossValue, SequentialValue)) and name == "forward":
+            return self.call_module(receiver, args, node, state, self.site(node, _module_label(receiver)))
         if not is_maybe_tensor(receiver):
             return None
         producer = api.TENSOR_METHOD_PRODUCERS.get(name)
@@ -856,20 +1051,27 @@ class ModuleInterpreter:
                 return None  # `obj.softmax(x)`: a user object, not Tensor.softmax(dim)
             return self.produce(producer, receiver, args, node, state, dim_position=0)
         if name in api.LOG_METHODS and not args.positional and not args.keywords:
-            self.facts.log_calls.append(LogCall(self.site(node, "Tensor.log"), receiver, state.mode))
+            self.sink.log_calls.append(LogCall(self.site(node, "Tensor.log"), receiver, state.mode, self.via()))
             return UNKNOWN
         if name in api.ARGMAX_METHODS:
-            self.facts.argmax_calls.append(ArgmaxCall(self.site(node, "Tensor.argmax"), receiver, state.mode))
+            self.sink.argmax_calls.append(ArgmaxCall(self.site(node, "Tensor.argmax"), receiver, state.mode,
+                                                     self.via()))
+            return UNKNOWN
+        if name in api.EXP_METHODS and not args.positional and not args.keywords:
+            return self.exponential(receiver, node)
+        if name in api.CLAMP_METHODS:
+            if _probability(receiver) and (args.positional or "min" in args.keywords):
+                return receiver.derived(shifted=True)
             return UNKNOWN
         if name in api.PRESERVING_METHODS:
-            reshaped = name in ("view", "reshape", "flatten", "squeeze", "unsqueeze")
-            rank = _reshaped_rank(name, node, args, offset=0) if reshaped else None
+            reshaped = name in ("view", "reshape", "flatten", "squeeze", "unsqueeze", "resize")
+            rank = reshaped_rank(name, node, offset=0) if reshaped else None
             if isinstance(receiver, Tensor):
                 if name in api.ELEMENTWISE_METHODS:
                     return receiver
                 if not reshaped:  # permute, transpose, ...: the same values along other dims
-                    return Tensor(receiver.kind, receiver.origins, receiver.producer, None, receiver.rank, None)
-                return Tensor(receiver.kind, receiver.origins, receiver.producer, None, rank, None)
+                    return receiver.derived(dim=None, last_size=None)
+                return receiver.derived(dim=None, rank=rank, last_size=None)
             if isinstance(receiver, Param):
                 return Param(receiver.index, receiver.name, rank) if reshaped else receiver
             if rank is not None:
@@ -877,96 +1079,70 @@ class ModuleInterpreter:
             return UNKNOWN
         return None
 
-    def call(self, callee: Value, args: Args, node: cst.Call, state: State) -> Value:
+    def call(self, callee: Value, args: Args, node: cst.Call | None, state: State) -> Value:
         if isinstance(callee, DEFERRED):
             return DeferredCall(callee)
         if isinstance(callee, TorchRef):
             return self.call_torch(callee.qualname, args, node, state)
         if isinstance(callee, ForeignRef):
-            if callee.qualname in ("functools.partial",) and args.positional:
-                return PartialValue(args.positional[0], tuple(args.positional[1:]), tuple(args.keywords.items()))
-            if callee.qualname in ("collections.OrderedDict",) and len(args.positional) == 1:
-                return _ordered_dict(args.positional[0])
-            return UNKNOWN
+            return _foreign_call(callee.qualname, args)
         if isinstance(callee, (TorchModule, LossValue, SequentialValue)):
-            return self.call_module(callee, args, node, state, self.site(node, _module_label(callee)))
+            site = self.site(node, _module_label(callee)) if node is not None else callee.site
+            return self.call_module(callee, args, node, state, site)
         if isinstance(callee, ClassValue):
-            return InstanceValue(callee.info)
+            return self.construct(callee.info, args, node)
         if isinstance(callee, InstanceValue):
             method = callee.cls.find_method("__call__") or callee.cls.find_method("forward")
             if method is None:
                 return UNKNOWN
-            return self.call_function(method, args, node)
+            return self.call_function(method, args, node, callee)
         if isinstance(callee, FunctionValue):
-            return self.call_function(callee.info, args, node)
+            return self.call_function(callee.info, args, node, callee.bound_self)
         if isinstance(callee, PartialValue):
             merged = Args(list(callee.args) + args.positional, dict(callee.keywords), args.starred)
             merged.keywords.update(args.keywords)
             return self.call(callee.func, merged, node, state)
+        if isinstance(callee, OneOf):
+            return join_all([self.call(option, args, node, state) for option in _callable_options(callee, args)])
         return UNKNOWN
 
-    def call_function(self, info: FunctionInfo, args: Args, node: cst.Call | None) -> Value:
-        """A user function's (memoised) result at one call site.
-
-        The result is context-insensitive, except that a returned parameter is
-        the caller's argument, and a parameter that reaches a loss inside the
-        function makes the caller's argument reach it too.
-        """
-        result = self.analyse_function(info)
-        if info.param_sinks and node is not None:
-            call_site = self.site(node, info.name)
-            for index, loss, loss_site, via in info.param_sinks:
-                if index >= len(args.positional):
-                    continue
-                argument = args.positional[index]
-                if isinstance(argument, Param) and self.frame is not None and self.frame.function is not None:
-                    self.frame.function.param_sinks.append((argument.index, loss, loss_site, (call_site,) + via))
-                elif isinstance(argument, Tensor):
-                    self.facts.loss_calls.append(
-                        LossCall(loss, loss_site, argument, UNKNOWN, ANY, (call_site,) + via)
-                    )
-        if isinstance(result, Param):
-            argument = args.get(result.index, result.name)
-            if argument is None or args.starred:
-                return UNKNOWN
-            if result.rank is not None and isinstance(argument, Tensor):
-                return Tensor(argument.kind, argument.origins, argument.producer, None, result.rank)
-            if result.rank is not None and isinstance(argument, Param):
-                return Param(argument.index, argument.name, result.rank)
-            return argument
-        return result
-
-    def call_torch(self, qualname: str, args: Args, node: cst.Call, state: State) -> Value:
+    def call_torch(self, qualname: str, args: Args, node: cst.Call | None, state: State) -> Value:
         qualname = api.canonical(qualname)
         producer = api.PRODUCERS.get(qualname)
-        if producer is not None:
+        if producer is not None and node is not None:
             if producer.is_module:
                 dim_value = None
                 if producer.dim_position is not None:
-                    dim_node = _argument_node(node, producer.dim_position, "dim")
-                    dim_value = _int_literal(dim_node) if dim_node is not None else None
+                    dim_node = argument_node(node, producer.dim_position, "dim")
+                    dim_value = int_literal(dim_node) if dim_node is not None else None
                 features = None
                 if producer.out_position is not None:
-                    out_node = _argument_node(node, producer.out_position, "out_features")
-                    features = _int_literal(out_node) if out_node is not None else None
+                    out_node = argument_node(node, producer.out_position, "out_features")
+                    features = int_literal(out_node) if out_node is not None else None
                 dim_given = args.has(0, "dim")
                 site = self.site(node, producer.label)
                 if producer.implicit_dim and not dim_given:
-                    self.facts.implicit_dims.append(ImplicitDim(producer, site))
+                    self.sink.implicit_dims.append(ImplicitDim(producer, site))
                 return TorchModule(qualname, site, dim_value, dim_given, features)
             tensor_input = args.get(0, "input")
             return self.produce(producer, tensor_input if tensor_input is not None else UNKNOWN, args, node, state,
                                 dim_position=1)
         loss = api.LOSSES.get(qualname)
-        if loss is not None:
+        if loss is not None and node is not None:
             site = self.site(node, loss.label)
             if loss.is_module:
                 return LossValue(loss, site)
             self.record_loss(loss, site, args, state, offset=0)
             return UNKNOWN
-        if qualname == api.SEQUENTIAL:
-            # `nn.Sequential(*blocks)` or an empty one filled later: layers unknown.
-            layers = tuple(args.positional) if args.positional and not args.starred else (UNKNOWN,)
+        if qualname in api.MODEL_WRAPPERS:
+            wrapped = args.get(0, "module")
+            if wrapped is None:
+                wrapped = args.get(0, "model")
+            return wrapped if wrapped is not None and not args.starred else UNKNOWN
+        if qualname == api.SEQUENTIAL and node is not None:
+            # `nn.Sequential(*blocks)` with the blocks unknown: layers unknown. One made empty is
+            # filled later (`add_module`, `append`).
+            layers = tuple(args.positional) if not args.starred else (UNKNOWN,)
             if len(layers) == 1 and isinstance(layers[0], DictValue):  # nn.Sequential(OrderedDict(...))
                 layers = tuple(value for _, value in layers[0].items) or (UNKNOWN,)
             sequential = SequentialValue(layers, self.site(node, "nn.Sequential"))
@@ -974,18 +1150,36 @@ class ModuleInterpreter:
             return sequential
         if qualname in ("torch.nn.ModuleList", "torch.nn.ModuleDict", "torch.nn.ParameterList"):
             members = args.get(0, "modules")
-            return members if isinstance(members, (TupleValue, DictValue)) else UNKNOWN
-        if qualname in PASS_THROUGH_MODULES or qualname.startswith("torch.nn.") and qualname[9:10].isupper():
+            if members is None and not args.starred:
+                return DictValue(()) if qualname.endswith("Dict") else TupleValue(())
+            return members if isinstance(members, (TupleValue, DictValue, ListOf)) else UNKNOWN
+        if node is not None and (qualname in api.PASS_THROUGH_MODULES
+                                 or qualname.startswith("torch.nn.") and qualname[9:10].isupper()):
             return TorchModule(qualname, self.site(node, "nn." + qualname.rsplit(".", 1)[-1]))
-        if qualname in api.PRESERVING_FUNCTIONS:
+        if qualname in api.PRESERVING_FUNCTIONS and node is not None:
             value = args.get(0, "input")
             name = qualname.rsplit(".", 1)[-1]
-            rank = _reshaped_rank(name, node, args, offset=1)
+            rank = reshaped_rank(name, node, offset=1)
             if isinstance(value, Tensor):
-                return value if name == "clone" else Tensor(value.kind, value.origins, value.producer, None, rank)
+                return value if name == "clone" else value.derived(dim=None, rank=rank, last_size=None)
             if isinstance(value, Param):
                 return value if name == "clone" else Param(value.index, value.name, rank)
             return Tensor(Kind.UNKNOWN, rank=rank) if rank is not None else UNKNOWN
+        if qualname in api.COMBINING_FUNCTIONS:
+            items = containers.items_of(args.get(0, "tensors") or UNKNOWN)
+            combined = join_all(list(items)) if items else UNKNOWN
+            if isinstance(combined, Tensor) and combined.kind is not Kind.UNKNOWN:
+                added = api.COMBINING_FUNCTIONS[qualname]
+                rank = combined.rank + added if combined.rank is not None else None
+                return combined.derived(dim=None, rank=rank, last_size=None)
+            return UNKNOWN
+        if qualname in api.EXP_FUNCTIONS and node is not None:
+            return self.exponential(args.get(0, "input") or UNKNOWN, node)
+        if qualname in api.CLAMP_FUNCTIONS:
+            value = args.get(0, "input")
+            if value is not None and _probability(value) and (len(args.positional) > 1 or "min" in args.keywords):
+                return value.derived(shifted=True)
+            return UNKNOWN
         if qualname in api.APPLY_FUNCTIONS and len(args.positional) >= 2 and not args.starred:
             function, rest = args.positional[0], args.positional[1:]
             if qualname.endswith("data_parallel"):
@@ -995,16 +1189,17 @@ class ModuleInterpreter:
             if isinstance(function, (InstanceValue, FunctionValue)):
                 return self.call(function, Args(list(rest), {}), node, state)
             return UNKNOWN
-        if qualname in api.LOG_FUNCTIONS:
+        if qualname in api.LOG_FUNCTIONS and node is not None:
             value = args.get(0, "input")
-            self.facts.log_calls.append(LogCall(self.site(node, qualname), value or UNKNOWN, state.mode))
+            self.sink.log_calls.append(LogCall(self.site(node, qualname), value or UNKNOWN, state.mode, self.via()))
             return UNKNOWN
-        if qualname in api.ARGMAX_FUNCTIONS:
+        if qualname in api.ARGMAX_FUNCTIONS and node is not None:
             value = args.get(0, "input")
-            self.facts.argmax_calls.append(ArgmaxCall(self.site(node, qualname), value or UNKNOWN, state.mode))
+            self.sink.argmax_calls.append(ArgmaxCall(self.site(node, qualname), value or UNKNOWN, state.mode,
+                                                     self.via()))
             return UNKNOWN
-        if qualname in api.CREATION_FUNCTIONS and not args.starred:
-            rank = _size_rank(node)
+        if qualname in api.CREATION_FUNCTIONS and not args.starred and node is not None:
+            rank = size_rank(node)
             return Tensor(Kind.UNKNOWN, rank=rank) if rank is not None else UNKNOWN
         return UNKNOWN
 
@@ -1012,15 +1207,31 @@ class ModuleInterpreter:
                 dim_position: int) -> Tensor:
         site = self.site(node, producer.label)
         if producer.implicit_dim and not args.has(dim_position if producer.dim_position is not None else None, "dim"):
-            self.facts.implicit_dims.append(ImplicitDim(producer, site))
-        dim_node = _argument_node(node, dim_position, "dim") if producer.dim_position is not None else None
-        dim = _int_literal(dim_node) if dim_node is not None else None
+            self.sink.implicit_dims.append(ImplicitDim(producer, site))
+        dim_node = argument_node(node, dim_position, "dim") if producer.dim_position is not None else None
+        dim = int_literal(dim_node) if dim_node is not None else None
         if producer.kind != Kind.LOGITS:
-            self.facts.activation_calls.append(ActivationCall(producer, site, tensor_input, state.mode, dim))
+            self.sink.activation_calls.append(ActivationCall(producer, site, tensor_input, state.mode, dim,
+                                                             self.via()))
+        return self.produced(producer, site, tensor_input, dim, None)
+
+    @staticmethod
+    def produced(producer: api.Producer, site: Site, tensor_input: Value, dim: int | None,
+                 features: int | None) -> Tensor:
         rank, last_size = _shape_of(tensor_input)
-        if producer.kind == Kind.LOGITS:  # F.linear: same rank, new last size
-            last_size = None
-        return Tensor(producer.kind, (site,), producer, dim, rank, last_size)
+        if producer.kind == Kind.LOGITS:  # a linear layer: same rank, new last size (convolutions: unknown)
+            last_size = features if producer.out_position is not None else None
+        clipped: tuple[Site, ...] = ()
+        if producer.kind in (Kind.PROBS, Kind.LOG_PROBS) and isinstance(tensor_input, Tensor) \
+                and tensor_input.kind == Kind.ACTIVATED:
+            clipped = tensor_input.origins
+        return Tensor(producer.kind, (site,), producer, dim, rank, last_size, clipped=clipped)
+
+    def exponential(self, value: Value, node: cst.Call) -> Value:
+        """`torch.exp(log_softmax(x))` is softmax(x): a softmax output made here."""
+        if isinstance(value, Tensor) and value.kind == Kind.LOG_PROBS and not value.shifted:
+            return value.derived(kind=Kind.PROBS, origins=(self.site(node, "torch.exp(log_softmax)"),), producer=None)
+        return UNKNOWN
 
     def call_module(self, module: Value, args: Args, node: cst.Call | None, state: State, site: Site) -> Value:
         tensor_input = args.get(0, "input")
@@ -1028,16 +1239,18 @@ class ModuleInterpreter:
             tensor_input = UNKNOWN
         if isinstance(module, LossValue):
             self.record_loss(module.loss, site, args, state, offset=0)
-            self.facts.loss_calls[-1].constructor = module.site
+            self.sink.loss_calls[-1].constructor = module.site
             return UNKNOWN
         if isinstance(module, SequentialValue):
+            if not module.layers:
+                return UNKNOWN  # made empty, filled where the engine does not see
             value = tensor_input
             for layer in module.layers:
                 layer_site = layer.site if isinstance(layer, (TorchModule, SequentialValue)) else site
                 value = self.call_module(layer, Args([value], {}), None, state, layer_site)
             return value
         if isinstance(module, TorchModule):
-            if module.qualname in PASS_THROUGH_MODULES:
+            if module.qualname in api.PASS_THROUGH_MODULES:
                 if module.qualname in ("torch.nn.Flatten", "torch.nn.Unflatten") and isinstance(tensor_input, Tensor):
                     return tensor_input.shaped(None, None)
                 return tensor_input
@@ -1045,20 +1258,18 @@ class ModuleInterpreter:
             if producer is None:
                 return UNKNOWN
             if producer.kind != Kind.LOGITS:
-                self.facts.activation_calls.append(
-                    ActivationCall(producer, site, tensor_input, state.mode, module.dim)
+                self.sink.activation_calls.append(
+                    ActivationCall(producer, site, tensor_input, state.mode, module.dim, self.via())
                 )
-            rank, last_size = _shape_of(tensor_input)
-            if producer.kind == Kind.LOGITS:
-                last_size = module.features
-                if producer.out_position is None:  # convolutions: the channels are not the last dim
-                    last_size = None
-            return Tensor(producer.kind, (site,), producer, module.dim, rank, last_size)
+            return self.produced(producer, site, tensor_input, module.dim, module.features)
         if isinstance(module, InstanceValue):
             method = module.cls.find_method("__call__") or module.cls.find_method("forward")
-            return self.call_function(method, args, node) if method is not None else UNKNOWN
+            return self.call_function(method, args, node, module) if method is not None else UNKNOWN
         if isinstance(module, FunctionValue):
-            return self.call_function(module.info, args, node)
+            return self.call_function(module.info, args, node, module.bound_self)
+        if isinstance(module, OneOf):
+            return join_all([self.call_module(option, args, node, state, site)
+                             for option in _callable_options(module, args)])
         if isinstance(module, DEFERRED):
             return DeferredCall(module)
         return UNKNOWN
@@ -1083,16 +1294,77 @@ class ModuleInterpreter:
     def record_loss(self, loss: api.Loss, site: Site, args: Args, state: State, offset: int) -> None:
         tensor_input = args.get(offset, "input")
         target = args.get(offset + 1, "target")
-        function = self.frame.function if self.frame is not None else None
-        if isinstance(tensor_input, Param) and function is not None:
-            function.param_sinks.append((tensor_input.index, loss, site, ()))
-        self.facts.loss_calls.append(
+        if isinstance(tensor_input, Param) and self.frame.function is not None:
+            self.frame.param_sinks.append((tensor_input.index, loss, site, ()))
+        self.sink.loss_calls.append(
             LossCall(loss, site, tensor_input if tensor_input is not None else UNKNOWN,
-                     target if target is not None else UNKNOWN, state.mode)
+                     target if target is not None else UNKNOWN, state.mode, self.via())
         )
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _truth(value: Value) -> bool | None:
+    """Whether a value is certainly truthy (an object) or falsy (None), else None."""
+    if isinstance(value, NoneValue):
+        return False
+    if isinstance(value, (ClassValue, FunctionValue, PartialValue, LossValue, TorchModule, TorchRef)):
+        return True
+    return None
+
+
+def _is_none(value: Value) -> bool | None:
+    if isinstance(value, NoneValue):
+        return True
+    if isinstance(value, _OBJECTS) or (isinstance(value, Tensor) and value.kind is not Kind.UNKNOWN):
+        return False
+    if isinstance(value, OneOf) and not any(isinstance(option, NoneValue) for option in value.options):
+        return False
+    return None
+
+
+def _callable_options(value: OneOf, args: Args) -> list[Value]:
+    """The alternatives a call can be made on: not None, and (when any fits) those whose
+    signature takes these arguments (`model(x)` vs `model(x, hidden)` on two model classes)."""
+    options = [option for option in value.options if not isinstance(option, NoneValue)]
+
+    def fits(option: Value) -> bool:
+        if isinstance(option, InstanceValue):
+            method = option.cls.find_method("__call__") or option.cls.find_method("forward")
+            return method is None or accepts(method, args, bound=True)
+        if isinstance(option, FunctionValue):
+            return accepts(option.info, args, bound=option.bound_self is not None)
+        return True
+
+    fitting = [option for option in options if fits(option)]
+    return fitting or options
+
+
+def _probability(value: Value) -> bool:
+    return isinstance(value, Tensor) and value.kind in (Kind.PROBS, Kind.SIGMOID)
+
+
+def _plain_module(cls: ClassInfo) -> bool:
+    """A user class whose bases are all user classes or torch: nothing of it defines `.module`."""
+    for ancestor in cls.mro():
+        for base in ancestor.bases:
+            if not isinstance(base, (ClassValue, TorchRef)):
+                return False
+    return True
+
+
+def _foreign_call(qualname: str, args: Args) -> Value:
+    if qualname in ("functools.partial",) and args.positional:
+        return PartialValue(args.positional[0], tuple(args.positional[1:]), tuple(args.keywords.items()))
+    if qualname in ("collections.OrderedDict",) and len(args.positional) == 1:
+        return _ordered_dict(args.positional[0])
+    last = qualname.rsplit(".", 1)[-1]
+    if args.keywords and not args.positional and not args.starred and (last[:1].isupper() or last == "edict") \
+            and any(informative(value) for value in args.keywords.values()):
+        # `SimpleNamespace(criterion=...)`, `SequenceClassifierOutput(logits=...)`: a record.
+        return RecordValue(tuple(args.keywords.items()))
+    return UNKNOWN
 
 
 def _ordered_dict(pairs: Value) -> Value:
@@ -1107,83 +1379,12 @@ def _ordered_dict(pairs: Value) -> Value:
     return DictValue(tuple(items))
 
 
-def class_member(cls: ClassInfo, name: str, instance: Value | None, attrs: dict[str, Value],
-                 property_value: Callable[[FunctionInfo], Value]) -> Value:
-    """`instance.name` (or `Class.name` when `instance` is None): an instance attribute,
-    a method (a property's value), or a class variable, looked up along the MRO."""
-    if name in attrs:
-        return attrs[name]
-    method = cls.find_method(name)
-    if method is not None:
-        if method.is_property and instance is not None:
-            return property_value(method)
-        bound = instance if instance is not None and not method.is_static else None
-        return FunctionValue(method, bound_self=bound)
-    for ancestor in cls.mro():
-        if name in ancestor.class_vars:
-            return ancestor.class_vars[name]
-    return UNKNOWN
-
-
-def _argument_node(node: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:
-    """The expression passed at `position` (or as `keyword`), if written out."""
-    for arg in node.args:
-        if arg.keyword is not None and arg.keyword.value == keyword:
-            return arg.value
-    positional = [arg for arg in node.args if arg.keyword is None]
-    if any(arg.star for arg in positional[: position + 1]):
-        return None
-    return positional[position].value if position < len(positional) else None
-
-
 def _shape_of(value: Value) -> tuple[int | None, int | None]:
     if isinstance(value, Tensor):
         return value.rank, value.last_size
     if isinstance(value, Param):
         return value.rank, None
     return None, None
-
-
-def _size_rank(node: cst.Call, offset: int = 0) -> int | None:
-    """The number of sizes in `(B, C)` / `B, C` arguments, when written out."""
-    positional = [arg for arg in node.args if arg.keyword is None][offset:]
-    if not positional and offset == 0:
-        size = next((a.value for a in node.args if a.keyword is not None and a.keyword.value in ("size", "shape")),
-                    None)
-        if isinstance(size, (cst.Tuple, cst.List)) and not any(
-            isinstance(e, cst.StarredElement) for e in size.elements
-        ):
-            return len(size.elements)
-        return None
-    if any(arg.star for arg in positional):
-        return None
-    if len(positional) == 1:
-        only = positional[0].value
-        if isinstance(only, (cst.Tuple, cst.List)):
-            if any(isinstance(e, cst.StarredElement) for e in only.elements):
-                return None
-            return len(only.elements)
-        # A single size: an int literal is rank 1; a name may hold a whole shape.
-        return 1 if _int_literal(only) is not None else None
-    return len(positional)
-
-
-def _reshaped_rank(name: str, node: cst.Call, args: Args, offset: int) -> int | None:
-    """The rank after view/reshape/flatten, where the call makes it certain."""
-    if name in ("view", "reshape"):
-        if any(a.keyword is not None for a in node.args):
-            return None
-        return _size_rank(node, offset)
-    if name == "flatten":
-        start = _argument_node(node, offset, "start_dim")
-        end = _argument_node(node, offset + 1, "end_dim")
-        start_value = _int_literal(start) if start is not None else 0
-        if start_value is None or start_value < 0:
-            return None
-        if end is not None and _int_literal(end) != -1:
-            return None
-        return start_value + 1
-    return None
 
 
 def _module_label(module: Value) -> str:
@@ -1194,98 +1395,7 @@ def _module_label(module: Value) -> str:
     return "nn.Sequential"
 
 
-def _decorator_name(node: cst.BaseExpression) -> str:
-    if isinstance(node, cst.Call):
-        node = node.func
-    parts = []
-    while isinstance(node, cst.Attribute):
-        parts.append(node.attr.value)
-        node = node.value
-    if isinstance(node, cst.Name):
-        parts.append(node.value)
-    return ".".join(reversed(parts))
-
-
-def _all_params(params: cst.Parameters) -> list[cst.Param]:
-    result = list(params.posonly_params) + list(params.params)
-    if isinstance(params.star_arg, cst.Param):
-        result.append(params.star_arg)
-    result.extend(params.kwonly_params)
-    if params.star_kwarg is not None:
-        result.append(params.star_kwarg)
-    return result
-
-
-def _writes_self(node: cst.FunctionDef | cst.Lambda) -> bool:
-    """Does the method assign `self.<attr> = ...` anywhere in its own body?
-
-    A walk over statements only (attributes cannot be assigned inside an
-    expression): far cheaper than a LibCST visitor.
-    """
-    if isinstance(node, cst.Lambda):
-        return False
-    params = _all_params(node.params)
-    if not params:
-        return False
-    self_name = params[0].name.value
-    return any(_assigns_attribute_of(statement, self_name) for statement in _statements(node.body))
-
-
-def _statements(suite: cst.BaseSuite) -> Iterator[cst.CSTNode]:
-    if isinstance(suite, cst.SimpleStatementSuite):
-        yield from suite.body
-        return
-    for statement in suite.body:
-        if isinstance(statement, cst.SimpleStatementLine):
-            yield from statement.body
-        elif not isinstance(statement, (cst.FunctionDef, cst.ClassDef)):  # their assignments are their own
-            yield statement
-            yield from _compound_children(statement)
-
-
-def _compound_children(statement: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    for name in ("body", "orelse", "finalbody"):
-        child = getattr(statement, name, None)
-        if isinstance(child, cst.BaseSuite):
-            yield from _statements(child)
-        elif isinstance(child, cst.If):  # elif
-            yield from _statements(child.body)
-            yield from _compound_children(child)
-        elif child is not None and isinstance(getattr(child, "body", None), cst.BaseSuite):
-            yield from _statements(child.body)  # else / finally clauses
-    for clause in list(getattr(statement, "handlers", ())) + list(getattr(statement, "cases", ())):
-        yield from _statements(clause.body)
-
-
-def _assigns_attribute_of(statement: cst.CSTNode, name: str) -> bool:
-    targets: list[cst.BaseExpression] = []
-    if isinstance(statement, cst.Assign):
-        targets = [target.target for target in statement.targets]
-    elif isinstance(statement, (cst.AnnAssign, cst.AugAssign)):
-        targets = [statement.target]
-    elif isinstance(statement, (cst.For, cst.With)):
-        targets = [statement.target] if isinstance(statement, cst.For) else [
-            item.asname.name for item in statement.items if item.asname is not None
-        ]
-    while targets:
-        target = targets.pop()
-        if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == name:
-            return True
-        if isinstance(target, (cst.Tuple, cst.List)):
-            targets.extend(element.value for element in target.elements)
-    return False
-
-
-def _child_expressions(node: cst.CSTNode) -> Iterator[cst.BaseExpression]:
-    """The sub-expressions of an expression the interpreter does not model,
-    in field order (Python's evaluation order: `b if a else c` is a, b, c)."""
-    for child in child_nodes(node):
-        if is_expression(child):
-            yield child
-        else:  # comprehension clauses, arguments, f-string parts, ...
-            yield from _child_expressions(child)
-
-
 def analyze_module(parsed: ParsedModule, resolver: Resolver | None = None) -> ModuleFacts:
     """Phase 2 for one module: interpret it, with other modules seen through `resolver`."""
     return ModuleInterpreter(parsed, resolver).run()
+

@@ -14,7 +14,7 @@ unknown.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -104,12 +104,22 @@ class Tensor(Value):
     # the number of dimensions, and the size of the last dimension.
     rank: int | None = None
     last_size: int | None = None
+    # Probabilities moved by a small constant or clamped (`p + eps`, `p.clamp(min=eps)`): still
+    # probabilities for a `log` (TL006), no longer the activation's exact output for the losses.
+    shifted: bool = False
+    # The clipping activations (ReLU, ...) a softmax-family producer was applied to: a
+    # `log_softmax(relu(z))` reaching `nll_loss` clips the logits as surely as CE does (TL010).
+    clipped: tuple[Site, ...] = ()
 
     def with_origins(self, origins: tuple[Site, ...]) -> "Tensor":
-        return Tensor(self.kind, origins, self.producer, self.dim, self.rank, self.last_size)
+        return replace(self, origins=origins)
 
     def shaped(self, rank: int | None, last_size: int | None) -> "Tensor":
-        return Tensor(self.kind, self.origins, self.producer, self.dim, rank, last_size)
+        return replace(self, rank=rank, last_size=last_size)
+
+    def derived(self, **changes: Any) -> "Tensor":
+        """The same meaning with other facts (a reshape drops the dim, a shift sets `shifted`)."""
+        return replace(self, **changes)
 
 
 @dataclass(frozen=True, eq=False)
@@ -170,30 +180,102 @@ class TupleValue(Value):
 @dataclass(frozen=True, eq=False)
 class DictValue(Value):
     items: tuple[tuple[str, Value], ...]
+    # What was stored under keys not known statically (`outputs[task] = head(x)`), joined;
+    # None: nothing was.
+    rest: Value | None = None
 
     def get(self, key: str) -> Value:
         for name, value in self.items:
             if name == key:
                 return value
+        return self.rest if self.rest is not None else UNKNOWN
+
+    def any_value(self) -> Value:
+        """What a read under a key not known statically gives: the join of every value."""
+        values = [value for _, value in self.items] + ([self.rest] if self.rest is not None else [])
+        return join_all(values)
+
+    def with_item(self, key: str, value: Value) -> "DictValue":
+        items = tuple((name, old) for name, old in self.items if name != key) + ((key, value),)
+        return DictValue(items, self.rest)
+
+    def with_rest(self, value: Value) -> "DictValue":
+        return DictValue(self.items, value if self.rest is None else join(self.rest, value))
+
+
+@dataclass(frozen=True, eq=False)
+class ListOf(Value):
+    """A list (or tuple) of unknown length whose items are all `item`: `outs.append(...)` in a loop."""
+
+    item: Value
+
+
+@dataclass(frozen=True, eq=False)
+class NoneValue(Value):
+    """The literal None (a parameter's default, `self.criterion = None`)."""
+
+    def describe(self) -> str:
+        return "None"
+
+
+NONE = NoneValue()
+
+
+@dataclass(frozen=True, eq=False)
+class RecordValue(Value):
+    """An object made by a foreign class from keywords (`SimpleNamespace(criterion=...)`,
+    `SequenceClassifierOutput(logits=...)`): `out.logits` and `out["logits"]` read the field."""
+
+    fields: tuple[tuple[str, Value], ...]
+
+    def get(self, name: str) -> Value:
+        for key, value in self.fields:
+            if key == name:
+                return value
         return UNKNOWN
+
+
+@dataclass(frozen=True, eq=False)
+class OneOf(Value):
+    """One of a few objects, where paths disagree on which (`A() if big else B()`): a call or an
+    attribute is taken on each and the results joined, so what they agree on is kept."""
+
+    options: tuple[Value, ...]
 
 
 @dataclass(eq=False)
 class FunctionValue(Value):
     """A user-defined function, method or lambda."""
 
-    info: Any  # flow.FunctionInfo
+    info: Any  # program.FunctionInfo
     bound_self: Value | None = None
 
 
 @dataclass(eq=False)
 class ClassValue(Value):
-    info: Any  # flow.ClassInfo
+    info: Any  # program.ClassInfo
 
 
 @dataclass(frozen=True, eq=False)
 class InstanceValue(Value):
-    cls: Any  # flow.ClassInfo
+    cls: Any  # program.ClassInfo
+    # This object's own attributes, where the code that made or changed it is known
+    # (`Trainer(model, loss)` interpreted with its arguments, `trainer.criterion = ...`);
+    # an attribute not listed comes from the class's table. None: only the class's table.
+    attrs: tuple[tuple[str, Value], ...] | None = None
+
+    def own(self, name: str) -> Value | None:
+        if self.attrs is not None:
+            for key, value in self.attrs:
+                if key == name:
+                    return value
+        return None
+
+    def with_attrs(self, updates: dict[str, Value]) -> "InstanceValue":
+        if not updates:
+            return self
+        kept = tuple((key, value) for key, value in (self.attrs or ()) if key not in updates)
+        return InstanceValue(self.cls, kept + tuple(updates.items()))
 
 
 @dataclass(frozen=True, eq=False)
@@ -201,6 +283,12 @@ class PartialValue(Value):
     func: Value
     args: tuple[Value, ...]
     keywords: tuple[tuple[str, Any], ...] = field(default=())
+
+
+def _same_pairs(a: tuple[tuple[str, Value], ...] | None, b: tuple[tuple[str, Value], ...] | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return [k for k, _ in a] == [k for k, _ in b] and all(same(x, y) for (_, x), (_, y) in zip(a, b))
 
 
 def same(a: Value, b: Value) -> bool:
@@ -211,7 +299,7 @@ def same(a: Value, b: Value) -> bool:
         return False
     if isinstance(a, Tensor):
         return (a.kind == b.kind and a.dim == b.dim and a.rank == b.rank  # type: ignore[union-attr]
-                and a.last_size == b.last_size)  # type: ignore[union-attr]
+                and a.last_size == b.last_size and a.shifted == b.shifted)  # type: ignore[union-attr]
     if isinstance(a, (TorchRef, ForeignRef)):
         return a.qualname == b.qualname  # type: ignore[union-attr]
     if isinstance(a, TorchModule):
@@ -221,23 +309,48 @@ def same(a: Value, b: Value) -> bool:
         return a.loss == b.loss  # type: ignore[union-attr]
     if isinstance(a, Param):
         return a.index == b.index and a.rank == b.rank  # type: ignore[union-attr]
-    if isinstance(a, (ClassValue, InstanceValue)):
-        return (a.info if isinstance(a, ClassValue) else a.cls) is (  # type: ignore[union-attr]
-            b.info if isinstance(b, ClassValue) else b.cls  # type: ignore[union-attr]
-        )
-    if isinstance(a, FunctionValue):
+    if isinstance(a, ClassValue):
         return a.info is b.info  # type: ignore[union-attr]
+    if isinstance(a, InstanceValue):
+        return a.cls is b.cls and _same_pairs(a.attrs, b.attrs)  # type: ignore[union-attr]
+    if isinstance(a, FunctionValue):
+        return a.info is b.info and (  # type: ignore[union-attr]
+            a.bound_self is b.bound_self or (a.bound_self is not None and b.bound_self is not None  # type: ignore[union-attr]
+                                              and same(a.bound_self, b.bound_self)))  # type: ignore[union-attr]
     if isinstance(a, ProjectModule):
         return a.path == b.path  # type: ignore[union-attr]
-    if isinstance(a, TupleValue):
-        return len(a.items) == len(b.items) and all(  # type: ignore[union-attr]
-            same(x, y) for x, y in zip(a.items, b.items)  # type: ignore[union-attr]
-        )
+    if isinstance(a, (TupleValue, OneOf)):
+        left, right = (a.items, b.items) if isinstance(a, TupleValue) else (a.options, b.options)  # type: ignore
+        return len(left) == len(right) and all(same(x, y) for x, y in zip(left, right))
     if isinstance(a, DictValue):
-        return [k for k, _ in a.items] == [k for k, _ in b.items] and all(  # type: ignore[union-attr]
-            same(x, y) for (_, x), (_, y) in zip(a.items, b.items)  # type: ignore[union-attr]
-        )
+        return _same_pairs(a.items, b.items) and (  # type: ignore[union-attr]
+            a.rest is b.rest or (a.rest is not None and b.rest is not None and same(a.rest, b.rest)))  # type: ignore
+    if isinstance(a, RecordValue):
+        return _same_pairs(a.fields, b.fields)  # type: ignore[union-attr]
+    if isinstance(a, ListOf):
+        return same(a.item, b.item)  # type: ignore[union-attr]
     return False
+
+
+# Objects a join may keep as alternatives (`OneOf`): calling or reading one of them is
+# meaningful on each. Losses are not among them: two different losses disagree on what a
+# prediction must be, and precision comes first.
+_ALTERNATIVES = (InstanceValue, ClassValue, FunctionValue, PartialValue, TorchModule, SequentialValue, NoneValue)
+MAX_ALTERNATIVES = 4
+
+
+def _options(value: Value) -> tuple[Value, ...]:
+    return value.options if isinstance(value, OneOf) else (value,)
+
+
+def _join_pairs(a: tuple[tuple[str, Value], ...], b: tuple[tuple[str, Value], ...]) -> tuple[tuple[str, Value], ...]:
+    """Keys of both: joined; a key on one side only keeps its value (the other path never set it,
+    and a read of it there would fail)."""
+    right = dict(b)
+    merged = [(key, join(value, right[key]) if key in right else value) for key, value in a]
+    known = {key for key, _ in a}
+    merged += [(key, value) for key, value in b if key not in known]
+    return tuple(merged)
 
 
 def join(a: Value, b: Value) -> Value:
@@ -246,18 +359,35 @@ def join(a: Value, b: Value) -> Value:
         return a
     if isinstance(a, Tensor) and isinstance(b, Tensor) and a.kind == b.kind:
         origins = tuple({site.key(): site for site in a.origins + b.origins}.values())
-        dim = a.dim if a.dim == b.dim else None
-        rank = a.rank if a.rank == b.rank else None
-        last_size = a.last_size if a.last_size == b.last_size else None
-        return Tensor(a.kind, origins, a.producer if a.producer == b.producer else None, dim, rank, last_size)
+        clipped = tuple({site.key(): site for site in a.clipped + b.clipped}.values())
+        return Tensor(a.kind, origins, a.producer if a.producer == b.producer else None,
+                      a.dim if a.dim == b.dim else None, a.rank if a.rank == b.rank else None,
+                      a.last_size if a.last_size == b.last_size else None, a.shifted or b.shifted, clipped)
     if isinstance(a, Param) and isinstance(b, Param) and a.index == b.index:
         return a if a.rank == b.rank else Param(a.index, a.name)
     if isinstance(a, TupleValue) and isinstance(b, TupleValue) and len(a.items) == len(b.items):
         return TupleValue(tuple(join(x, y) for x, y in zip(a.items, b.items)))
-    if isinstance(a, DictValue) and isinstance(b, DictValue) and [k for k, _ in a.items] == [k for k, _ in b.items]:
-        return DictValue(tuple((k, join(x, y)) for (k, x), (_, y) in zip(a.items, b.items)))
+    if isinstance(a, (TupleValue, ListOf)) and isinstance(b, (TupleValue, ListOf)):
+        # Lists of different lengths (one more `append` on one path): what every item agrees on.
+        items = [v for side in (a, b) for v in (side.items if isinstance(side, TupleValue) else (side.item,))]
+        return ListOf(join_all(items)) if items else ListOf(UNKNOWN)
+    if isinstance(a, DictValue) and isinstance(b, DictValue):
+        rest = a.rest if b.rest is None else (b.rest if a.rest is None else join(a.rest, b.rest))
+        return DictValue(_join_pairs(a.items, b.items), rest)
+    if isinstance(a, RecordValue) and isinstance(b, RecordValue):
+        return RecordValue(_join_pairs(a.fields, b.fields))
+    if isinstance(a, InstanceValue) and isinstance(b, InstanceValue) and a.cls is b.cls \
+            and a.attrs is not None and b.attrs is not None:
+        return InstanceValue(a.cls, _join_pairs(a.attrs, b.attrs))
     if same(a, b):
         return a
+    if all(isinstance(option, _ALTERNATIVES) for option in _options(a) + _options(b)):
+        options: list[Value] = []
+        for option in _options(a) + _options(b):
+            if not any(same(option, kept) for kept in options):
+                options.append(option)
+        if len(options) <= MAX_ALTERNATIVES:
+            return OneOf(tuple(options)) if len(options) > 1 else options[0]
     return UNKNOWN
 
 

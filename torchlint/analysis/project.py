@@ -22,8 +22,10 @@ from typing import Any, Callable
 from ..parsing import ParsedModule, ParseFailure, parse_file
 from ..roots import is_project_root
 from . import torch_api as api
-from .flow import ClassInfo, FunctionInfo, ModuleInterpreter, Resolver, class_member
+from .calls import CallEngine
+from .flow import ModuleInterpreter, Resolver
 from .kinds import (
+    NONE,
     UNKNOWN,
     ClassValue,
     DictValue,
@@ -32,9 +34,12 @@ from .kinds import (
     ImportRef,
     InstanceValue,
     Kind,
+    ListOf,
     LossValue,
+    OneOf,
     Param,
     ProjectModule,
+    RecordValue,
     SequentialValue,
     Tensor,
     TorchModule,
@@ -42,6 +47,7 @@ from .kinds import (
     TupleValue,
     Value,
 )
+from .program import ClassInfo, FunctionInfo, class_member
 from .summaries import Encoder, ModuleSummary, SiteLocator, site_from
 
 
@@ -186,6 +192,33 @@ class Project(Resolver):
                 return submodule
         return UNKNOWN
 
+    def definition(self, decoded: FunctionInfo | ClassInfo, engine: CallEngine) -> FunctionInfo | ClassInfo | None:
+        """The function or class a summary described, interpreted from its module's text: a call
+        that has something to say about its arguments needs the body. The module is interpreted
+        once per analysed file (as an imported module: its `__main__` block does not run), and
+        what it records there is not the analysed file's; what runs in a context is."""
+        if decoded.definition is None:
+            return None
+        path, ident = decoded.definition
+        if path not in engine.interpreters:
+            engine.interpreters[path] = None  # a cycle back here finds nothing
+            self.reads.add(path)
+            parsed = self.parsed(path)
+            if parsed is not None:
+                interpreter = ModuleInterpreter(parsed, self, engine, as_main=False)
+                engine.interpreters[path] = interpreter
+                interpreter.run_module()
+        interpreter = engine.interpreters[path]
+        if interpreter is None:
+            return None
+        name, _, member = ident.partition(".")
+        value = interpreter.globals.get(name)
+        if isinstance(value, ClassValue):
+            return value.info.methods.get(member) if member else value.info
+        if isinstance(value, FunctionValue) and not member:
+            return value.info
+        return None
+
     # -- summaries
 
     def summary(self, path: str) -> ModuleSummary | None:
@@ -215,7 +248,7 @@ class Project(Resolver):
         if parsed is None:
             return None
         try:
-            interpreter = ModuleInterpreter(parsed, DeferringResolver())
+            interpreter = ModuleInterpreter(parsed, DeferringResolver(), as_main=False)
             interpreter.run()
             return Encoder(interpreter).encode_module()
         except RecursionError:
@@ -252,7 +285,9 @@ class Project(Resolver):
             (data.get("producer") or "").rsplit(".", 1)[-1]
         )
         origins = tuple(site_from(origin, summary) for origin in data["origins"])
-        return Tensor(Kind[data["kind"]], origins, producer, data.get("dim"), data.get("rank"), data.get("last"))
+        clipped = tuple(site_from(origin, summary) for origin in data.get("clipped") or ())
+        return Tensor(Kind[data["kind"]], origins, producer, data.get("dim"), data.get("rank"), data.get("last"),
+                      bool(data.get("shifted")), clipped)
 
     def _decode_param(self, data, summary) -> Value:
         return Param(data["i"], data["n"], data.get("r"))
@@ -279,7 +314,20 @@ class Project(Resolver):
         return TupleValue(tuple(self.decode(item, summary) for item in data["items"]))
 
     def _decode_dict(self, data, summary) -> Value:
-        return DictValue(tuple((key, self.decode(item, summary)) for key, item in data["items"]))
+        rest = self.decode(data["rest"], summary) if data.get("rest") else None
+        return DictValue(tuple((key, self.decode(item, summary)) for key, item in data["items"]), rest)
+
+    def _decode_list(self, data, summary) -> Value:
+        return ListOf(self.decode(data["item"], summary))
+
+    def _decode_record(self, data, summary) -> Value:
+        return RecordValue(tuple((key, self.decode(item, summary)) for key, item in data["fields"]))
+
+    def _decode_oneof(self, data, summary) -> Value:
+        return OneOf(tuple(self.decode(option, summary) for option in data["options"]))
+
+    def _decode_none(self, data, summary) -> Value:
+        return NONE
 
     def _decode_class(self, data, summary) -> Value:
         cls = self.decode_class(summary, data["id"])
@@ -287,7 +335,12 @@ class Project(Resolver):
 
     def _decode_instance(self, data, summary) -> Value:
         cls = self.decode_class(summary, data["cls"])
-        return InstanceValue(cls) if cls is not None else UNKNOWN
+        if cls is None:
+            return UNKNOWN
+        attrs = data.get("attrs")
+        if attrs is None:
+            return InstanceValue(cls)
+        return InstanceValue(cls, tuple((key, self.decode(item, summary)) for key, item in attrs))
 
     def _decode_function(self, data, summary) -> Value:
         info = self.decode_function(summary, data["id"])
@@ -312,8 +365,9 @@ class Project(Resolver):
         data = summary.classes.get(class_id)
         if data is None:
             return None
-        cls = ClassInfo(None, data["name"], [])  # registered before its parts: methods may name it
-        self.decoded_classes[key] = cls
+        cls = ClassInfo(None, data["name"], [], definition=(summary.path, class_id))  # registered before
+        self.decoded_classes[key] = cls  # its parts: methods may name it
+        cls.fields = data.get("fields")
         cls.bases = [self.decode(base, summary) for base in data["bases"]]
         for name, method_id in data["methods"].items():
             method = self.decode_function(summary, method_id, owner=cls)
@@ -335,7 +389,8 @@ class Project(Resolver):
         data = summary.functions.get(function_id)
         if data is None:
             return None
-        info = FunctionInfo(None, data["name"], owner, {}, is_static=data["static"], is_property=data["property"])
+        info = FunctionInfo(None, data["name"], owner, {}, is_static=data["static"], is_property=data["property"],
+                            definition=(summary.path, function_id))
         info.status = "done"
         self.decoded_functions[key] = info
         info.return_value = self.decode(data["returns"], summary)
@@ -356,9 +411,11 @@ class Project(Resolver):
             return ForeignRef(f"{base.qualname}.{name}")
         # Decoded classes are complete: their attributes and returns are already known.
         if isinstance(base, InstanceValue):
-            return class_member(base.cls, name, base, base.cls.attrs or {}, self._returned)
+            return class_member(base.cls, name, base, base.cls.attrs or {}, self._property)
         if isinstance(base, ClassValue):
-            return class_member(base.info, name, None, {}, self._returned)
+            return class_member(base.info, name, None, {}, self._property)
+        if isinstance(base, RecordValue):
+            return base.get(name)
         return UNKNOWN
 
     def result_of_call(self, callee: Value) -> Value:
@@ -378,6 +435,9 @@ class Project(Resolver):
             last = callee.layers[-1]
             return self.result_of_call(last)
         return UNKNOWN
+
+    def _property(self, info: FunctionInfo, instance: Value | None) -> Value:
+        return self._returned(info)
 
     @staticmethod
     def _returned(info: FunctionInfo | None) -> Value:

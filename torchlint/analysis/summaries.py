@@ -34,8 +34,12 @@ from .kinds import (
     ImportRef,
     InstanceValue,
     Kind,
+    ListOf,
     LossValue,
+    NoneValue,
+    OneOf,
     Param,
+    RecordValue,
     SequentialValue,
     Site,
     Tensor,
@@ -46,7 +50,7 @@ from .kinds import (
 )
 
 UNKNOWN_CODE: dict[str, Any] = {"t": "unknown"}
-SUMMARY_VERSION = 2
+SUMMARY_VERSION = 3
 
 
 @dataclass
@@ -120,10 +124,13 @@ def _sites_to_json(data: Any) -> Any:
 # of values, sites or lists of sites: what a cached summary is checked against before use.
 _SHAPES: dict[str, tuple[tuple[str, ...], str]] = {
     "unknown": ((), ""), "param": (("i", "n"), ""), "torch": (("q",), ""), "foreign": (("q",), ""),
-    "ref": (("m", "l", "n"), ""), "class": (("id",), ""), "instance": (("cls",), ""),
-    "tensor": (("kind", "origins"), "origins:sites"), "torchmodule": (("q", "site"), "site:site"),
+    "ref": (("m", "l", "n"), ""), "class": (("id",), ""), "instance": (("cls",), "attrs:optionalpairs"),
+    "tensor": (("kind", "origins"), "origins:sites clipped:optionalsites"),
+    "torchmodule": (("q", "site"), "site:site"),
     "loss": (("q", "site"), "site:site"), "seq": (("layers", "site"), "layers:values site:site"),
-    "tuple": (("items",), "items:values"), "dict": (("items",), "items:pairs"),
+    "tuple": (("items",), "items:values"), "dict": (("items",), "items:pairs rest:optional"),
+    "list": (("item",), "item:value"), "record": (("fields",), "fields:pairs"),
+    "oneof": (("options",), "options:values"), "none": ((), ""),
     "function": (("id",), "self:optional"), "attr": (("base", "n"), "base:value"), "call": (("base",), "base:value"),
 }
 
@@ -152,8 +159,13 @@ def _valid_value(data: Any, depth: int = 0) -> bool:
             return False
         if what == "values" and not (isinstance(item, list) and all(_valid_value(v, depth + 1) for v in item)):
             return False
-        if what == "pairs" and not (isinstance(item, list) and all(
-                isinstance(pair, list) and len(pair) == 2 and _valid_value(pair[1], depth + 1) for pair in item)):
+        if what.startswith("optional") and item is None:
+            continue
+        if what in ("pairs", "optionalpairs") and not (isinstance(item, list) and all(
+                isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str)
+                and _valid_value(pair[1], depth + 1) for pair in item)):
+            return False
+        if what == "optionalsites" and not (isinstance(item, list) and all(_valid_site(site) for site in item)):
             return False
     return True
 
@@ -169,7 +181,9 @@ def _valid_summary(summary: "ModuleSummary") -> bool:
     for data in summary.classes.values():
         if not (isinstance(data, dict) and isinstance(data.get("name"), str) and isinstance(data.get("methods"), dict)
                 and isinstance(data.get("bases"), list) and all(_valid_value(b) for b in data["bases"])
-                and values(data.get("attrs")) and values(data.get("class_vars"))):
+                and values(data.get("attrs")) and values(data.get("class_vars"))
+                and (data.get("fields") is None or (isinstance(data["fields"], list)
+                                                    and all(isinstance(f, str) for f in data["fields"])))):
             return False
     for data in summary.functions.values():
         if not (isinstance(data, dict) and isinstance(data.get("name"), str) and _valid_value(data.get("returns"))
@@ -300,6 +314,7 @@ class Encoder:
             "attrs": {name: self.encode(value) for name, value in attrs.items()},
             "class_vars": {name: self.encode(value) for name, value in cls.class_vars.items()
                            if not isinstance(value, FunctionValue)},
+            "fields": cls.fields,
         }
 
     def encode_function(self, info) -> dict[str, Any]:
@@ -327,6 +342,8 @@ class Encoder:
                 "dim": value.dim if isinstance(value.dim, int) else None,
                 "rank": value.rank,
                 "last": value.last_size,
+                "shifted": value.shifted,
+                "clipped": list(value.clipped),
             }
         if isinstance(value, Param):
             return {"t": "param", "i": value.index, "n": value.name, "r": value.rank}
@@ -345,11 +362,22 @@ class Encoder:
         if isinstance(value, TupleValue):
             return {"t": "tuple", "items": [self.encode(item, depth) for item in value.items]}
         if isinstance(value, DictValue):
-            return {"t": "dict", "items": [[key, self.encode(item, depth)] for key, item in value.items]}
+            return {"t": "dict", "items": [[str(key), self.encode(item, depth)] for key, item in value.items],
+                    "rest": self.encode(value.rest, depth) if value.rest is not None else None}
+        if isinstance(value, ListOf):
+            return {"t": "list", "item": self.encode(value.item, depth)}
+        if isinstance(value, RecordValue):
+            return {"t": "record", "fields": [[key, self.encode(item, depth)] for key, item in value.fields]}
+        if isinstance(value, OneOf):
+            options = [self.encode(option, depth) for option in value.options]
+            return {"t": "oneof", "options": options} if UNKNOWN_CODE not in options else UNKNOWN_CODE
+        if isinstance(value, NoneValue):
+            return {"t": "none"}
         if isinstance(value, ClassValue) and id(value.info) in self.class_ids:
             return {"t": "class", "id": self.class_ids[id(value.info)]}
         if isinstance(value, InstanceValue) and id(value.cls) in self.class_ids:
-            return {"t": "instance", "cls": self.class_ids[id(value.cls)]}
+            attrs = None if value.attrs is None else [[key, self.encode(item, depth)] for key, item in value.attrs]
+            return {"t": "instance", "cls": self.class_ids[id(value.cls)], "attrs": attrs}
         if isinstance(value, FunctionValue) and id(value.info) in self.function_ids:
             bound = self.encode(value.bound_self, depth) if value.bound_self is not None else None
             return {"t": "function", "id": self.function_ids[id(value.info)], "self": bound}

@@ -120,6 +120,9 @@ TENSOR_METHOD_PRODUCERS: dict[str, Producer] = {
 # The natural logarithm: `torch.log(p)` and `p.log()` (log of a softmax is TL006).
 LOG_FUNCTIONS: frozenset[str] = frozenset({"torch.log"})
 LOG_METHODS: frozenset[str] = frozenset({"log"})
+# The exponential undoes a log_softmax: `torch.exp(log_softmax(x))` is a softmax output.
+EXP_FUNCTIONS: frozenset[str] = frozenset({"torch.exp"})
+EXP_METHODS: frozenset[str] = frozenset({"exp"})
 # Consumers that pick the winning class: a softmax before them must run over classes.
 ARGMAX_FUNCTIONS: frozenset[str] = frozenset({"torch.argmax"})
 ARGMAX_METHODS: frozenset[str] = frozenset({"argmax"})
@@ -132,7 +135,7 @@ CREATION_FUNCTIONS: frozenset[str] = frozenset(
 # the same meaning as the input: layout, dtype, device, indexing.
 PRESERVING_METHODS: frozenset[str] = frozenset(
     {
-        "view", "view_as", "reshape", "reshape_as", "squeeze", "unsqueeze", "flatten",
+        "view", "view_as", "reshape", "reshape_as", "squeeze", "unsqueeze", "flatten", "resize", "resize_as",
         "float", "double", "half", "bfloat16", "to", "cpu", "cuda", "contiguous", "clone",
         "detach", "requires_grad_", "type", "type_as",
         # Layout changes: still the same values, along a different dim.
@@ -171,6 +174,43 @@ for _name, _family in (
 APPLY_FUNCTIONS: frozenset[str] = frozenset(
     {"torch.nn.parallel.data_parallel", "torch.utils.checkpoint.checkpoint"}
 )
+
+# Calls that return the model they are given, to be called the same way: a wrapper
+# (`nn.DataParallel(model)`, DDP, FSDP; `wrapper.module` is the model again) or a compiler.
+MODEL_WRAPPERS: frozenset[str] = frozenset(
+    {"torch.nn.DataParallel", "torch.nn.parallel.DataParallel", "torch.nn.parallel.DistributedDataParallel",
+     "torch.nn.parallel.distributed.DistributedDataParallel",
+     "torch.distributed.fsdp.FullyShardedDataParallel", "torch.compile", "torch.jit.script", "torch.jit.trace",
+     "torch.nn.SyncBatchNorm.convert_sync_batchnorm"}
+)
+# Functions that combine a list of tensors into one of the same meaning: torch.stack adds a dim.
+COMBINING_FUNCTIONS: dict[str, int] = {"torch.stack": 1, "torch.cat": 0, "torch.concat": 0,
+                                       "torch.concatenate": 0, "torch.vstack": 0, "torch.hstack": 0}
+# A clamp keeps probabilities probabilities (`p.clamp(min=eps)` before a log): their position
+# of the lower bound, counting the input for the functions.
+CLAMP_METHODS: frozenset[str] = frozenset({"clamp", "clamp_", "clamp_min", "clamp_min_", "clip", "clip_"})
+CLAMP_FUNCTIONS: frozenset[str] = frozenset({"torch.clamp", "torch.clip", "torch.clamp_min"})
+
+# Modules that hand their input on unchanged in meaning (inside nn.Sequential).
+PASS_THROUGH_MODULES: frozenset[str] = frozenset(
+    {
+        "torch.nn.Identity", "torch.nn.Dropout", "torch.nn.Dropout1d", "torch.nn.Dropout2d",
+        "torch.nn.Dropout3d", "torch.nn.AlphaDropout", "torch.nn.Flatten", "torch.nn.Unflatten",
+    }
+)
+# Decorators that leave a function's return value alone.
+TRANSPARENT_DECORATORS: frozenset[str] = frozenset(
+    {"staticmethod", "classmethod", "torch.no_grad", "torch.inference_mode", "torch.compile", "torch.jit.ignore",
+     "torch.autocast", "torch.amp.autocast", "torch.cuda.amp.autocast", "torch.compiler.disable",
+     "torch.enable_grad", "torch.jit.export", "torch.jit.unused", "functools.wraps", "property", "abstractmethod",
+     "abc.abstractmethod", "override", "typing.override"}
+)
+# Class decorators (and bases) whose classes get a constructor taking their annotated fields.
+DATACLASS_DECORATORS: frozenset[str] = frozenset(
+    {"dataclass", "dataclasses.dataclass", "attr.s", "attr.attrs", "attrs.define", "attr.define", "define",
+     "attrs.frozen", "frozen"}
+)
+FIELD_CLASS_BASES: frozenset[str] = frozenset({"typing.NamedTuple", "NamedTuple"})
 
 # Container modules whose call applies their members in order.
 SEQUENTIAL = "torch.nn.Sequential"

@@ -19,6 +19,7 @@ from .tl012_logits_into_nll_loss import LogitsIntoNllLoss
 from .tl013_softmax_over_batch import SoftmaxOverBatch
 from .tl014_sigmoid_then_bce import SigmoidThenBce
 from .tl015_softmax_single_output import SoftmaxSingleOutput
+from .tl016_log_of_sigmoid import LogOfSigmoid
 from .tl100_unused_noqa import UnusedNoqa
 
 PARSE_ERROR = ParseError
@@ -41,6 +42,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     SoftmaxOverBatch,
     SigmoidThenBce,
     SoftmaxSingleOutput,
+    LogOfSigmoid,
     UnusedNoqa,
 )
 

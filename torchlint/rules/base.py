@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, ClassVar, Iterable
 from ..findings import Fix, Severity
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..analysis.flow import ModuleFacts
+    from ..analysis.events import ModuleFacts
     from ..analysis.kinds import Site
 
 # Invalid examples mark each line where a finding of the rule must start with

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..analysis.kinds import Kind
+from ..analysis.kinds import Kind, Tensor
 from ..findings import Severity
-from ._evidence import origins_of
-from ._fixes import log_of_sigmoid, log_of_softmax
+from ._evidence import origins_of, route
+from ._fixes import log_of_softmax
 from .base import Example, FixExample, Report, Rule
 
 
@@ -16,41 +16,53 @@ class LogOfSoftmax(Rule):
     name = "log-of-softmax"
     severity = Severity.WARNING
     fixable = "safe"
-    summary = "`torch.log` of a softmax (or sigmoid) output: use log_softmax (or F.logsigmoid)"
+    summary = "`torch.log` of a softmax output (also after `+ eps` or a clamp): use log_softmax"
     docs = """
 ## What it does
 Checks for the natural logarithm (`torch.log(p)`, `p.log()`) of a softmax
-output (`F.softmax`, `torch.softmax`, `Tensor.softmax`, `nn.Softmax`) or of a
-sigmoid output (`torch.sigmoid`, `F.sigmoid`, `Tensor.sigmoid`,
-`nn.Sigmoid`), following the value through variables, attributes, returns and
-other files.
+output (`F.softmax`, `torch.softmax`, `Tensor.softmax`, `nn.Softmax`),
+following the value through variables, attributes, returns, calls and other
+files. The usual guards are included: `torch.log(p + eps)`,
+`torch.log(p.clamp(min=eps))`, `torch.log(torch.clamp(p, eps, 1))`,
+`(p + eps).log()`, and a helper of your own that wraps them
+(`def log(t, eps=1e-20): return torch.log(t + eps)`).
 
-A logarithm of something else (`torch.log(p + eps)`, `p.clamp(min=eps).log()`)
-is not reported: the arithmetic in between is the usual guard.
+The log of a sigmoid output is TL016 (`log-of-sigmoid`).
 
 ## Why is this bad?
 Computed in two steps, the softmax first rounds small probabilities to
 exactly 0 in floating point, and the log turns them into `-inf`: with logits
 `[0, 200]`, `log(softmax(x))` is `[-inf, 0]` where `log_softmax(x)` gives
 `[-200, 0]`. One `-inf` makes the loss and the gradients NaN, and training
-diverges. `log_softmax` (and `F.logsigmoid` for `log(sigmoid(x))`) compute
-the same quantity with the log-sum-exp trick, stably and faster.
+diverges. Adding `eps` (or clamping) hides the `-inf` but not the problem:
+every log-probability below `log(eps)` (about -18 for `1e-8`) becomes
+`log(eps)`, so a confidently wrong prediction stops contributing a gradient
+and the model is never pushed to fix it. `log_softmax` computes the exact
+value with the log-sum-exp trick, stably and faster.
 
 ## Example
 ```python
 log_probs = torch.log(F.softmax(logits, dim=-1))
-log_p = torch.sigmoid(score).log()
+log_probs = torch.log(F.softmax(logits, dim=-1) + 1e-8)
 ```
 
 ## Use instead
 ```python
 log_probs = F.log_softmax(logits, dim=-1)
-log_p = F.logsigmoid(score)
 ```
+
+## Fix safety
+The fix is safe: `torch.log(F.softmax(x, d))` and `F.softmax(x, d).log()`
+become `F.log_softmax(x, d)`, which is the same value where the original is
+finite. It is offered only for direct nesting; after `+ eps` or a clamp the
+values differ (that is the point), so no fix is offered.
+
+## Known problems
+A constant is recognised as "small" by its form (a number, or a name such as
+`eps`, `epsilon`, `tiny`): `torch.log(p + bias)` is not reported.
 
 ## References
 - https://pytorch.org/docs/stable/generated/torch.nn.functional.log_softmax.html
-- https://pytorch.org/docs/stable/generated/torch.nn.functional.logsigmoid.html
 """
     valid = (
         """
@@ -65,9 +77,15 @@ def entropy(logits):
 import torch
 import torch.nn.functional as F
 
-def safe_log_probs(logits, eps=1e-8):
+def smoothed(logits):
     probs = F.softmax(logits, dim=-1)
-    return torch.log(probs + eps)
+    return torch.log1p(probs)  # log(1 + p): never -inf
+""",
+        """
+import torch
+
+def log_gate(score):
+    return torch.sigmoid(score).log()  # TL016, not this rule
 """,
     )
     invalid = (
@@ -80,11 +98,34 @@ def log_probs(logits):
 """,
         """
 import torch
+import torch.nn.functional as F
 
-def log_gate(score):
-    gate = torch.sigmoid(score)
-    return gate.log()  # expect
+def log_probs(logits, eps=1e-8):
+    probs = F.softmax(logits, dim=-1)
+    return torch.log(probs + eps)  # expect
 """,
+        """
+import torch
+import torch.nn.functional as F
+
+def nll(logits, y):
+    return F.nll_loss(logits.softmax(dim=1).clamp_min(1e-6).log(), y)  # expect
+""",
+        Example(files={
+            "utils.py": """
+import torch
+
+def log(t, eps=1e-20):
+    return torch.log(t + eps)  # expect
+""",
+            "loss.py": """
+import torch.nn.functional as F
+from utils import log
+
+def nll(logits, y):
+    return F.nll_loss(log(F.softmax(logits, dim=1)), y)
+""",
+        }),
         """
 import torch
 from torch import nn
@@ -152,54 +193,32 @@ def log_probs(logits):
     return torch.log_softmax(logits, 1)
 """,
         ),
-        FixExample(
-            """
-import torch
-from torch.nn import functional as fn
-
-def log_gate(score):
-    return torch.sigmoid(score).log() + torch.log(score.sigmoid())
-""",
-            """
-from torch.nn import functional as fn
-
-def log_gate(score):
-    return fn.logsigmoid(score) + fn.logsigmoid(score)
-""",
-        ),
-        FixExample(
-            """
-import torch
-
-def log_gate(score):
-    return torch.log(torch.sigmoid(score))
-""",
-            """
-import torch
-
-def log_gate(score):
-    return torch.nn.functional.logsigmoid(score)
-""",
-        ),
     )
 
     def check(self, facts) -> Iterable[Report]:
         for call in facts.log_calls:
-            for kind, fix in ((Kind.PROBS, "log_softmax"), (Kind.SIGMOID, "F.logsigmoid")):
-                origins = tuple(origins_of(call.input, kind))
-                if not origins:
-                    continue
-                labels = ", ".join(dict.fromkeys(origin.label for origin in origins))
-                yield Report(
-                    call.site,
-                    f"log of the {labels} output: probabilities that round to 0 give -inf here, and NaN losses and "
-                    f"gradients after it. Use {fix}, which computes the same value stably.",
-                    tuple((origin, f"{origin.label} produces the value here") for origin in origins),
-                    _fix(call.site, origins, kind),
-                )
+            yield from log_reports(call, Kind.PROBS, "log_softmax", log_of_softmax)
 
 
-def _fix(site, origins, kind):
-    if len(origins) != 1:
-        return None
-    return (log_of_softmax if kind == Kind.PROBS else log_of_sigmoid)(site, origins[0])
+def log_reports(call, kind: Kind, better: str, fix_builder) -> Iterable[Report]:
+    """A log of a `kind` value (TL006, TL016): the report at the log, naming the producers."""
+    origins = tuple(origins_of(call.input, kind))
+    if not origins:
+        return
+    labels = ", ".join(dict.fromkeys(origin.label for origin in origins))
+    if isinstance(call.input, Tensor) and call.input.shifted:
+        why = (f"log of the {labels} output{route(call)}, moved off 0 by a small constant or a clamp: every "
+               f"log-probability below log(eps) becomes log(eps), so confidently wrong predictions stop giving a "
+               f"gradient. Use {better}, which computes the exact value stably.")
+        fix = None
+    else:
+        why = (f"log of the {labels} output{route(call)}: probabilities that round to 0 give -inf here, and NaN "
+               f"losses and gradients after it. Use {better}, which computes the same value stably.")
+        fix = fix_builder(call.site, origins[0]) if len(origins) == 1 else None
+    yield Report(
+        call.site,
+        why,
+        tuple((origin, f"{origin.label} produces the value here") for origin in origins)
+        + tuple((site, f"passed on through {site.label} here") for site in call.via),
+        fix,
+    )

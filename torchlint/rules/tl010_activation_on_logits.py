@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..analysis.kinds import Kind
+from ..analysis.kinds import Kind, Tensor
 from ..findings import Severity
 from ._evidence import flows_into_loss, loss_evidence, route
 from .base import Example, Report, Rule
@@ -25,8 +25,10 @@ sigmoid (`relu`, `relu6`, `leaky_relu`, `elu`, `selu`, `celu`, `gelu`,
 `hardsigmoid`, `logsigmoid`, `prelu`, `rrelu`: functional, `torch.*`,
 `Tensor` methods and `nn` modules) that reaches the input of
 `nn.CrossEntropyLoss`, `F.cross_entropy`, `nn.BCEWithLogitsLoss` or
-`F.binary_cross_entropy_with_logits`. A layer applied after the activation
-(`nn.Linear`, a convolution) makes raw scores again and is not reported.
+`F.binary_cross_entropy_with_logits`, or that goes through `log_softmax`
+into `nn.NLLLoss` / `F.nll_loss` (the same loss, written in two steps). A
+layer applied after the activation (`nn.Linear`, a convolution) makes raw
+scores again and is not reported.
 
 ## Why is this bad?
 These losses expect logits: unbounded scores, negative for unlikely classes.
@@ -109,6 +111,24 @@ def loss_of(score, y):
 def step(x, y):
     return loss_of(Scorer()(x), y)
 """,
+        """
+import torch.nn.functional as F
+from torch import nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(784, 10)
+
+    def forward(self, x):
+        x = F.relu(self.fc(x))  # expect
+        return F.log_softmax(x, dim=1)
+
+def train(model, x, y):
+    return F.nll_loss(model(x), y)
+
+train(Net(), x, y)
+""",
         Example(files={
             "model.py": """
 from torch import nn
@@ -138,3 +158,19 @@ def step(x, y):
                 "loss the output of the last linear layer.",
                 loss_evidence(call, f"{origin.label} output"),
             )
+        for call in facts.loss_calls:
+            value = call.input
+            if call.loss.family != "nll" or not isinstance(value, Tensor) or value.kind != Kind.LOG_PROBS:
+                continue
+            through = ", ".join(dict.fromkeys(site.label for site in value.origins))
+            for origin in value.clipped:
+                yield Report(
+                    origin,
+                    f"{origin.label} output goes through {through} to {call.loss.label} at {call.site.ref()}"
+                    f"{route(call)}: together they are a cross-entropy, which expects unbounded logits, and the "
+                    "activation clips them (the model cannot push wrong classes down). Apply log_softmax to the "
+                    "output of the last linear layer.",
+                    ((call.site, f"{call.loss.label} receives the log-probabilities here"),)
+                    + tuple((site, f"{site.label} normalises the clipped scores here") for site in value.origins)
+                    + tuple((site, f"passed on through {site.label} here") for site in call.via),
+                )

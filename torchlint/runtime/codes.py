@@ -28,6 +28,7 @@ FALLBACK: dict[str, tuple[str, Severity]] = {
     "TL013": ("softmax-over-batch", Severity.WARNING),
     "TL014": ("sigmoid-then-bce", Severity.INFO),
     "TL015": ("softmax-single-output", Severity.ERROR),
+    "TL016": ("log-of-sigmoid", Severity.WARNING),
 }
 
 ALL_CODES = tuple(FALLBACK)

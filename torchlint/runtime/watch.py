@@ -604,7 +604,7 @@ class Watch:
                     site = locate.user_site(2)
                     better = "F.log_softmax(logits, dim)" if inner == "softmax" else "F.logsigmoid(logits)"
                     self._emit(
-                        "TL006",
+                        "TL006" if inner == "softmax" else "TL016",
                         site,
                         f"{_func_name(func)} of a {tag[tags.NAME]} output (from {_where(tag[tags.SITE])}): probabilities "
                         f"underflow to 0 and the log to -inf. Use {better}.",

@@ -1,0 +1,334 @@
+"""Calls of user functions: binding arguments to parameters, and contexts.
+
+Every function is interpreted once with its parameters unknown (`Param`): that
+result serves callers that know nothing about their arguments either. A call
+whose arguments say something (a model class or instance, a loss object, a
+torch module, a `Sequential`, a tensor of a known kind, a function, a tuple or
+dict of these, or `self` carrying attributes of its own) is interpreted again
+with those values bound to the parameters: a *context*. Its result (return
+value, attributes written on `self`, parameters that reach a loss) is memoised
+per abstract signature of the bound values (`fingerprint`), so the same
+arguments from many places cost one interpretation.
+
+The `CallEngine` holds the contexts of one analysed module, and bounds them:
+the depth of nested contexts, the contexts per function, and the total per
+module. Past a bound, and for recursion, the call falls back to the
+interpretation with unknown parameters, which is always sound.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, Hashable
+
+import libcst as cst
+
+from . import torch_api as api
+from .kinds import (
+    UNKNOWN,
+    ClassValue,
+    DictValue,
+    ForeignRef,
+    FunctionValue,
+    InstanceValue,
+    Kind,
+    ListOf,
+    LossValue,
+    NoneValue,
+    OneOf,
+    Param,
+    PartialValue,
+    RecordValue,
+    SequentialValue,
+    Site,
+    Tensor,
+    TorchModule,
+    TorchRef,
+    TupleValue,
+    Value,
+)
+from .program import ClassInfo, FunctionInfo, ParamSink
+from .syntax import parameters
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .events import ModuleFacts
+
+# Bounds on contexts (see the module doc). Real training code needs a few levels
+# (script -> fit -> train_epoch -> step -> model.forward) and a few contexts per function.
+MAX_DEPTH = 10
+MAX_CONTEXTS_PER_FUNCTION = 8
+MAX_CONTEXTS_PER_MODULE = 1500
+# Objects made with arguments whose methods are also interpreted on them (`finish`).
+MAX_OBJECTS = 64
+
+
+@dataclass
+class Args:
+    positional: list[Value]
+    keywords: dict[str, Value]
+    starred: bool = False  # *args or **kwargs of unknown contents: arity unknown
+
+    def get(self, position: int, keyword: str) -> Value | None:
+        if keyword in self.keywords:
+            return self.keywords[keyword]
+        if position < len(self.positional):
+            return self.positional[position]
+        return None
+
+    def has(self, position: int | None, keyword: str) -> bool:
+        if self.starred or keyword in self.keywords:
+            return True
+        return position is not None and position < len(self.positional)
+
+
+# --------------------------------------------------------------------------- what a value says
+
+
+def informative(value: Value, depth: int = 0) -> bool:
+    """Does this argument say something a function's body could use (worth a context)?"""
+    if isinstance(value, Tensor):
+        return value.kind is not Kind.UNKNOWN
+    if isinstance(value, (InstanceValue, ClassValue, FunctionValue, PartialValue, LossValue, TorchModule,
+                          SequentialValue, OneOf)):
+        return True
+    if isinstance(value, TorchRef):
+        return value.qualname in api.PRODUCERS or value.qualname in api.LOSSES
+    if depth > 2:
+        return False
+    if isinstance(value, TupleValue):
+        return any(informative(item, depth + 1) for item in value.items)
+    if isinstance(value, ListOf):
+        return informative(value.item, depth + 1)
+    if isinstance(value, DictValue):
+        return any(informative(item, depth + 1) for _, item in value.items) or (
+            value.rest is not None and informative(value.rest, depth + 1))
+    if isinstance(value, RecordValue):
+        return any(informative(item, depth + 1) for _, item in value.fields)
+    return False
+
+
+def informative_self(value: Value | None, owner: ClassInfo | None) -> bool:
+    """A bound `self` says more than the method's own interpretation assumes (an instance of its
+    class with no attributes of its own) when it has attributes, or is of a subclass."""
+    if value is None or owner is None:
+        return False
+    if isinstance(value, InstanceValue):
+        return value.attrs is not None or value.cls is not owner
+    return isinstance(value, OneOf)
+
+
+def fingerprint(value: Value | None, depth: int = 0) -> Hashable:
+    """An abstract signature: equal for values the interpreter cannot tell apart."""
+    if value is None:
+        return None
+    if depth > 4:
+        return ("deep", id(value))  # never equal to another value: no false sharing
+    depth += 1
+    if isinstance(value, Tensor):
+        return ("T", value.kind, tuple(site.key() for site in value.origins), value.dim, value.rank,
+                value.last_size, value.shifted, tuple(site.key() for site in value.clipped),
+                value.producer.qualname if value.producer else None)
+    if isinstance(value, Param):
+        return ("P", value.index, value.rank)
+    if isinstance(value, InstanceValue):
+        attrs = None if value.attrs is None else tuple((k, fingerprint(v, depth)) for k, v in value.attrs)
+        return ("I", id(value.cls), attrs)
+    if isinstance(value, ClassValue):
+        return ("C", id(value.info))
+    if isinstance(value, FunctionValue):
+        return ("F", id(value.info), fingerprint(value.bound_self, depth))
+    if isinstance(value, LossValue):
+        return ("L", value.loss.qualname, value.site.key())
+    if isinstance(value, TorchModule):
+        return ("M", value.qualname, value.site.key(), value.dim, value.features)
+    if isinstance(value, SequentialValue):
+        return ("S", value.site.key(), tuple(fingerprint(layer, depth) for layer in value.layers))
+    if isinstance(value, (TorchRef, ForeignRef)):
+        return (type(value).__name__, value.qualname)
+    if isinstance(value, TupleValue):
+        return ("tuple", tuple(fingerprint(item, depth) for item in value.items))
+    if isinstance(value, ListOf):
+        return ("list", fingerprint(value.item, depth))
+    if isinstance(value, DictValue):
+        return ("dict", tuple((k, fingerprint(v, depth)) for k, v in value.items), fingerprint(value.rest, depth))
+    if isinstance(value, RecordValue):
+        return ("record", tuple((k, fingerprint(v, depth)) for k, v in value.fields))
+    if isinstance(value, OneOf):
+        return ("oneof", tuple(fingerprint(option, depth) for option in value.options))
+    if isinstance(value, PartialValue):
+        return ("partial", fingerprint(value.func, depth), tuple(fingerprint(a, depth) for a in value.args),
+                tuple((k, fingerprint(v, depth)) for k, v in value.keywords))
+    if isinstance(value, NoneValue):
+        return ("None",)
+    if type(value).__name__ == "UnknownValue":
+        return ("?",)
+    return (type(value).__name__, id(value))
+
+
+# --------------------------------------------------------------------------- binding
+
+
+@dataclass
+class Binding:
+    """A function's parameters bound for one call."""
+
+    vars: dict[str, Value]
+    self_name: str | None = None
+    # Bound values in parameter order (the signature the memo keys on).
+    values: list[Value] = field(default_factory=list)
+
+
+def bind(info: FunctionInfo, args: Args | None, bound_self: Value | None,
+         default_of: Callable[[cst.Param], Value]) -> Binding:
+    """Bind `args` (None: unknown, the context-free interpretation) to `info`'s parameters.
+
+    Unknown parameters are `Param(position, name)`, so that a returned or loss-bound parameter
+    is mapped back to the caller's argument. With `args`, an informative argument (or None) is
+    bound as itself; extra positional arguments go to `*args` as a tuple and extra keywords to
+    `**kwargs` as a dict; a missing argument takes its default's value.
+    """
+    assert info.node is not None
+    binding = Binding({})
+    params = parameters(info.node.params)
+    is_method = info.owner is not None and not info.is_static and isinstance(info.node, cst.FunctionDef)
+    if is_method and params:
+        first = params[0].name.value
+        if info.is_classmethod:
+            binding.vars[first] = bound_self if isinstance(bound_self, ClassValue) else ClassValue(info.owner)
+        else:
+            binding.self_name = first
+            binding.vars[first] = bound_self if bound_self is not None else InstanceValue(info.owner)
+        binding.values.append(binding.vars[first])
+        params = params[1:]
+    node_params = info.node.params
+    star = node_params.star_arg if isinstance(node_params.star_arg, cst.Param) else None
+    star_kwarg = node_params.star_kwarg
+    positional = len(node_params.posonly_params) + len(node_params.params) - (1 if is_method and (
+        node_params.posonly_params or node_params.params) else 0)
+    posonly = {p.name.value for p in node_params.posonly_params}
+    used_keywords: set[str] = set()
+    for position, param in enumerate(params):
+        name = param.name.value
+        value: Value | None = None
+        if args is not None:
+            if param is star:
+                extra = args.positional[positional:]
+                value = TupleValue(tuple(v if informative(v) else UNKNOWN for v in extra)) if not args.starred else None
+            elif param is star_kwarg:
+                extra_keywords = {k: v for k, v in args.keywords.items() if k not in used_keywords}
+                value = DictValue(tuple(extra_keywords.items())) if not args.starred else None
+            else:
+                given = args.keywords.get(name) if name not in posonly else None
+                if given is not None:
+                    used_keywords.add(name)
+                elif position < positional and position < len(args.positional):
+                    given = args.positional[position]
+                if given is not None:
+                    value = _as_bound(given, position, name)
+                elif param.default is not None and not args.starred:
+                    value = default_of(param)
+        elif param.default is not None:
+            default = default_of(param)
+            # A loss object (or torch function) given as a default is what the function uses in practice.
+            if isinstance(default, (LossValue, TorchModule)) or (
+                    isinstance(default, TorchRef) and (default.qualname in api.LOSSES
+                                                       or default.qualname in api.PRODUCERS)):
+                value = default
+        binding.vars[name] = value if value is not None else Param(position, name)
+        binding.values.append(binding.vars[name])
+    return binding
+
+
+def accepts(info: FunctionInfo, args: Args, bound: bool) -> bool:
+    """Could Python bind `args` to `info`'s parameters (no TypeError)? `bound`: `self` is given.
+    Unknown signatures and unknown arity accept anything."""
+    if info.node is None or args.starred or isinstance(info.node, cst.Lambda):
+        return True
+    params = info.node.params
+    positional = list(params.posonly_params) + list(params.params)
+    if bound and positional and not info.is_static:
+        positional = positional[1:]
+    if len(args.positional) > len(positional) and not isinstance(params.star_arg, cst.Param):
+        return False
+    by_name = {p.name.value for p in list(params.params) + list(params.kwonly_params)}
+    if params.star_kwarg is None and any(name not in by_name for name in args.keywords):
+        return False
+    missing = [p for index, p in enumerate(positional)
+               if p.default is None and index >= len(args.positional) and p.name.value not in args.keywords]
+    missing += [p for p in params.kwonly_params if p.default is None and p.name.value not in args.keywords]
+    return not missing
+
+
+def _as_bound(value: Value, position: int, name: str) -> Value:
+    """What a parameter holds inside a context: the argument when it says something, else a
+    `Param` standing for it (mapped back to the caller's argument where it is returned or
+    reaches a loss)."""
+    if informative(value) or isinstance(value, NoneValue):
+        return value
+    return Param(position, name)
+
+
+def is_context(binding: Binding, info: FunctionInfo) -> bool:
+    """Whether a binding says more than the interpretation with unknown parameters."""
+    for name, value in binding.vars.items():
+        if name == binding.self_name:
+            if informative_self(value, info.owner):
+                return True
+        elif informative(value):
+            return True
+    return False
+
+
+# --------------------------------------------------------------------------- the engine
+
+
+@dataclass
+class Outcome:
+    """What one interpretation of a function gives its callers."""
+
+    value: Value
+    self_writes: dict[str, Value] = field(default_factory=dict)
+    param_sinks: list[ParamSink] = field(default_factory=list)
+
+
+class CallEngine:
+    """The contexts of one analysed module, shared by every interpreter that takes part in it
+    (the module's own, and those of the modules whose functions it calls with its values)."""
+
+    def __init__(self, facts: "ModuleFacts") -> None:
+        # Where events recorded inside contexts go: the analysed module's facts.
+        self.facts = facts
+        self.memo: dict[Hashable, Outcome] = {}
+        self.per_function: dict[int, int] = {}
+        self.active: list[FunctionInfo] = []
+        self.total = 0
+        # Modules interpreted on demand for the bodies of their functions (path -> interpreter).
+        self.interpreters: dict[str, object] = {}
+        # Objects made with arguments (their own attributes known), with where each was made:
+        # their methods are interpreted on them once the module has run, as a framework would.
+        self.objects: list[tuple[InstanceValue, Site | None]] = []
+        self.object_keys: set[Hashable] = set()
+
+    @staticmethod
+    def key(info: FunctionInfo, binding: Binding) -> Hashable:
+        return (id(info), tuple(fingerprint(value) for value in binding.values))
+
+    def admits(self, info: FunctionInfo) -> bool:
+        """A new context for `info`: not recursive, and within the bounds."""
+        return (len(self.active) < MAX_DEPTH and self.total < MAX_CONTEXTS_PER_MODULE
+                and self.per_function.get(id(info), 0) < MAX_CONTEXTS_PER_FUNCTION
+                and all(active is not info for active in self.active))
+
+    def enter(self, info: FunctionInfo) -> None:
+        self.active.append(info)
+        self.total += 1
+        self.per_function[id(info)] = self.per_function.get(id(info), 0) + 1
+
+    def leave(self) -> None:
+        self.active.pop()
+
+    def remember_object(self, instance: InstanceValue, site: Site | None) -> None:
+        key = fingerprint(instance)
+        if key not in self.object_keys and len(self.objects) < MAX_OBJECTS:
+            self.object_keys.add(key)
+            self.objects.append((instance, site))

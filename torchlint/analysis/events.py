@@ -1,0 +1,90 @@
+"""What the interpreter records for the rules: losses called, activations applied, logs taken.
+
+Rules read these events (`ModuleFacts`); they never walk the tree. An event
+recorded inside a call interpreted with the caller's values carries the chain
+of calls that led there (`via`, outermost first), so a finding can say how the
+value reached its consumer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .kinds import Site, Value
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..parsing import ParsedModule
+    from . import torch_api as api
+
+# Training mode of the path an event was recorded on (`if self.training:` splits).
+ANY, TRAIN, EVAL = "any", "train", "eval"
+
+
+@dataclass
+class LossCall:
+    """A loss called with an input and a target."""
+
+    loss: "api.Loss"
+    site: Site
+    input: Value
+    target: Value
+    mode: str = ANY
+    # Calls of user functions on the way to the loss: a helper the value was passed to
+    # (`compute_loss(probs, y)`), or the calls that brought the model or the loss here
+    # (`fit(model, criterion)`).
+    via: tuple[Site, ...] = ()
+    # Where a loss object was constructed (`nn.NLLLoss()`), for fixes.
+    constructor: Site | None = None
+
+
+@dataclass
+class ActivationCall:
+    """An activation (softmax, sigmoid, ...) applied to a value."""
+
+    producer: "api.Producer"
+    site: Site
+    input: Value
+    mode: str = ANY
+    dim: int | None = None  # the literal `dim`, when given
+    via: tuple[Site, ...] = ()
+
+
+@dataclass
+class LogCall:
+    """`torch.log(x)` or `x.log()`: the natural logarithm of a value."""
+
+    site: Site
+    input: Value
+    mode: str = ANY
+    via: tuple[Site, ...] = ()
+
+
+@dataclass
+class ArgmaxCall:
+    """`torch.argmax(x, ...)` or `x.argmax(...)`: a value used to pick a class."""
+
+    site: Site
+    input: Value
+    mode: str = ANY
+    via: tuple[Site, ...] = ()
+
+
+@dataclass
+class ImplicitDim:
+    """A softmax-family call or module constructed without `dim`."""
+
+    producer: "api.Producer"
+    site: Site
+
+
+@dataclass
+class ModuleFacts:
+    """Everything the rules may ask about one module."""
+
+    module: "ParsedModule"
+    loss_calls: list[LossCall] = field(default_factory=list)
+    activation_calls: list[ActivationCall] = field(default_factory=list)
+    implicit_dims: list[ImplicitDim] = field(default_factory=list)
+    log_calls: list[LogCall] = field(default_factory=list)
+    argmax_calls: list[ArgmaxCall] = field(default_factory=list)

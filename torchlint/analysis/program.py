@@ -1,0 +1,121 @@
+"""Program structure as the interpreter knows it: user functions, methods and classes.
+
+A `FunctionInfo` is made where a `def` or `lambda` is interpreted (its node and
+closure known), or decoded from another module's summary (no node: its
+`definition` says where to find it when a call needs its body). A `ClassInfo`
+likewise. Neither holds the results of interpreting a body with particular
+arguments: those live in the call engine (`calls.CallEngine`), keyed by the
+arguments' abstract signature.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Iterator
+
+from .kinds import UNKNOWN, ClassValue, FunctionValue, InstanceValue, Value
+
+if TYPE_CHECKING:  # pragma: no cover
+    import libcst as cst
+
+    from . import torch_api as api
+    from .kinds import Site
+
+# A parameter that reaches a loss input inside a function:
+# (parameter index, loss, loss call site, calls in between).
+ParamSink = tuple[int, "api.Loss", "Site", tuple["Site", ...]]
+
+
+@dataclass(eq=False)
+class FunctionInfo:
+    node: "cst.FunctionDef | cst.Lambda | None"
+    name: str
+    owner: "ClassInfo | None"
+    # The scope the body reads free names from: a dict of the enclosing function's
+    # variables, or `MODULE_SCOPE` for a module-level function (read at call time).
+    closure: Any
+    is_static: bool = False
+    is_classmethod: bool = False
+    is_property: bool = False
+    transparent: bool = True  # decorators leave the return value alone
+    status: str = "new"  # new | running | done (the interpretation with unknown parameters)
+    return_value: Value = UNKNOWN
+    self_writes: dict[str, Value] = field(default_factory=dict)
+    writes_self: bool = False
+    param_sinks: list[ParamSink] = field(default_factory=list)
+    # The interpreter that defined it (None for one decoded from a summary), and for a decoded
+    # one, where it is defined: (module path, id in that module's summary).
+    interpreter: Any = None
+    definition: tuple[str, str] | None = None
+
+
+@dataclass(eq=False)
+class ClassInfo:
+    node: "cst.ClassDef | None"
+    name: str
+    bases: list[Value]
+    methods: dict[str, FunctionInfo] = field(default_factory=dict)
+    class_vars: dict[str, Value] = field(default_factory=dict)
+    attrs: dict[str, Value] | None = None
+    computing: bool = False
+    # A @dataclass (or NamedTuple) without its own __init__: the fields its generated
+    # constructor takes, in order; None for other classes.
+    fields: list[str] | None = None
+    interpreter: Any = None
+    definition: tuple[str, str] | None = None
+
+    def mro(self) -> Iterator["ClassInfo"]:
+        seen: set[int] = set()
+        stack = [self]
+        while stack:
+            cls = stack.pop(0)
+            if id(cls) in seen:
+                continue
+            seen.add(id(cls))
+            yield cls
+            stack.extend(base.info for base in cls.bases if isinstance(base, ClassValue))
+
+    def find_method(self, name: str) -> FunctionInfo | None:
+        for cls in self.mro():
+            if name in cls.methods:
+                return cls.methods[name]
+        return None
+
+    def data_fields(self) -> list[str] | None:
+        """The generated constructor's fields (inherited ones first), or None if not a dataclass."""
+        if self.fields is None:
+            return None
+        inherited: list[str] = []
+        for base in self.bases:
+            if isinstance(base, ClassValue) and base.info.data_fields():
+                inherited += [name for name in base.info.data_fields() or () if name not in inherited]
+        return inherited + [name for name in self.fields if name not in inherited]
+
+
+@dataclass(eq=False)
+class SuperValue(Value):
+    cls: ClassInfo
+    instance: Value
+
+
+def class_member(cls: ClassInfo, name: str, instance: Value | None, attrs: dict[str, Value],
+                 property_value: Callable[[FunctionInfo, Value | None], Value]) -> Value:
+    """`instance.name` (or `Class.name` when `instance` is None): the instance's own attribute,
+    an attribute of the class's table, a method (a property's value), or a class variable,
+    looked up along the MRO."""
+    if isinstance(instance, InstanceValue):
+        own = instance.own(name)
+        if own is not None:
+            return own
+    if name in attrs:
+        return attrs[name]
+    method = cls.find_method(name)
+    if method is not None:
+        if method.is_property and instance is not None:
+            return property_value(method, instance)
+        bound = instance if instance is not None and not method.is_static else None
+        return FunctionValue(method, bound_self=bound)
+    for ancestor in cls.mro():
+        if name in ancestor.class_vars:
+            return ancestor.class_vars[name]
+    return UNKNOWN

@@ -1,0 +1,71 @@
+"""The interpreter's flow state: variables along one path, and the frame of one function call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .events import ANY, EVAL, TRAIN
+from .kinds import UNKNOWN, Site, Value, join
+from .program import FunctionInfo, ParamSink
+
+# The closure of a module-level function: free names are read from the module's
+# variables as they are when the function runs (`interpreter.live_globals`).
+MODULE_SCOPE: Any = type("ModuleScope", (), {"__repr__": lambda self: "MODULE_SCOPE"})()
+
+
+@dataclass
+class State:
+    """Variables along one path (`self.x` attributes as "self.x"), its training mode, and
+    whether it can run at all."""
+
+    vars: dict[str, Value]
+    mode: str = ANY
+    reachable: bool = True
+
+    def copy(self) -> "State":
+        return State(dict(self.vars), self.mode, self.reachable)
+
+
+@dataclass
+class Frame:
+    """One interpretation of a function body (or of the module's, with `function` None)."""
+
+    function: FunctionInfo | None
+    closure: Any  # a dict of the enclosing function's variables, or MODULE_SCOPE
+    self_name: str | None = None
+    returns: list[tuple[Value, str]] = field(default_factory=list)
+    exit_states: list[State] = field(default_factory=list)
+    generator: bool = False
+    # A context: the function interpreted with its caller's values. `via` holds the calls
+    # that led here (outermost first); its events go to the analysed module's facts.
+    context: bool = False
+    via: tuple[Site, ...] = ()
+    # Parameters that reach a loss in this interpretation.
+    param_sinks: list[ParamSink] = field(default_factory=list)
+
+
+def join_states(a: State, b: State) -> State:
+    if not a.reachable:
+        return b
+    if not b.reachable:
+        return a
+    if {a.mode, b.mode} == {TRAIN, EVAL}:
+        # An `if self.training:` split: what follows is trained on the training path.
+        train = a if a.mode == TRAIN else b
+        return State(dict(train.vars), ANY, True)
+    merged: dict[str, Value] = {}
+    for name in a.vars.keys() | b.vars.keys():
+        if name in a.vars and name in b.vars:
+            merged[name] = join(a.vars[name], b.vars[name])
+        else:
+            # Defined on one path only: the other path would fail with NameError.
+            merged[name] = a.vars.get(name, b.vars.get(name, UNKNOWN))
+    return State(merged, a.mode if a.mode == b.mode else ANY, True)
+
+
+def join_all_states(states: list[State]) -> State:
+    result = states[0]
+    for other in states[1:]:
+        result = join_states(result, other)
+    return result
