@@ -22,6 +22,8 @@ from torchlint.rules import ALL_RULES
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECTS = sorted(p for p in (ROOT / "tests" / "projects").iterdir() if p.is_dir())
+# The training programs of issue #14: values that meet only through calls.
+CORPUS = sorted(p for p in (ROOT / "tests" / "corpus").iterdir() if p.is_dir())
 
 
 def as_data(findings) -> list[dict]:
@@ -91,6 +93,23 @@ def generated_projects() -> dict[str, dict[str, str]]:
             "util.py": "def same(v):\n    return v\n",
             "main.py": p_imp + c_imp + "from util import same\n" + make + use + "use(same(make(x)), y)\n",
         }
+        # The model and the consumer meet only inside calls made with them (issue #14).
+        model = f"import torch.nn as nn\n{p_imp}class M(nn.Module):\n    def forward(self, x):\n" \
+                f"        return {p_expr.format(x='x')}\n"
+        projects[f"{key}_passed"] = {
+            "models.py": model,
+            "engine.py": c_imp + "def fit(model, loader):\n    for x, y in loader:\n"
+                         f"        {c_expr.format(x='model(x)')}\n",
+            "train.py": "from models import M\nfrom engine import fit\n\n"
+                        "if __name__ == '__main__':\n    fit(M(), loader)\n",
+        }
+        projects[f"{key}_trainer"] = {
+            "models.py": model,
+            "trainer.py": c_imp + "class Trainer:\n    def __init__(self, model):\n        self.model = model\n"
+                          f"    def step(self, x, y):\n        return {c_expr.format(x='self.model(x)')}\n",
+            "train.py": "from models import M\nfrom trainer import Trainer\n\nnet = M()\n\ndef main():\n"
+                        "    Trainer(net).step(x, y)\n\nmain()\n",
+        }
     return projects
 
 
@@ -112,7 +131,7 @@ def test_precheck_never_changes_findings_on_rule_examples() -> None:
             assert as_data(lint_sources(files, precheck=True)) == as_data(lint_sources(files, precheck=False)), rule.code
 
 
-@pytest.mark.parametrize("project", PROJECTS, ids=lambda p: p.name)
+@pytest.mark.parametrize("project", PROJECTS + CORPUS, ids=lambda p: p.name)
 def test_precheck_never_changes_findings_on_projects(project: Path, monkeypatch) -> None:
     monkeypatch.chdir(project)
     with_precheck = lint_paths(["."])
@@ -227,7 +246,7 @@ def test_cache_reuses_results_and_reanalyses_only_dependents(tmp_path: Path, mon
 def summary_corpora() -> dict[str, dict[str, str]]:
     """The test projects, the fixtures and the generated corpus, as path -> text."""
     corpora = {name: files for name, files in generated_projects().items()}
-    for root in [*PROJECTS, ROOT / "fixtures"]:
+    for root in [*PROJECTS, *CORPUS, ROOT / "fixtures"]:
         corpora[root.name] = {str(path.relative_to(root)): path.read_text()
                               for path in sorted(root.rglob("*.py"))}
     return corpora

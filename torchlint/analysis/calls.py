@@ -41,6 +41,7 @@ from .kinds import (
     RecordValue,
     SequentialValue,
     Site,
+    StrValue,
     Tensor,
     TorchModule,
     TorchRef,
@@ -93,6 +94,8 @@ def informative(value: Value, depth: int = 0) -> bool:
         return True
     if isinstance(value, TorchRef):
         return value.qualname in api.PRODUCERS or value.qualname in api.LOSSES
+    if isinstance(value, StrValue):
+        return True  # `get_loss("nll")`, `build_model("resnet")`: the constant picks the branch
     if depth > 2:
         return False
     if isinstance(value, TupleValue):
@@ -160,6 +163,8 @@ def fingerprint(value: Value | None, depth: int = 0) -> Hashable:
                 tuple((k, fingerprint(v, depth)) for k, v in value.keywords))
     if isinstance(value, NoneValue):
         return ("None",)
+    if isinstance(value, StrValue):
+        return ("str", value.text)
     if type(value).__name__ == "UnknownValue":
         return ("?",)
     return (type(value).__name__, id(value))

@@ -19,13 +19,14 @@ from .kinds import (
     Kind,
     ListOf,
     SequentialValue,
+    StrValue,
     Tensor,
     TupleValue,
     Value,
     join,
     join_all,
+    text_of,
 )
-from .syntax import argument_node, string_value
 
 if TYPE_CHECKING:  # pragma: no cover
     from .calls import Args
@@ -66,12 +67,6 @@ def member(iterated: Value) -> tuple[Value, bool]:
     return UNKNOWN, False
 
 
-def _literal_key(node: cst.Call) -> str | None:
-    key = argument_node(node, 0, "key")
-    if isinstance(key, cst.SimpleString):
-        value = string_value(key)
-        return value if isinstance(value, str) else None
-    return None
 
 
 def mutated(container: Value, method: str, args: "Args", node: cst.Call) -> Value | None:
@@ -79,7 +74,8 @@ def mutated(container: Value, method: str, args: "Args", node: cst.Call) -> Valu
     if isinstance(container, SequentialValue):
         if method in ("append", "add_module") and not args.starred:
             layer = args.get(0, "module") if method == "append" else args.get(1, "module")
-            if layer is not None and UNKNOWN not in container.layers:
+            # Known layers, or unknown first layers (filled in a loop): the new last layer is known.
+            if layer is not None and UNKNOWN not in container.layers[1:]:
                 return SequentialValue(container.layers + (layer,), container.site)
         return None
     if isinstance(container, (TupleValue, ListOf)):
@@ -118,7 +114,7 @@ def mutated(container: Value, method: str, args: "Args", node: cst.Call) -> Valu
                 result = result.with_item(key, value)
             return result
         if method == "setdefault" and len(args.positional) == 2:
-            key = _literal_key(node)
+            key = text_of(args.positional[0])
             if key is None:
                 return container.with_rest(args.positional[1])
             present = any(name == key for name, _ in container.items)
@@ -129,14 +125,11 @@ def mutated(container: Value, method: str, args: "Args", node: cst.Call) -> Valu
     return None
 
 
-def stored(container: Value, key_node: cst.BaseExpression | None, value: Value) -> Value | None:
+def stored(container: Value, key: Value, value: Value) -> Value | None:
     """`container[key] = value`; None when the container is no longer known."""
     if isinstance(container, DictValue):
-        if isinstance(key_node, cst.SimpleString):
-            key = string_value(key_node)
-            if isinstance(key, str):
-                return container.with_item(key, value)
-        return container.with_rest(value)
+        text = text_of(key)
+        return container.with_item(text, value) if text is not None else container.with_rest(value)
     if isinstance(container, (TupleValue, ListOf)):
         return ListOf(join_all(list(items_of(container) or ()) + [value]))
     return None
@@ -150,9 +143,14 @@ def dict_method(container: DictValue, method: str, args: "Args", node: cst.Call)
     if method == "items":
         if container.rest is not None:
             return ListOf(TupleValue((UNKNOWN, container.any_value())))
-        return TupleValue(tuple(TupleValue((UNKNOWN, value)) for value in values))
-    if method == "get":
-        key = _literal_key(node)
+        return TupleValue(tuple(TupleValue((StrValue(key) if isinstance(key, str) else UNKNOWN, value))
+                                for key, value in container.items))
+    if method == "keys":
+        if container.rest is not None:
+            return ListOf(UNKNOWN)
+        return TupleValue(tuple(StrValue(key) if isinstance(key, str) else UNKNOWN for key, _ in container.items))
+    if method == "get" and args.positional:
+        key = text_of(args.positional[0])
         found = container.get(key) if key is not None else container.any_value()
         default = args.get(1, "default")
         return found if default is None else join(found, default)
@@ -167,8 +165,13 @@ def builtin_call(name: str, args: "Args") -> Value | None:
     if name in ("reversed", "sorted") and first is not None and items_of(first) is not None:
         return ListOf(join_all(list(items_of(first) or ())))
     if name == "enumerate" and first is not None and items_of(first) is not None:
+        if isinstance(first, TupleValue):  # the items one by one, as a loop over them sees them
+            return TupleValue(tuple(TupleValue((UNKNOWN, item)) for item in first.items))
         return ListOf(TupleValue((UNKNOWN, member(first)[0])))
     if name == "zip" and args.positional and not args.starred:
+        if all(isinstance(value, TupleValue) for value in args.positional) \
+                and len({len(value.items) for value in args.positional}) == 1:
+            return TupleValue(tuple(TupleValue(items) for items in zip(*(value.items for value in args.positional))))
         members = [member(value)[0] if items_of(value) is not None else UNKNOWN for value in args.positional]
         return ListOf(TupleValue(tuple(members)))
     if name == "dict" and not args.starred:

@@ -55,6 +55,7 @@ from .kinds import (
     RecordValue,
     SequentialValue,
     Site,
+    StrValue,
     Tensor,
     TorchModule,
     TorchRef,
@@ -64,6 +65,8 @@ from .kinds import (
     is_maybe_tensor,
     join,
     join_all,
+    same,
+    text_of,
 )
 from .names import import_bindings
 from .program import ClassInfo, FunctionInfo, ParamSink, SuperValue, class_member
@@ -78,6 +81,7 @@ from .syntax import (
     main_guard,
     none_test,
     parameters,
+    plain_string,
     reshaped_rank,
     size_rank,
     small_constant,
@@ -85,6 +89,10 @@ from .syntax import (
     training_test,
     writes_self,
 )
+
+# Loops over at most this many known items run once per item (see `unrolls`), at most this deep.
+MAX_UNROLLED_ITEMS = 8
+MAX_UNROLLED_DEPTH = 2
 
 # Objects that are never None and are truthy (a test on them is decided).
 _OBJECTS = (InstanceValue, ClassValue, FunctionValue, PartialValue, LossValue, TorchModule, SequentialValue,
@@ -137,6 +145,7 @@ class ModuleInterpreter:
         self.rebound_globals: set[str] = set()
         self.functions: list[FunctionInfo] = []
         self.classes: list[ClassInfo] = []
+        self.unrolled_depth = 0
         self.module_frame = Frame(None, MODULE_SCOPE)
         self.frame: Frame = self.module_frame  # the interpretation under way
         self.imports: list[ImportRef] = []  # non-torch imports, anywhere in the module
@@ -283,6 +292,8 @@ class ModuleInterpreter:
         runs_at_least_once = False
         if isinstance(node, cst.For):
             iterated = self.eval(node.iter, state, frame)
+            if self.unrolls(iterated):
+                return self.exec_unrolled(node, iterated, state, frame)
             # Iterating an nn.ModuleList: each member, known only where all agree.
             item, runs_at_least_once = containers.member(iterated)
             self.assign(node.target, item, state, frame)
@@ -296,6 +307,29 @@ class ModuleInterpreter:
         if node.orelse is not None:
             after = self.exec_block(node.orelse.body.body, after, frame)
         return after
+
+    def unrolls(self, iterated: Value) -> bool:
+        """A loop over a few known, different items (heads of a ModuleDict, a ModuleList's
+        layers, `zip(models, criteria)`) runs once per item, in order: what each item does is
+        kept apart. Nested unrolled loops are bounded."""
+        return (isinstance(iterated, TupleValue) and 1 < len(iterated.items) <= MAX_UNROLLED_ITEMS
+                and self.unrolled_depth < MAX_UNROLLED_DEPTH
+                and not all(same(item, iterated.items[0]) for item in iterated.items[1:]))
+
+    def exec_unrolled(self, node: cst.For, iterated: TupleValue, state: State, frame: Frame) -> State:
+        self.unrolled_depth += 1
+        try:
+            current = state
+            for item in iterated.items:
+                if not current.reachable:
+                    break
+                self.assign(node.target, item, current, frame)
+                current = self.exec_block(node.body.body, current, frame)
+        finally:
+            self.unrolled_depth -= 1
+        if node.orelse is not None and current.reachable:
+            current = self.exec_block(node.orelse.body.body, current, frame)
+        return current
 
     def exec_try(self, node, state: State, frame: Frame) -> State:
         body_state = self.exec_block(node.body.body, state.copy(), frame)
@@ -381,11 +415,10 @@ class ModuleInterpreter:
                     self.rebind(target.value, RecordValue(fields + ((target.attr.value, value),)), state, frame)
         elif isinstance(target, cst.Subscript):
             container = self.eval(target.value, state, frame)
-            key_node = None
+            key: Value = UNKNOWN
             if len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index):
-                key_node = target.slice[0].slice.value
-                self.eval(key_node, state, frame)
-            updated = containers.stored(container, key_node, value)
+                key = self.eval(target.slice[0].slice.value, state, frame)
+            updated = containers.stored(container, key, value)
             if updated is None or not self.rebind(target.value, updated, state, frame):
                 self.forget_mutated(target.value, state, frame)
         elif isinstance(target, cst.StarredElement):
@@ -565,7 +598,9 @@ class ModuleInterpreter:
                 self.engine.leave()
             self.engine.memo[key] = outcome
         self.apply_sinks(outcome.param_sinks, args, call_site)
-        return self.returned(outcome.value, args), outcome.self_writes
+        # Parameters the callee stored on its `self` are the caller's arguments.
+        writes = {name: self.returned(value, args) for name, value in outcome.self_writes.items()}
+        return self.returned(outcome.value, args), writes
 
     def call_function(self, info: FunctionInfo, args: Args, node: cst.Call | None,
                       bound_self: Value | None = None) -> Value:
@@ -691,10 +726,11 @@ class ModuleInterpreter:
             return self.eval_call(node, state, frame)
         if type(node) is cst.Subscript:
             base = self.eval(node.value, state, frame)
+            key: Value = UNKNOWN
             for element in node.slice:
                 if isinstance(element.slice, cst.Index):
-                    self.eval(element.slice.value, state, frame)
-            return self.subscript(base, node)
+                    key = self.eval(element.slice.value, state, frame)
+            return self.subscript(base, node, key)
         if type(node) in (cst.Tuple, cst.List):
             items = []
             for element in node.elements:
@@ -725,7 +761,10 @@ class ModuleInterpreter:
             value = self.eval(node.value, state, frame)
             self.assign(node.target, value, state, frame)
             return value
-        if type(node) in (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary, cst.ConcatenatedString):
+        if type(node) is cst.SimpleString:
+            text = plain_string(node)
+            return StrValue(text) if text is not None else UNKNOWN
+        if type(node) in (cst.Integer, cst.Float, cst.Imaginary, cst.ConcatenatedString):
             return UNKNOWN
         if type(node) is cst.Yield:
             frame.generator = True
@@ -741,9 +780,11 @@ class ModuleInterpreter:
             if isinstance(element, cst.DictElement):
                 value = self.eval(element.value, state, frame)
                 key = element.key
-                self.eval(key, state, frame)
+                key_value = self.eval(key, state, frame)
                 if isinstance(key, cst.SimpleString):
                     result = result.with_item(string_value(key), value)
+                elif isinstance(key_value, StrValue):
+                    result = result.with_item(key_value.text, value)
                 else:  # a key not known statically: a read under any key may give it
                     result = result.with_rest(value)
             else:
@@ -804,6 +845,13 @@ class ModuleInterpreter:
         guard = main_guard(test)
         if guard is not None:
             return guard if self.as_main else not guard
+        if type(test) is cst.Comparison and len(test.comparisons) == 1 and \
+                isinstance(test.comparisons[0].operator, (cst.Equal, cst.NotEqual)):
+            left = text_of(self.eval(test.left, state, frame))
+            right = text_of(self.eval(test.comparisons[0].comparator, state, frame))
+            if left is None or right is None:
+                return None
+            return (left == right) == isinstance(test.comparisons[0].operator, cst.Equal)
         compared = none_test(test)
         if compared is not None:
             subject, positive = compared
@@ -870,7 +918,7 @@ class ModuleInterpreter:
                              if not isinstance(option, NoneValue)])
         return UNKNOWN
 
-    def subscript(self, base: Value, node: cst.Subscript) -> Value:
+    def subscript(self, base: Value, node: cst.Subscript, key: Value) -> Value:
         index = node.slice[0].slice if len(node.slice) == 1 else None
         if isinstance(base, Tensor):
             return base.derived(dim=None, rank=None, last_size=None)
@@ -884,6 +932,8 @@ class ModuleInterpreter:
         if isinstance(base, (DictValue, RecordValue)) and isinstance(index, cst.Index):
             if isinstance(index.value, cst.SimpleString):
                 return base.get(string_value(index.value))
+            if isinstance(key, StrValue):  # a constant passed in (`LOSSES[name]` with name="nll")
+                return base.get(key.text)
             return base.any_value() if isinstance(base, DictValue) else UNKNOWN
         return UNKNOWN
 
@@ -975,10 +1025,10 @@ class ModuleInterpreter:
         new value is bound again; True when the call was such a mutation."""
         if name == "add_module" and isinstance(receiver, InstanceValue) and isinstance(target, cst.Name) \
                 and target.value == frame.self_name:
-            key = argument_node(node, 0, "name")
+            key = text_of(args.get(0, "name") or UNKNOWN)
             module = args.get(1, "module")
-            if isinstance(key, cst.SimpleString) and module is not None:
-                state.vars[f"self.{string_value(key)}"] = module
+            if key is not None and module is not None:
+                state.vars[f"self.{key}"] = module
                 return True
             return False
         if not isinstance(receiver, (TupleValue, ListOf, DictValue, SequentialValue)):
@@ -994,18 +1044,17 @@ class ModuleInterpreter:
     def builtin(self, name: str, args: Args, node: cst.Call, state: State, frame: Frame) -> Value | None:
         """The few builtins that move values: `enumerate`, `zip`, `list`, `dict`, `getattr`, `setattr`."""
         if name in ("getattr", "setattr") and len(args.positional) >= 2:
-            attr = argument_node(node, 1, "name")
-            if not isinstance(attr, cst.SimpleString) or not isinstance(string_value(attr), str):
+            attr = text_of(args.positional[1])
+            if attr is None:
                 return None
-            if name == "getattr":
-                return self.attribute(args.positional[0], string_value(attr))
+            if name == "getattr":  # `getattr(nn, cfg_loss_name)()` with the name known
+                return self.attribute(args.positional[0], attr)
             holder = node.args[0].value
             if len(args.positional) == 3:
                 if isinstance(holder, cst.Name) and holder.value == frame.self_name:
-                    state.vars[f"self.{string_value(attr)}"] = args.positional[2]
+                    state.vars[f"self.{attr}"] = args.positional[2]
                 elif isinstance(args.positional[0], InstanceValue):
-                    self.rebind(holder, args.positional[0].with_attrs({string_value(attr): args.positional[2]}),
-                                state, frame)
+                    self.rebind(holder, args.positional[0].with_attrs({attr: args.positional[2]}), state, frame)
             return UNKNOWN
         return containers.builtin_call(name, args)
 
@@ -1081,11 +1130,11 @@ class ModuleInterpreter:
 
     def call(self, callee: Value, args: Args, node: cst.Call | None, state: State) -> Value:
         if isinstance(callee, DEFERRED):
-            return DeferredCall(callee)
+            return DeferredCall(callee, record_fields(args) or ())
         if isinstance(callee, TorchRef):
             return self.call_torch(callee.qualname, args, node, state)
         if isinstance(callee, ForeignRef):
-            return _foreign_call(callee.qualname, args)
+            return foreign_result(callee.qualname, args)
         if isinstance(callee, (TorchModule, LossValue, SequentialValue)):
             site = self.site(node, _module_label(callee)) if node is not None else callee.site
             return self.call_module(callee, args, node, state, site)
@@ -1354,16 +1403,26 @@ def _plain_module(cls: ClassInfo) -> bool:
     return True
 
 
-def _foreign_call(qualname: str, args: Args) -> Value:
+def record_fields(args: Args) -> tuple[tuple[str, Value], ...] | None:
+    """The fields of a record a foreign class would make from these arguments: keywords only,
+    one of them saying something."""
+    if args.keywords and not args.positional and not args.starred \
+            and any(informative(value) for value in args.keywords.values()):
+        return tuple(args.keywords.items())
+    return None
+
+
+def foreign_result(qualname: str, args: Args) -> Value:
+    """What calling foreign code gives: `functools.partial`, `OrderedDict`, or a record from a
+    class called with keywords (`SimpleNamespace(criterion=...)`, `SequenceClassifierOutput(logits=...)`)."""
     if qualname in ("functools.partial",) and args.positional:
         return PartialValue(args.positional[0], tuple(args.positional[1:]), tuple(args.keywords.items()))
     if qualname in ("collections.OrderedDict",) and len(args.positional) == 1:
         return _ordered_dict(args.positional[0])
     last = qualname.rsplit(".", 1)[-1]
-    if args.keywords and not args.positional and not args.starred and (last[:1].isupper() or last == "edict") \
-            and any(informative(value) for value in args.keywords.values()):
-        # `SimpleNamespace(criterion=...)`, `SequenceClassifierOutput(logits=...)`: a record.
-        return RecordValue(tuple(args.keywords.items()))
+    fields = record_fields(args)
+    if fields is not None and (last[:1].isupper() or last == "edict"):
+        return RecordValue(fields)
     return UNKNOWN
 
 

@@ -222,6 +222,21 @@ NONE = NoneValue()
 
 
 @dataclass(frozen=True, eq=False)
+class StrValue(Value):
+    """A string constant: a registry key (`LOSSES["nll"]`), `getattr(nn, name)`, `if loss == "ce"`."""
+
+    text: str
+
+    def describe(self) -> str:
+        return repr(self.text)
+
+
+def text_of(value: Value) -> str | None:
+    """The text of a string constant, else None."""
+    return value.text if isinstance(value, StrValue) else None
+
+
+@dataclass(frozen=True, eq=False)
 class RecordValue(Value):
     """An object made by a foreign class from keywords (`SimpleNamespace(criterion=...)`,
     `SequenceClassifierOutput(logits=...)`): `out.logits` and `out["logits"]` read the field."""
@@ -329,6 +344,8 @@ def same(a: Value, b: Value) -> bool:
         return _same_pairs(a.fields, b.fields)  # type: ignore[union-attr]
     if isinstance(a, ListOf):
         return same(a.item, b.item)  # type: ignore[union-attr]
+    if isinstance(a, StrValue):
+        return a.text == b.text  # type: ignore[union-attr]
     return False
 
 
@@ -376,6 +393,11 @@ def join(a: Value, b: Value) -> Value:
         return DictValue(_join_pairs(a.items, b.items), rest)
     if isinstance(a, RecordValue) and isinstance(b, RecordValue):
         return RecordValue(_join_pairs(a.fields, b.fields))
+    if isinstance(a, SequentialValue) and isinstance(b, SequentialValue) and a.site.key() == b.site.key() \
+            and not same(a, b):
+        # One nn.Sequential filled differently on two paths (`add_module` in a loop): its first
+        # layers are unknown; what is appended after is known again.
+        return SequentialValue((UNKNOWN,), a.site)
     if isinstance(a, InstanceValue) and isinstance(b, InstanceValue) and a.cls is b.cls \
             and a.attrs is not None and b.attrs is not None:
         return InstanceValue(a.cls, _join_pairs(a.attrs, b.attrs))
@@ -432,9 +454,12 @@ class DeferredAttr(Value):
 
 @dataclass(frozen=True, eq=False)
 class DeferredCall(Value):
-    """The result of calling an unresolved value (arguments do not matter)."""
+    """The result of calling an unresolved value. Positional arguments do not matter; keywords
+    that say something are kept, for a foreign class that turns out to make a record
+    (`SequenceClassifierOutput(logits=...)`)."""
 
     base: Value
+    keywords: tuple[tuple[str, Value], ...] = ()
 
 
 @dataclass(frozen=True, eq=False)

@@ -28,12 +28,12 @@ ParamSink = tuple[int, "api.Loss", "Site", tuple["Site", ...]]
 
 @dataclass(eq=False)
 class FunctionInfo:
-    node: "cst.FunctionDef | cst.Lambda | None"
+    node: "cst.FunctionDef | cst.Lambda | None" = field(repr=False)
     name: str
-    owner: "ClassInfo | None"
+    owner: "ClassInfo | None" = field(repr=False)
     # The scope the body reads free names from: a dict of the enclosing function's
     # variables, or `MODULE_SCOPE` for a module-level function (read at call time).
-    closure: Any
+    closure: Any = field(repr=False)
     is_static: bool = False
     is_classmethod: bool = False
     is_property: bool = False
@@ -45,23 +45,23 @@ class FunctionInfo:
     param_sinks: list[ParamSink] = field(default_factory=list)
     # The interpreter that defined it (None for one decoded from a summary), and for a decoded
     # one, where it is defined: (module path, id in that module's summary).
-    interpreter: Any = None
+    interpreter: Any = field(default=None, repr=False)
     definition: tuple[str, str] | None = None
 
 
 @dataclass(eq=False)
 class ClassInfo:
-    node: "cst.ClassDef | None"
+    node: "cst.ClassDef | None" = field(repr=False)
     name: str
-    bases: list[Value]
-    methods: dict[str, FunctionInfo] = field(default_factory=dict)
+    bases: list[Value] = field(repr=False)
+    methods: dict[str, FunctionInfo] = field(default_factory=dict, repr=False)
     class_vars: dict[str, Value] = field(default_factory=dict)
     attrs: dict[str, Value] | None = None
     computing: bool = False
     # A @dataclass (or NamedTuple) without its own __init__: the fields its generated
     # constructor takes, in order; None for other classes.
     fields: list[str] | None = None
-    interpreter: Any = None
+    interpreter: Any = field(default=None, repr=False)
     definition: tuple[str, str] | None = None
 
     def mro(self) -> Iterator["ClassInfo"]:

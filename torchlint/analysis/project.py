@@ -22,8 +22,8 @@ from typing import Any, Callable
 from ..parsing import ParsedModule, ParseFailure, parse_file
 from ..roots import is_project_root
 from . import torch_api as api
-from .calls import CallEngine
-from .flow import ModuleInterpreter, Resolver
+from .calls import Args, CallEngine
+from .flow import ModuleInterpreter, Resolver, foreign_result
 from .kinds import (
     NONE,
     UNKNOWN,
@@ -41,6 +41,7 @@ from .kinds import (
     ProjectModule,
     RecordValue,
     SequentialValue,
+    StrValue,
     Tensor,
     TorchModule,
     TorchRef,
@@ -329,6 +330,9 @@ class Project(Resolver):
     def _decode_none(self, data, summary) -> Value:
         return NONE
 
+    def _decode_str(self, data, summary) -> Value:
+        return StrValue(str(data["v"]))
+
     def _decode_class(self, data, summary) -> Value:
         cls = self.decode_class(summary, data["id"])
         return ClassValue(cls) if cls is not None else UNKNOWN
@@ -356,7 +360,15 @@ class Project(Resolver):
         return self.attribute_of(self.decode(data["base"], summary), data["n"])
 
     def _decode_call(self, data, summary) -> Value:
-        return self.result_of_call(self.decode(data["base"], summary))
+        base = self.decode(data["base"], summary)
+        if data.get("kw"):
+            keywords = {key: self.decode(item, summary) for key, item in data["kw"]}
+            if isinstance(base, ForeignRef):
+                return foreign_result(base.qualname, Args([], keywords))
+            fields = base.info.data_fields() if isinstance(base, ClassValue) else None
+            if fields is not None:  # a dataclass of the project made with keywords: its fields
+                return InstanceValue(base.info, tuple((k, v) for k, v in keywords.items() if k in fields))
+        return self.result_of_call(base)
 
     def decode_class(self, summary: ModuleSummary, class_id: str) -> ClassInfo | None:
         key = (summary.path, class_id)

@@ -42,6 +42,7 @@ from .kinds import (
     RecordValue,
     SequentialValue,
     Site,
+    StrValue,
     Tensor,
     TorchModule,
     TorchRef,
@@ -130,8 +131,8 @@ _SHAPES: dict[str, tuple[tuple[str, ...], str]] = {
     "loss": (("q", "site"), "site:site"), "seq": (("layers", "site"), "layers:values site:site"),
     "tuple": (("items",), "items:values"), "dict": (("items",), "items:pairs rest:optional"),
     "list": (("item",), "item:value"), "record": (("fields",), "fields:pairs"),
-    "oneof": (("options",), "options:values"), "none": ((), ""),
-    "function": (("id",), "self:optional"), "attr": (("base", "n"), "base:value"), "call": (("base",), "base:value"),
+    "oneof": (("options",), "options:values"), "none": ((), ""), "str": (("v",), ""),
+    "function": (("id",), "self:optional"), "attr": (("base", "n"), "base:value"), "call": (("base",), "base:value kw:optionalpairs"),
 }
 
 
@@ -373,6 +374,8 @@ class Encoder:
             return {"t": "oneof", "options": options} if UNKNOWN_CODE not in options else UNKNOWN_CODE
         if isinstance(value, NoneValue):
             return {"t": "none"}
+        if isinstance(value, StrValue):
+            return {"t": "str", "v": value.text}
         if isinstance(value, ClassValue) and id(value.info) in self.class_ids:
             return {"t": "class", "id": self.class_ids[id(value.info)]}
         if isinstance(value, InstanceValue) and id(value.cls) in self.class_ids:
@@ -386,7 +389,8 @@ class Encoder:
         if isinstance(value, DeferredAttr):
             return {"t": "attr", "base": self.encode(value.base, depth), "n": value.name}
         if isinstance(value, DeferredCall):
-            return {"t": "call", "base": self.encode(value.base, depth)}
+            keywords = [[key, self.encode(item, depth)] for key, item in value.keywords]
+            return {"t": "call", "base": self.encode(value.base, depth), "kw": keywords or None}
         return UNKNOWN_CODE
 
 

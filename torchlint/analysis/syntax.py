@@ -61,6 +61,15 @@ def string_value(node: cst.SimpleString) -> object:
     return node.evaluated_value
 
 
+def plain_string(node: cst.SimpleString) -> str | None:
+    """The text of a string literal without prefix or escapes (the cheap case), else None."""
+    text = node.value
+    quote = text[-1]
+    if text[0] == quote and "\\" not in text and "\r" not in text:
+        return text[3:-3] if len(text) >= 6 and text.startswith(quote * 3) else text[1:-1]
+    return None
+
+
 def argument_node(node: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:
     """The expression passed at `position` (or as `keyword`), if written out."""
     for arg in node.args:
@@ -138,7 +147,23 @@ def writes_self(node: cst.FunctionDef | cst.Lambda) -> bool:
     if not params:
         return False
     self_name = params[0].name.value
-    return any(_assigns_attribute_of(statement, self_name) for statement in statements(node.body))
+    return any(_assigns_attribute_of(statement, self_name) or _sets_attributes_of(statement, self_name)
+               for statement in statements(node.body))
+
+
+def _sets_attributes_of(statement: cst.CSTNode, name: str) -> bool:
+    """`super().__init__(...)`, `self.add_module("fc", m)`, `setattr(self, "fc", m)` as a statement."""
+    if not (isinstance(statement, cst.Expr) and isinstance(statement.value, cst.Call)):
+        return False
+    func = statement.value.func
+    if isinstance(func, cst.Attribute):
+        receiver = func.value
+        if isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Name) and receiver.func.value == "super":
+            return True
+        return isinstance(receiver, cst.Name) and receiver.value == name and func.attr.value == "add_module"
+    args = statement.value.args
+    return (isinstance(func, cst.Name) and func.value == "setattr" and bool(args)
+            and isinstance(args[0].value, cst.Name) and args[0].value.value == name)
 
 
 def statements(suite: cst.BaseSuite) -> Iterator[cst.CSTNode]:
