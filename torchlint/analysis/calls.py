@@ -46,6 +46,7 @@ from .kinds import (
     TorchModule,
     TorchRef,
     TupleValue,
+    UnknownValue,
     Value,
 )
 from .program import ClassInfo, FunctionInfo, ParamSink
@@ -59,7 +60,10 @@ if TYPE_CHECKING:  # pragma: no cover
 MAX_DEPTH = 10
 MAX_CONTEXTS_PER_FUNCTION = 8
 MAX_CONTEXTS_PER_MODULE = 1500
-# Objects made with arguments whose methods are also interpreted on them (`finish`).
+# A summary (phase 1) serves every importer and holds no events: its contexts go one call deep,
+# enough for module-level values made by calls (`criterion = make_loss("ce")`).
+SUMMARY_DEPTH = 1
+# Objects made with arguments whose methods are also interpreted on them (`finish_objects`).
 MAX_OBJECTS = 64
 
 
@@ -89,13 +93,12 @@ def informative(value: Value, depth: int = 0) -> bool:
     """Does this argument say something a function's body could use (worth a context)?"""
     if isinstance(value, Tensor):
         return value.kind is not Kind.UNKNOWN
-    if isinstance(value, (InstanceValue, ClassValue, FunctionValue, PartialValue, LossValue, TorchModule,
-                          SequentialValue, OneOf)):
+    if isinstance(value, (ClassValue, FunctionValue, PartialValue, LossValue, TorchModule, SequentialValue, OneOf)):
         return True
+    if isinstance(value, InstanceValue):
+        return carries(value, depth)
     if isinstance(value, TorchRef):
         return value.qualname in api.PRODUCERS or value.qualname in api.LOSSES
-    if isinstance(value, StrValue):
-        return True  # `get_loss("nll")`, `build_model("resnet")`: the constant picks the branch
     if depth > 2:
         return False
     if isinstance(value, TupleValue):
@@ -110,13 +113,58 @@ def informative(value: Value, depth: int = 0) -> bool:
     return False
 
 
+def carries(instance: InstanceValue, depth: int = 0) -> bool:
+    """An object says something when it is a model (an nn.Module of the project: calling it runs
+    its forward), or holds something that does (`Trainer(model, criterion)`, a class whose
+    `__init__` builds a loss). A plain object (a logger, a hook, a counter) does not: a context
+    would interpret the callee again for nothing."""
+    if depth > 2:
+        return False
+    if instance.attrs is not None and any(informative(value, depth + 1) for _, value in instance.attrs):
+        return True
+    return is_module_class(instance.cls) or _table_carries(instance.cls, depth)
+
+
+def is_module_class(cls: ClassInfo) -> bool:
+    """A subclass of a torch nn class (nn.Module, nn.Sequential, ...), or of a class from another
+    module the engine cannot see (which may be one)."""
+    for ancestor in cls.mro():
+        for base in ancestor.bases:
+            if isinstance(base, TorchRef) and base.qualname.startswith("torch.nn."):
+                return True
+            if isinstance(base, (ForeignRef, UnknownValue)) or type(base).__name__ in ("DeferredAttr", "ImportRef"):
+                return True
+    return False
+
+
+def _table_carries(cls: ClassInfo, depth: int) -> bool:
+    """The class's attribute table holds something informative (unknown while not yet computed:
+    then it may). Remembered once every table along the MRO is complete."""
+    if cls.carries is not None:
+        return cls.carries
+    complete = True
+    for ancestor in cls.mro():
+        if ancestor.attrs is None:
+            complete = False
+            continue
+        if any(informative(value, depth + 1) for value in ancestor.attrs.values()):
+            if complete:
+                cls.carries = True
+            return True
+    if complete:
+        cls.carries = False
+    return not complete
+
+
 def informative_self(value: Value | None, owner: ClassInfo | None) -> bool:
     """A bound `self` says more than the method's own interpretation assumes (an instance of its
-    class with no attributes of its own) when it has attributes, or is of a subclass."""
+    class with no attributes of its own) when it holds something informative, or is of a subclass."""
     if value is None or owner is None:
         return False
     if isinstance(value, InstanceValue):
-        return value.attrs is not None or value.cls is not owner
+        if value.cls is not owner:
+            return True
+        return value.attrs is not None and any(informative(item, 1) for _, item in value.attrs)
     return isinstance(value, OneOf)
 
 
@@ -234,10 +282,8 @@ def bind(info: FunctionInfo, args: Args | None, bound_self: Value | None,
                     value = default_of(param)
         elif param.default is not None:
             default = default_of(param)
-            # A loss object (or torch function) given as a default is what the function uses in practice.
-            if isinstance(default, (LossValue, TorchModule)) or (
-                    isinstance(default, TorchRef) and (default.qualname in api.LOSSES
-                                                       or default.qualname in api.PRODUCERS)):
+            # A loss object, torch module or model given as a default is what the function uses in practice.
+            if informative(default):
                 value = default
         binding.vars[name] = value if value is not None else Param(position, name)
         binding.values.append(binding.vars[name])
@@ -265,21 +311,24 @@ def accepts(info: FunctionInfo, args: Args, bound: bool) -> bool:
 
 
 def _as_bound(value: Value, position: int, name: str) -> Value:
-    """What a parameter holds inside a context: the argument when it says something, else a
-    `Param` standing for it (mapped back to the caller's argument where it is returned or
-    reaches a loss)."""
-    if informative(value) or isinstance(value, NoneValue):
+    """What a parameter holds inside a context: the argument when it says something (None and
+    string constants included), else a `Param` standing for it (mapped back to the caller's
+    argument where it is returned or reaches a loss)."""
+    if informative(value) or isinstance(value, (NoneValue, StrValue)):
         return value
     return Param(position, name)
 
 
 def is_context(binding: Binding, info: FunctionInfo) -> bool:
-    """Whether a binding says more than the interpretation with unknown parameters."""
+    """Whether a binding says more than the interpretation with unknown parameters. A string
+    constant counts for a parameter the body chooses by (`get_loss("nll")`: `LOSSES[name]`)."""
     for name, value in binding.vars.items():
         if name == binding.self_name:
             if informative_self(value, info.owner):
                 return True
         elif informative(value):
+            return True
+        elif isinstance(value, StrValue) and name in info.selectors:
             return True
     return False
 
@@ -300,9 +349,10 @@ class CallEngine:
     """The contexts of one analysed module, shared by every interpreter that takes part in it
     (the module's own, and those of the modules whose functions it calls with its values)."""
 
-    def __init__(self, facts: "ModuleFacts") -> None:
+    def __init__(self, facts: "ModuleFacts", max_depth: int = MAX_DEPTH) -> None:
         # Where events recorded inside contexts go: the analysed module's facts.
         self.facts = facts
+        self.max_depth = max_depth
         self.memo: dict[Hashable, Outcome] = {}
         self.per_function: dict[int, int] = {}
         self.active: list[FunctionInfo] = []
@@ -320,7 +370,7 @@ class CallEngine:
 
     def admits(self, info: FunctionInfo) -> bool:
         """A new context for `info`: not recursive, and within the bounds."""
-        return (len(self.active) < MAX_DEPTH and self.total < MAX_CONTEXTS_PER_MODULE
+        return (len(self.active) < self.max_depth and self.total < MAX_CONTEXTS_PER_MODULE
                 and self.per_function.get(id(info), 0) < MAX_CONTEXTS_PER_FUNCTION
                 and all(active is not info for active in self.active))
 

@@ -50,9 +50,16 @@ def items_of(value: Value) -> tuple[Value, ...] | None:
     return None
 
 
+# A literal list longer than this is a data table (dataset metadata, category lists), not
+# models or heads: what its items agree on is not worth computing.
+MAX_JOINED_ITEMS = 32
+
+
 def member(iterated: Value) -> tuple[Value, bool]:
     """What a `for` loop over `iterated` binds, and whether the loop certainly runs once."""
     if isinstance(iterated, TupleValue):
+        if len(iterated.items) > MAX_JOINED_ITEMS:
+            return UNKNOWN, True
         return join_all(list(iterated.items)), bool(iterated.items)
     if isinstance(iterated, ListOf):
         return iterated.item, False

@@ -25,10 +25,12 @@ the tree themselves.
 
 from __future__ import annotations
 
+import functools
+
 import libcst as cst
 
 from ..parsing import ParsedModule
-from . import containers
+from . import calls, containers
 from . import torch_api as api
 from .calls import Args, Binding, CallEngine, Outcome, accepts, bind, informative, informative_self, is_context
 from .events import ANY, EVAL, TRAIN, ActivationCall, ArgmaxCall, ImplicitDim, LogCall, LossCall, ModuleFacts
@@ -70,7 +72,7 @@ from .kinds import (
 )
 from .names import import_bindings
 from .program import ClassInfo, FunctionInfo, ParamSink, SuperValue, class_member
-from .state import MODULE_SCOPE, Frame, State, join_all_states, join_states
+from .state import MODULE_SCOPE, Frame, LazyImport, State, join_all_states, join_states, resolved
 from .syntax import (
     annotated_fields,
     argument_node,
@@ -129,8 +131,11 @@ class ModuleInterpreter:
         self.path = parsed.path
         self.resolver = resolver or Resolver()
         self.facts = ModuleFacts(parsed)
+        # A module interpreted for the definitions a context of another module needs (it shares
+        # that module's engine) resolves its imports lazily.
+        self.lazy_imports = engine is not None and not as_main
         if engine is None:
-            engine = CallEngine(self.facts)
+            engine = CallEngine(self.facts, calls.MAX_DEPTH if as_main else calls.SUMMARY_DEPTH)
             engine.interpreters[self.path] = self
         self.engine = engine
         # Interpreted as the program that runs (the analysed module), or as a module imported
@@ -143,6 +148,7 @@ class ModuleInterpreter:
         self.live_globals: dict[str, Value] = self.globals
         # Names some function declares `global`: it may rebind them when it runs.
         self.rebound_globals: set[str] = set()
+        self.has_global_statements = "global" in parsed.text
         self.functions: list[FunctionInfo] = []
         self.classes: list[ClassInfo] = []
         self.unrolled_depth = 0
@@ -161,7 +167,7 @@ class ModuleInterpreter:
             index += 1
         for cls in self.classes:
             self.instance_attrs(cls)
-        if self.engine.facts is self.facts:
+        if self.as_main and self.engine.facts is self.facts:
             self.finish_objects()
         return self.facts
 
@@ -314,6 +320,7 @@ class ModuleInterpreter:
         kept apart. Nested unrolled loops are bounded."""
         return (isinstance(iterated, TupleValue) and 1 < len(iterated.items) <= MAX_UNROLLED_ITEMS
                 and self.unrolled_depth < MAX_UNROLLED_DEPTH
+                and any(informative(item) for item in iterated.items)
                 and not all(same(item, iterated.items[0]) for item in iterated.items[1:]))
 
     def exec_unrolled(self, node: cst.For, iterated: TupleValue, state: State, frame: Frame) -> State:
@@ -374,7 +381,10 @@ class ModuleInterpreter:
             for name, value in import_bindings(node):
                 if isinstance(value, ImportRef):
                     self.imports.append(value)
-                    value = self.resolver.resolve_import(value, self.path)
+                    if self.lazy_imports:
+                        value = LazyImport(functools.partial(self.resolver.resolve_import, value, self.path))
+                    else:
+                        value = self.resolver.resolve_import(value, self.path)
                 state.vars[name] = value
         elif type(node) is cst.Del:
             pass
@@ -489,7 +499,8 @@ class ModuleInterpreter:
         for param in parameters(node.params):
             if param.default is not None:
                 self.eval(param.default, state, frame)
-        self.rebound_globals.update(global_names(node))
+        if self.has_global_statements:
+            self.rebound_globals.update(global_names(node))
         self.functions.append(info)
         if owner is None:
             state.vars[info.name] = FunctionValue(info)
@@ -572,14 +583,19 @@ class ModuleInterpreter:
         """A user function's result at one call site, and the attributes it set on its `self`
         when it was interpreted with this call's values (None when it was not)."""
         target: FunctionInfo | None = info
+        passed = [*args.positional, *args.keywords.values()]
+        constants = any(isinstance(value, StrValue) for value in passed)
+        informed = informative_self(bound_self, info.owner) or any(informative(value) for value in passed)
+        if not informed and not (constants and (info.selectors or info.status == "new")):
+            return self.call_free(info, args, node), None  # nothing here for a context to use
         if info.node is None:  # decoded from another module's summary
-            wanted = informative_self(bound_self, info.owner) or any(
-                informative(value) for value in [*args.positional, *args.keywords.values()])
-            found = self.resolver.definition(info, self.engine) if wanted else None
+            found = self.resolver.definition(info, self.engine) if informed or info.selectors else None
             target = found if isinstance(found, FunctionInfo) else None
         if target is None or target.node is None:
             return self.call_free(info, args, node), None
         owner = target.interpreter if target.interpreter is not None else self
+        if constants and target.status == "new":
+            owner.analyse_function(target)  # what it chooses by is known once it has been interpreted
         binding = bind(target, args, bound_self, owner.default_value(target))
         if not is_context(binding, target):
             return self.call_free(info, args, node), None
@@ -730,6 +746,8 @@ class ModuleInterpreter:
             for element in node.slice:
                 if isinstance(element.slice, cst.Index):
                     key = self.eval(element.slice.value, state, frame)
+                    if informative(base):  # `LOSSES[name]`: choosing among things that matter
+                        self.note_selector(element.slice.value, frame)
             return self.subscript(base, node, key)
         if type(node) in (cst.Tuple, cst.List):
             items = []
@@ -775,28 +793,28 @@ class ModuleInterpreter:
         return UNKNOWN
 
     def eval_dict(self, node: cst.Dict, state: State, frame: Frame) -> Value:
-        result = DictValue(())
+        items: dict[object, Value] = {}
+        rest: list[Value] = []  # values under keys not known statically: a read under any key may give one
         for element in node.elements:
             if isinstance(element, cst.DictElement):
                 value = self.eval(element.value, state, frame)
                 key = element.key
                 key_value = self.eval(key, state, frame)
                 if isinstance(key, cst.SimpleString):
-                    result = result.with_item(string_value(key), value)
+                    items[string_value(key)] = value
                 elif isinstance(key_value, StrValue):
-                    result = result.with_item(key_value.text, value)
-                else:  # a key not known statically: a read under any key may give it
-                    result = result.with_rest(value)
+                    items[key_value.text] = value
+                else:
+                    rest.append(value)
             else:
                 spread = self.eval(element.value, state, frame)
                 if isinstance(spread, DictValue):
-                    for name, value in spread.items:
-                        result = result.with_item(name, value)
+                    items.update(spread.items)
                     if spread.rest is not None:
-                        result = result.with_rest(spread.rest)
+                        rest.append(spread.rest)
                 else:
-                    result = result.with_rest(UNKNOWN)
-        return result
+                    rest.append(UNKNOWN)
+        return DictValue(tuple(items.items()), join_all(rest) if rest else None)
 
     def eval_boolean(self, node: cst.BooleanOperation, state: State, frame: Frame) -> Value:
         """`loss_fn or nn.CrossEntropyLoss()`: the left value when its truth is known to decide."""
@@ -847,8 +865,14 @@ class ModuleInterpreter:
             return guard if self.as_main else not guard
         if type(test) is cst.Comparison and len(test.comparisons) == 1 and \
                 isinstance(test.comparisons[0].operator, (cst.Equal, cst.NotEqual)):
-            left = text_of(self.eval(test.left, state, frame))
-            right = text_of(self.eval(test.comparisons[0].comparator, state, frame))
+            left_node, right_node = test.left, test.comparisons[0].comparator
+            left = text_of(self.eval(left_node, state, frame))
+            right = text_of(self.eval(right_node, state, frame))
+            # `if name == "ce":` chooses by the name (see `FunctionInfo.selectors`).
+            if right is not None and type(right_node) is cst.SimpleString:
+                self.note_selector(left_node, frame)
+            if left is not None and type(left_node) is cst.SimpleString:
+                self.note_selector(right_node, frame)
             if left is None or right is None:
                 return None
             return (left == right) == isinstance(test.comparisons[0].operator, cst.Equal)
@@ -871,15 +895,21 @@ class ModuleInterpreter:
             return right if right is not None and right == is_or else None
         return _truth(self.eval(test, state, frame))
 
+    @staticmethod
+    def note_selector(node: cst.BaseExpression, frame: Frame) -> None:
+        """A name the body chooses by (see `FunctionInfo.selectors`)."""
+        if type(node) is cst.Name and frame.function is not None:
+            frame.function.selectors.add(node.value)
+
     def lookup(self, name: str, state: State, frame: Frame) -> Value:
         if name in state.vars:
-            return state.vars[name]
+            return resolved(state.vars[name])
         if frame.closure is not MODULE_SCOPE and name in frame.closure:
-            return frame.closure[name]
+            return resolved(frame.closure[name])
         if name in self.live_globals:
             if frame.function is not None and name in self.rebound_globals:
                 return UNKNOWN  # some function rebinds it: which value this one sees is not known
-            return self.live_globals[name]
+            return resolved(self.live_globals[name])
         if name == "None":
             return NONE
         return UNKNOWN
@@ -1044,6 +1074,8 @@ class ModuleInterpreter:
     def builtin(self, name: str, args: Args, node: cst.Call, state: State, frame: Frame) -> Value | None:
         """The few builtins that move values: `enumerate`, `zip`, `list`, `dict`, `getattr`, `setattr`."""
         if name in ("getattr", "setattr") and len(args.positional) >= 2:
+            if len(node.args) >= 2 and isinstance(args.positional[0], (TorchRef, ProjectModule, InstanceValue)):
+                self.note_selector(node.args[1].value, frame)  # `getattr(nn, name)`
             attr = text_of(args.positional[1])
             if attr is None:
                 return None

@@ -47,6 +47,10 @@ class FunctionInfo:
     # one, where it is defined: (module path, id in that module's summary).
     interpreter: Any = field(default=None, repr=False)
     definition: tuple[str, str] | None = None
+    # Names the body chooses by (`table[name]`, `getattr(obj, name)`, `name == ...`), seen while
+    # interpreting it: a string constant passed for such a parameter is worth a context
+    # (`get_loss("nll")`); for any other (a path, a log message) it is not.
+    selectors: set[str] = field(default_factory=set, repr=False)
 
 
 @dataclass(eq=False)
@@ -63,6 +67,8 @@ class ClassInfo:
     fields: list[str] | None = None
     interpreter: Any = field(default=None, repr=False)
     definition: tuple[str, str] | None = None
+    # Whether its instances carry something a context can use (`calls.carries`), once known.
+    carries: bool | None = field(default=None, repr=False)
 
     def mro(self) -> Iterator["ClassInfo"]:
         seen: set[int] = set()

@@ -24,6 +24,7 @@ from ..roots import is_project_root
 from . import torch_api as api
 from .calls import Args, CallEngine
 from .flow import ModuleInterpreter, Resolver, foreign_result
+from .state import resolved
 from .kinds import (
     NONE,
     UNKNOWN,
@@ -213,7 +214,7 @@ class Project(Resolver):
         if interpreter is None:
             return None
         name, _, member = ident.partition(".")
-        value = interpreter.globals.get(name)
+        value = resolved(interpreter.globals.get(name, UNKNOWN))
         if isinstance(value, ClassValue):
             return value.info.methods.get(member) if member else value.info
         if isinstance(value, FunctionValue) and not member:
@@ -403,6 +404,7 @@ class Project(Resolver):
             return None
         info = FunctionInfo(None, data["name"], owner, {}, is_static=data["static"], is_property=data["property"],
                             definition=(summary.path, function_id))
+        info.selectors = set(data.get("selects", ()))
         info.status = "done"
         self.decoded_functions[key] = info
         info.return_value = self.decode(data["returns"], summary)

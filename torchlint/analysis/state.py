@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from .events import ANY, EVAL, TRAIN
 from .kinds import UNKNOWN, Site, Value, join
@@ -12,6 +12,28 @@ from .program import FunctionInfo, ParamSink
 # The closure of a module-level function: free names are read from the module's
 # variables as they are when the function runs (`interpreter.live_globals`).
 MODULE_SCOPE: Any = type("ModuleScope", (), {"__repr__": lambda self: "MODULE_SCOPE"})()
+
+
+class LazyImport(Value):
+    """A name imported by a module interpreted only for its definitions (`Project.definition`):
+    resolved when first read, since most of what such a module imports, the function a context
+    needs never reads (decoding each name from its module's summary was most of the cost)."""
+
+    __slots__ = ("_resolve", "_value")
+
+    def __init__(self, resolve: Callable[[], Value]) -> None:
+        self._resolve: Callable[[], Value] | None = resolve
+        self._value: Value | None = None
+
+    def get(self) -> Value:
+        if self._value is None:
+            assert self._resolve is not None
+            self._value, self._resolve = self._resolve(), None
+        return self._value
+
+
+def resolved(value: Value) -> Value:
+    return value.get() if type(value) is LazyImport else value
 
 
 @dataclass
@@ -57,7 +79,8 @@ def join_states(a: State, b: State) -> State:
     merged: dict[str, Value] = {}
     for name in a.vars.keys() | b.vars.keys():
         if name in a.vars and name in b.vars:
-            merged[name] = join(a.vars[name], b.vars[name])
+            left, right = a.vars[name], b.vars[name]
+            merged[name] = left if left is right else join(resolved(left), resolved(right))
         else:
             # Defined on one path only: the other path would fail with NameError.
             merged[name] = a.vars.get(name, b.vars.get(name, UNKNOWN))

@@ -188,7 +188,8 @@ def _valid_summary(summary: "ModuleSummary") -> bool:
             return False
     for data in summary.functions.values():
         if not (isinstance(data, dict) and isinstance(data.get("name"), str) and _valid_value(data.get("returns"))
-                and isinstance(data.get("sinks"), list)):
+                and isinstance(data.get("sinks"), list) and isinstance(data.get("selects", []), list)
+                and all(isinstance(name, str) for name in data.get("selects", []))):
             return False
         for sink in data["sinks"]:
             if not (isinstance(sink, list) and len(sink) == 4 and _valid_site(sink[2]) and isinstance(sink[3], list)
@@ -326,6 +327,7 @@ class Encoder:
             "property": info.is_property,
             "static": info.is_static,
             "sinks": [[index, loss.qualname, site, list(via)] for index, loss, site, via in info.param_sinks],
+            "selects": sorted(info.selectors),
         }
 
     def encode(self, value: Value, depth: int = 0) -> Any:

@@ -295,3 +295,4 @@ def annotated_fields(node: cst.ClassDef) -> list[str]:
                     continue
                 fields.append(small.target.value)
     return fields
+
