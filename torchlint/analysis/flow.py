@@ -32,8 +32,8 @@ import libcst as cst
 from ..parsing import ParsedModule
 from . import calls, containers
 from . import torch_api as api
-from .calls import Args, Binding, CallEngine, Outcome, accepts, bind, informative, informative_self, is_context
-from .events import ANY, EVAL, TRAIN, ActivationCall, ArgmaxCall, ImplicitDim, LogCall, LossCall, ModuleFacts
+from .calls import Args, CallEngine, informative
+from .events import ANY, EVAL, TRAIN, ModuleFacts
 from .kinds import (
     DEFERRED,
     NONE,
@@ -64,18 +64,18 @@ from .kinds import (
     TupleValue,
     UnknownValue,
     Value,
-    is_maybe_tensor,
     join,
     join_all,
     same,
     text_of,
 )
+from .invocation import Invocation, callable_options
 from .names import import_bindings
-from .program import ClassInfo, FunctionInfo, ParamSink, SuperValue, class_member
-from .state import MODULE_SCOPE, Frame, LazyImport, State, join_all_states, join_states, resolved
+from .program import ClassInfo, FunctionInfo, SuperValue, class_member
+from .state import MODULE_SCOPE, Frame, LazyImport, State, join_states, resolved
+from .torch_semantics import TorchSemantics, module_label, probability
 from .syntax import (
     annotated_fields,
-    argument_node,
     child_expressions,
     decorator_name,
     global_names,
@@ -84,8 +84,6 @@ from .syntax import (
     none_test,
     parameters,
     plain_string,
-    reshaped_rank,
-    size_rank,
     small_constant,
     string_value,
     training_test,
@@ -124,7 +122,10 @@ class Resolver:
         return None
 
 
-class ModuleInterpreter:
+class ModuleInterpreter(Invocation, TorchSemantics):
+    """The interpreter of one module: statements, assignments, definitions and expressions here;
+    calls of user code in `invocation.Invocation`, of torch in `torch_semantics.TorchSemantics`."""
+
     def __init__(self, parsed: ParsedModule, resolver: Resolver | None = None, engine: CallEngine | None = None,
                  as_main: bool = True) -> None:
         self.parsed = parsed
@@ -176,27 +177,6 @@ class ModuleInterpreter:
         state = State(self.globals)
         end = self.exec_block(self.parsed.module.body, state, self.module_frame)
         self.globals = self.live_globals = end.vars
-
-    def finish_objects(self) -> None:
-        """Objects made with arguments (`Trainer(model, criterion)`) are often used only by a
-        framework (`pl.Trainer().fit(lit_model)`): interpret each of their methods on them,
-        with unknown arguments, as such a caller would."""
-        index = 0
-        while index < len(self.engine.objects):
-            instance, site = self.engine.objects[index]
-            index += 1
-            seen: set[str] = set()
-            for cls in instance.cls.mro():
-                for name, method in cls.methods.items():
-                    if name in seen or name in ("__init__", "__new__") or method.is_static or method.is_property:
-                        continue
-                    seen.add(name)
-                    outer = self.frame
-                    self.frame = Frame(None, MODULE_SCOPE, context=True, via=(site,) if site else ())
-                    try:
-                        self.invoke(method, Args([], {}, starred=True), None, instance)
-                    finally:
-                        self.frame = outer
 
     def site(self, node: cst.CSTNode, label: str) -> Site:
         return Site(self.path, node, label, self.parsed)
@@ -529,202 +509,6 @@ class ModuleInterpreter:
             cls.fields = annotated_fields(node)
         state.vars[cls.name] = ClassValue(cls)
 
-    # -- functions
-
-    def scope_of(self, closure) -> dict[str, Value]:
-        return self.live_globals if closure is MODULE_SCOPE else closure
-
-    def default_value(self, info: FunctionInfo):
-        def evaluate(param: cst.Param) -> Value:
-            return self.eval(param.default, State(dict(self.scope_of(info.closure))), Frame(None, info.closure))
-        return evaluate
-
-    def analyse_function(self, info: FunctionInfo) -> Value:
-        """Interpret a function with its parameters unknown, once: the result serves every
-        caller that knows nothing more."""
-        if info.status == "done" or info.node is None:
-            return info.return_value
-        if info.interpreter is not None and info.interpreter is not self:
-            return info.interpreter.analyse_function(info)
-        if info.status == "running":
-            return UNKNOWN  # recursion
-        info.status = "running"
-        binding = bind(info, None, None, self.default_value(info))
-        outcome = self.interpret(info, binding, Frame(info, info.closure, binding.self_name))
-        info.return_value = outcome.value
-        info.self_writes = outcome.self_writes
-        info.param_sinks = outcome.param_sinks
-        info.status = "done"
-        return info.return_value
-
-    def interpret(self, info: FunctionInfo, binding: Binding, frame: Frame) -> Outcome:
-        """Interpret `info`'s body once in `frame`, its parameters bound as `binding` says."""
-        outer, self.frame = self.frame, frame
-        try:
-            state = State(dict(binding.vars))
-            if isinstance(info.node, cst.Lambda):
-                frame.returns.append((self.eval(info.node.body, state, frame), ANY))
-            else:
-                end = self.exec_block(info.node.body.body, state, frame)
-                if end.reachable:
-                    frame.exit_states.append(end)
-        finally:
-            self.frame = outer
-        trained = [value for value, mode in frame.returns if mode != EVAL]
-        result = join_all(trained) if trained and not frame.generator and info.transparent else UNKNOWN
-        writes: dict[str, Value] = {}
-        if frame.self_name is not None and frame.exit_states:
-            exits = join_all_states(frame.exit_states)
-            writes = {key[5:]: value for key, value in exits.vars.items() if key.startswith("self.")}
-        return Outcome(result, writes, frame.param_sinks)
-
-    def invoke(self, info: FunctionInfo, args: Args, node: cst.Call | None,
-               bound_self: Value | None = None) -> tuple[Value, dict[str, Value] | None]:
-        """A user function's result at one call site, and the attributes it set on its `self`
-        when it was interpreted with this call's values (None when it was not)."""
-        target: FunctionInfo | None = info
-        passed = [*args.positional, *args.keywords.values()]
-        constants = any(isinstance(value, StrValue) for value in passed)
-        informed = informative_self(bound_self, info.owner) or any(informative(value) for value in passed)
-        if not informed and not (constants and (info.selectors or info.status == "new")):
-            return self.call_free(info, args, node), None  # nothing here for a context to use
-        if info.node is None:  # decoded from another module's summary
-            found = self.resolver.definition(info, self.engine) if informed or info.selectors else None
-            target = found if isinstance(found, FunctionInfo) else None
-        if target is None or target.node is None:
-            return self.call_free(info, args, node), None
-        owner = target.interpreter if target.interpreter is not None else self
-        if constants and target.status == "new":
-            owner.analyse_function(target)  # what it chooses by is known once it has been interpreted
-        binding = bind(target, args, bound_self, owner.default_value(target))
-        if not is_context(binding, target):
-            return self.call_free(info, args, node), None
-        key = self.engine.key(target, binding)
-        outcome = self.engine.memo.get(key)
-        call_site = self.site(node, info.name) if node is not None else None
-        if outcome is None:
-            if not self.engine.admits(target):
-                return self.call_free(target, args, node), None
-            via = self.via() + ((call_site,) if call_site is not None else ())
-            self.engine.enter(target)
-            try:
-                outcome = owner.interpret(target, binding, Frame(target, target.closure, binding.self_name,
-                                                                 context=True, via=via))
-            finally:
-                self.engine.leave()
-            self.engine.memo[key] = outcome
-        self.apply_sinks(outcome.param_sinks, args, call_site)
-        # Parameters the callee stored on its `self` are the caller's arguments.
-        writes = {name: self.returned(value, args) for name, value in outcome.self_writes.items()}
-        return self.returned(outcome.value, args), writes
-
-    def call_function(self, info: FunctionInfo, args: Args, node: cst.Call | None,
-                      bound_self: Value | None = None) -> Value:
-        return self.invoke(info, args, node, bound_self)[0]
-
-    def call_free(self, info: FunctionInfo, args: Args, node: cst.Call | None) -> Value:
-        """The result of the interpretation with unknown parameters, at one call site: a returned
-        parameter is the caller's argument, and a parameter that reaches a loss inside the
-        function makes the caller's argument reach it too."""
-        result = self.analyse_function(info)
-        if node is not None:
-            self.apply_sinks(info.param_sinks, args, self.site(node, info.name))
-        return self.returned(result, args)
-
-    def apply_sinks(self, sinks: list[ParamSink], args: Args, call_site: Site | None) -> None:
-        if not sinks or call_site is None:
-            return
-        for index, loss, loss_site, via in sinks:
-            if index >= len(args.positional):
-                continue
-            argument = args.positional[index]
-            hops = (call_site,) + via
-            if isinstance(argument, Param) and self.frame.function is not None:
-                self.frame.param_sinks.append((argument.index, loss, loss_site, hops))
-            elif isinstance(argument, Tensor):
-                self.sink.loss_calls.append(LossCall(loss, loss_site, argument, UNKNOWN, ANY, self.via() + hops))
-
-    @staticmethod
-    def returned(result: Value, args: Args) -> Value:
-        """A returned parameter is the caller's argument (reshaped as the function reshaped it)."""
-        if not isinstance(result, Param):
-            return result
-        argument = args.get(result.index, result.name)
-        if argument is None or args.starred:
-            return UNKNOWN
-        if result.rank is not None and isinstance(argument, Tensor):
-            return argument.derived(dim=None, rank=result.rank, last_size=None)
-        if result.rank is not None and isinstance(argument, Param):
-            return Param(argument.index, argument.name, result.rank)
-        return argument
-
-    def construct(self, cls: ClassInfo, args: Args, node: cst.Call | None) -> Value:
-        """`Cls(...)`: with arguments that say something, `__init__` is interpreted with them and
-        the object keeps the attributes it set (a dataclass keeps its fields)."""
-        if not any(informative(value) for value in [*args.positional, *args.keywords.values()]):
-            return InstanceValue(cls)
-        if cls.node is None:
-            found = self.resolver.definition(cls, self.engine)
-            if isinstance(found, ClassInfo):
-                cls = found
-        init = cls.find_method("__init__")
-        fields = cls.data_fields() if init is None else None
-        if init is not None:
-            _, writes = self.invoke(init, args, node, InstanceValue(cls, ()))
-            if writes is None:
-                return InstanceValue(cls)
-            instance = InstanceValue(cls, tuple(writes.items()))
-        elif fields is not None and not args.starred:
-            bound = dict(zip(fields, args.positional))
-            bound.update({name: value for name, value in args.keywords.items() if name in fields})
-            instance = InstanceValue(cls, tuple(bound.items()))
-        else:
-            return InstanceValue(cls)
-        self.engine.remember_object(instance, self.site(node, cls.name) if node is not None else None)
-        return instance
-
-    def instance_attrs(self, cls: ClassInfo) -> dict[str, Value]:
-        """Attributes of instances: what `__init__` (and other methods) assign to `self.x`.
-
-        Several methods assigning the same attribute join their values. While a
-        writer is still being interpreted (an attribute read inside `__init__`)
-        the table is incomplete and is not cached.
-        """
-        if cls.attrs is not None:
-            return cls.attrs
-        if cls.interpreter is not None and cls.interpreter is not self:
-            return cls.interpreter.instance_attrs(cls)
-        if cls.computing:
-            return {}
-        cls.computing = True
-        complete = True
-        merged: dict[str, Value] = {}
-        for base in reversed(cls.bases):
-            if isinstance(base, ClassValue):
-                merged.update(self.instance_attrs(base.info))
-                complete = complete and base.info.attrs is not None
-        writers = sorted(cls.methods.values(), key=lambda m: m.name != "__init__")
-        own: dict[str, Value] = {}
-        for method in writers:
-            if not method.writes_self:
-                continue
-            self.analyse_function(method)
-            if method.status != "done":
-                complete = False
-                continue
-            for name, value in method.self_writes.items():
-                own[name] = join(own[name], value) if name in own else value
-        merged.update(own)
-        cls.computing = False
-        if complete:
-            cls.attrs = merged
-        return merged
-
-    def property_value(self, method: FunctionInfo, instance: Value | None) -> Value:
-        if informative_self(instance, method.owner):
-            return self.call_function(method, Args([], {}), None, instance)
-        return self.analyse_function(method)
-
     # -- expressions
 
     def eval(self, node: cst.BaseExpression | None, state: State, frame: Frame) -> Value:
@@ -833,9 +617,9 @@ class ModuleInterpreter:
         left = self.eval(node.left, state, frame)
         right = self.eval(node.right, state, frame)
         if isinstance(node.operator, (cst.Add, cst.Subtract)):
-            if _probability(left) and small_constant(node.right) and not isinstance(right, Tensor):
+            if probability(left) and small_constant(node.right) and not isinstance(right, Tensor):
                 return left.derived(shifted=True)
-            if isinstance(node.operator, cst.Add) and _probability(right) and small_constant(node.left) \
+            if isinstance(node.operator, cst.Add) and probability(right) and small_constant(node.left) \
                     and not isinstance(left, Tensor):
                 return right.derived(shifted=True)
         return UNKNOWN
@@ -1116,50 +900,6 @@ class ModuleInterpreter:
         if isinstance(current, (TupleValue, DictValue, ListOf)):
             state.vars[key] = UNKNOWN
 
-    def method_call(self, receiver: Value, name: str, args: Args, node: cst.Call, state: State) -> Value | None:
-        """Methods on tensors and nn modules, where the receiver is not user code."""
-        if isinstance(receiver, (TorchModule, LossValue, SequentialValue, InstanceValue, OneOf)) \
-                and name in api.MODULE_SELF_METHODS:
-            return receiver
-        if isinstance(receiver, (TorchModule, LossValue, SequentialValue)) and name == "forward":
-            return self.call_module(receiver, args, node, state, self.site(node, _module_label(receiver)))
-        if not is_maybe_tensor(receiver):
-            return None
-        producer = api.TENSOR_METHOD_PRODUCERS.get(name)
-        if producer is not None:
-            first = args.get(0, "dim")
-            if isinstance(first, (Tensor, Param)) and "dim" not in args.keywords:
-                return None  # `obj.softmax(x)`: a user object, not Tensor.softmax(dim)
-            return self.produce(producer, receiver, args, node, state, dim_position=0)
-        if name in api.LOG_METHODS and not args.positional and not args.keywords:
-            self.sink.log_calls.append(LogCall(self.site(node, "Tensor.log"), receiver, state.mode, self.via()))
-            return UNKNOWN
-        if name in api.ARGMAX_METHODS:
-            self.sink.argmax_calls.append(ArgmaxCall(self.site(node, "Tensor.argmax"), receiver, state.mode,
-                                                     self.via()))
-            return UNKNOWN
-        if name in api.EXP_METHODS and not args.positional and not args.keywords:
-            return self.exponential(receiver, node)
-        if name in api.CLAMP_METHODS:
-            if _probability(receiver) and (args.positional or "min" in args.keywords):
-                return receiver.derived(shifted=True)
-            return UNKNOWN
-        if name in api.PRESERVING_METHODS:
-            reshaped = name in ("view", "reshape", "flatten", "squeeze", "unsqueeze", "resize")
-            rank = reshaped_rank(name, node, offset=0) if reshaped else None
-            if isinstance(receiver, Tensor):
-                if name in api.ELEMENTWISE_METHODS:
-                    return receiver
-                if not reshaped:  # permute, transpose, ...: the same values along other dims
-                    return receiver.derived(dim=None, last_size=None)
-                return receiver.derived(dim=None, rank=rank, last_size=None)
-            if isinstance(receiver, Param):
-                return Param(receiver.index, receiver.name, rank) if reshaped else receiver
-            if rank is not None:
-                return Tensor(Kind.UNKNOWN, rank=rank)
-            return UNKNOWN
-        return None
-
     def call(self, callee: Value, args: Args, node: cst.Call | None, state: State) -> Value:
         if isinstance(callee, DEFERRED):
             return DeferredCall(callee, record_fields(args) or ())
@@ -1168,7 +908,7 @@ class ModuleInterpreter:
         if isinstance(callee, ForeignRef):
             return foreign_result(callee.qualname, args)
         if isinstance(callee, (TorchModule, LossValue, SequentialValue)):
-            site = self.site(node, _module_label(callee)) if node is not None else callee.site
+            site = self.site(node, module_label(callee)) if node is not None else callee.site
             return self.call_module(callee, args, node, state, site)
         if isinstance(callee, ClassValue):
             return self.construct(callee.info, args, node)
@@ -1184,207 +924,8 @@ class ModuleInterpreter:
             merged.keywords.update(args.keywords)
             return self.call(callee.func, merged, node, state)
         if isinstance(callee, OneOf):
-            return join_all([self.call(option, args, node, state) for option in _callable_options(callee, args)])
+            return join_all([self.call(option, args, node, state) for option in callable_options(callee, args)])
         return UNKNOWN
-
-    def call_torch(self, qualname: str, args: Args, node: cst.Call | None, state: State) -> Value:
-        qualname = api.canonical(qualname)
-        producer = api.PRODUCERS.get(qualname)
-        if producer is not None and node is not None:
-            if producer.is_module:
-                dim_value = None
-                if producer.dim_position is not None:
-                    dim_node = argument_node(node, producer.dim_position, "dim")
-                    dim_value = int_literal(dim_node) if dim_node is not None else None
-                features = None
-                if producer.out_position is not None:
-                    out_node = argument_node(node, producer.out_position, "out_features")
-                    features = int_literal(out_node) if out_node is not None else None
-                dim_given = args.has(0, "dim")
-                site = self.site(node, producer.label)
-                if producer.implicit_dim and not dim_given:
-                    self.sink.implicit_dims.append(ImplicitDim(producer, site))
-                return TorchModule(qualname, site, dim_value, dim_given, features)
-            tensor_input = args.get(0, "input")
-            return self.produce(producer, tensor_input if tensor_input is not None else UNKNOWN, args, node, state,
-                                dim_position=1)
-        loss = api.LOSSES.get(qualname)
-        if loss is not None and node is not None:
-            site = self.site(node, loss.label)
-            if loss.is_module:
-                return LossValue(loss, site)
-            self.record_loss(loss, site, args, state, offset=0)
-            return UNKNOWN
-        if qualname in api.MODEL_WRAPPERS:
-            wrapped = args.get(0, "module")
-            if wrapped is None:
-                wrapped = args.get(0, "model")
-            return wrapped if wrapped is not None and not args.starred else UNKNOWN
-        if qualname == api.SEQUENTIAL and node is not None:
-            # `nn.Sequential(*blocks)` with the blocks unknown: layers unknown. One made empty is
-            # filled later (`add_module`, `append`).
-            layers = tuple(args.positional) if not args.starred else (UNKNOWN,)
-            if len(layers) == 1 and isinstance(layers[0], DictValue):  # nn.Sequential(OrderedDict(...))
-                layers = tuple(value for _, value in layers[0].items) or (UNKNOWN,)
-            sequential = SequentialValue(layers, self.site(node, "nn.Sequential"))
-            self.check_layer_chain(layers, state)
-            return sequential
-        if qualname in ("torch.nn.ModuleList", "torch.nn.ModuleDict", "torch.nn.ParameterList"):
-            members = args.get(0, "modules")
-            if members is None and not args.starred:
-                return DictValue(()) if qualname.endswith("Dict") else TupleValue(())
-            return members if isinstance(members, (TupleValue, DictValue, ListOf)) else UNKNOWN
-        if node is not None and (qualname in api.PASS_THROUGH_MODULES
-                                 or qualname.startswith("torch.nn.") and qualname[9:10].isupper()):
-            return TorchModule(qualname, self.site(node, "nn." + qualname.rsplit(".", 1)[-1]))
-        if qualname in api.PRESERVING_FUNCTIONS and node is not None:
-            value = args.get(0, "input")
-            name = qualname.rsplit(".", 1)[-1]
-            rank = reshaped_rank(name, node, offset=1)
-            if isinstance(value, Tensor):
-                return value if name == "clone" else value.derived(dim=None, rank=rank, last_size=None)
-            if isinstance(value, Param):
-                return value if name == "clone" else Param(value.index, value.name, rank)
-            return Tensor(Kind.UNKNOWN, rank=rank) if rank is not None else UNKNOWN
-        if qualname in api.COMBINING_FUNCTIONS:
-            items = containers.items_of(args.get(0, "tensors") or UNKNOWN)
-            combined = join_all(list(items)) if items else UNKNOWN
-            if isinstance(combined, Tensor) and combined.kind is not Kind.UNKNOWN:
-                added = api.COMBINING_FUNCTIONS[qualname]
-                rank = combined.rank + added if combined.rank is not None else None
-                return combined.derived(dim=None, rank=rank, last_size=None)
-            return UNKNOWN
-        if qualname in api.EXP_FUNCTIONS and node is not None:
-            return self.exponential(args.get(0, "input") or UNKNOWN, node)
-        if qualname in api.CLAMP_FUNCTIONS:
-            value = args.get(0, "input")
-            if value is not None and _probability(value) and (len(args.positional) > 1 or "min" in args.keywords):
-                return value.derived(shifted=True)
-            return UNKNOWN
-        if qualname in api.APPLY_FUNCTIONS and len(args.positional) >= 2 and not args.starred:
-            function, rest = args.positional[0], args.positional[1:]
-            if qualname.endswith("data_parallel"):
-                rest = list(rest[0].items) if isinstance(rest[0], TupleValue) else rest[:1]
-            if isinstance(function, (TorchModule, SequentialValue)):
-                return self.call_module(function, Args(list(rest), {}), None, state, function.site)
-            if isinstance(function, (InstanceValue, FunctionValue)):
-                return self.call(function, Args(list(rest), {}), node, state)
-            return UNKNOWN
-        if qualname in api.LOG_FUNCTIONS and node is not None:
-            value = args.get(0, "input")
-            self.sink.log_calls.append(LogCall(self.site(node, qualname), value or UNKNOWN, state.mode, self.via()))
-            return UNKNOWN
-        if qualname in api.ARGMAX_FUNCTIONS and node is not None:
-            value = args.get(0, "input")
-            self.sink.argmax_calls.append(ArgmaxCall(self.site(node, qualname), value or UNKNOWN, state.mode,
-                                                     self.via()))
-            return UNKNOWN
-        if qualname in api.CREATION_FUNCTIONS and not args.starred and node is not None:
-            rank = size_rank(node)
-            return Tensor(Kind.UNKNOWN, rank=rank) if rank is not None else UNKNOWN
-        return UNKNOWN
-
-    def produce(self, producer: api.Producer, tensor_input: Value, args: Args, node: cst.Call, state: State,
-                dim_position: int) -> Tensor:
-        site = self.site(node, producer.label)
-        if producer.implicit_dim and not args.has(dim_position if producer.dim_position is not None else None, "dim"):
-            self.sink.implicit_dims.append(ImplicitDim(producer, site))
-        dim_node = argument_node(node, dim_position, "dim") if producer.dim_position is not None else None
-        dim = int_literal(dim_node) if dim_node is not None else None
-        if producer.kind != Kind.LOGITS:
-            self.sink.activation_calls.append(ActivationCall(producer, site, tensor_input, state.mode, dim,
-                                                             self.via()))
-        return self.produced(producer, site, tensor_input, dim, None)
-
-    @staticmethod
-    def produced(producer: api.Producer, site: Site, tensor_input: Value, dim: int | None,
-                 features: int | None) -> Tensor:
-        rank, last_size = _shape_of(tensor_input)
-        if producer.kind == Kind.LOGITS:  # a linear layer: same rank, new last size (convolutions: unknown)
-            last_size = features if producer.out_position is not None else None
-        clipped: tuple[Site, ...] = ()
-        if producer.kind in (Kind.PROBS, Kind.LOG_PROBS) and isinstance(tensor_input, Tensor) \
-                and tensor_input.kind == Kind.ACTIVATED:
-            clipped = tensor_input.origins
-        return Tensor(producer.kind, (site,), producer, dim, rank, last_size, clipped=clipped)
-
-    def exponential(self, value: Value, node: cst.Call) -> Value:
-        """`torch.exp(log_softmax(x))` is softmax(x): a softmax output made here."""
-        if isinstance(value, Tensor) and value.kind == Kind.LOG_PROBS and not value.shifted:
-            return value.derived(kind=Kind.PROBS, origins=(self.site(node, "torch.exp(log_softmax)"),), producer=None)
-        return UNKNOWN
-
-    def call_module(self, module: Value, args: Args, node: cst.Call | None, state: State, site: Site) -> Value:
-        tensor_input = args.get(0, "input")
-        if tensor_input is None:
-            tensor_input = UNKNOWN
-        if isinstance(module, LossValue):
-            self.record_loss(module.loss, site, args, state, offset=0)
-            self.sink.loss_calls[-1].constructor = module.site
-            return UNKNOWN
-        if isinstance(module, SequentialValue):
-            if not module.layers:
-                return UNKNOWN  # made empty, filled where the engine does not see
-            value = tensor_input
-            for layer in module.layers:
-                layer_site = layer.site if isinstance(layer, (TorchModule, SequentialValue)) else site
-                value = self.call_module(layer, Args([value], {}), None, state, layer_site)
-            return value
-        if isinstance(module, TorchModule):
-            if module.qualname in api.PASS_THROUGH_MODULES:
-                if module.qualname in ("torch.nn.Flatten", "torch.nn.Unflatten") and isinstance(tensor_input, Tensor):
-                    return tensor_input.shaped(None, None)
-                return tensor_input
-            producer = api.PRODUCERS.get(module.qualname)
-            if producer is None:
-                return UNKNOWN
-            if producer.kind != Kind.LOGITS:
-                self.sink.activation_calls.append(
-                    ActivationCall(producer, site, tensor_input, state.mode, module.dim, self.via())
-                )
-            return self.produced(producer, site, tensor_input, module.dim, module.features)
-        if isinstance(module, InstanceValue):
-            method = module.cls.find_method("__call__") or module.cls.find_method("forward")
-            return self.call_function(method, args, node, module) if method is not None else UNKNOWN
-        if isinstance(module, FunctionValue):
-            return self.call_function(module.info, args, node, module.bound_self)
-        if isinstance(module, OneOf):
-            return join_all([self.call_module(option, args, node, state, site)
-                             for option in _callable_options(module, args)])
-        if isinstance(module, DEFERRED):
-            return DeferredCall(module)
-        return UNKNOWN
-
-    def check_layer_chain(self, layers: tuple[Value, ...], state: State) -> None:
-        """Apply a Sequential's torch layers to an unknown input once, where it is built.
-
-        What one layer hands the next (`nn.Linear(h, 1)` then `nn.Softmax(dim=-1)`,
-        two softmaxes in a row) is known without any call of the container; the
-        events of a later call land on the same layer sites.
-        """
-        value: Value = UNKNOWN
-        for layer in layers:
-            if not isinstance(layer, (TorchModule, SequentialValue)):
-                value = UNKNOWN
-                continue
-            if isinstance(layer, SequentialValue):
-                value = UNKNOWN  # checked when it was built
-                continue
-            value = self.call_module(layer, Args([value], {}), None, state, layer.site)
-
-    def record_loss(self, loss: api.Loss, site: Site, args: Args, state: State, offset: int) -> None:
-        tensor_input = args.get(offset, "input")
-        target = args.get(offset + 1, "target")
-        if isinstance(tensor_input, Param) and self.frame.function is not None:
-            self.frame.param_sinks.append((tensor_input.index, loss, site, ()))
-        self.sink.loss_calls.append(
-            LossCall(loss, site, tensor_input if tensor_input is not None else UNKNOWN,
-                     target if target is not None else UNKNOWN, state.mode, self.via())
-        )
-
-
-# --------------------------------------------------------------------------- helpers
-
 
 def _truth(value: Value) -> bool | None:
     """Whether a value is certainly truthy (an object) or falsy (None), else None."""
@@ -1403,27 +944,6 @@ def _is_none(value: Value) -> bool | None:
     if isinstance(value, OneOf) and not any(isinstance(option, NoneValue) for option in value.options):
         return False
     return None
-
-
-def _callable_options(value: OneOf, args: Args) -> list[Value]:
-    """The alternatives a call can be made on: not None, and (when any fits) those whose
-    signature takes these arguments (`model(x)` vs `model(x, hidden)` on two model classes)."""
-    options = [option for option in value.options if not isinstance(option, NoneValue)]
-
-    def fits(option: Value) -> bool:
-        if isinstance(option, InstanceValue):
-            method = option.cls.find_method("__call__") or option.cls.find_method("forward")
-            return method is None or accepts(method, args, bound=True)
-        if isinstance(option, FunctionValue):
-            return accepts(option.info, args, bound=option.bound_self is not None)
-        return True
-
-    fitting = [option for option in options if fits(option)]
-    return fitting or options
-
-
-def _probability(value: Value) -> bool:
-    return isinstance(value, Tensor) and value.kind in (Kind.PROBS, Kind.SIGMOID)
 
 
 def _plain_module(cls: ClassInfo) -> bool:
@@ -1468,22 +988,6 @@ def _ordered_dict(pairs: Value) -> Value:
             return UNKNOWN
         items.append((f"#{len(items)}", pair.items[1]))
     return DictValue(tuple(items))
-
-
-def _shape_of(value: Value) -> tuple[int | None, int | None]:
-    if isinstance(value, Tensor):
-        return value.rank, value.last_size
-    if isinstance(value, Param):
-        return value.rank, None
-    return None, None
-
-
-def _module_label(module: Value) -> str:
-    if isinstance(module, LossValue):
-        return module.loss.label
-    if isinstance(module, TorchModule):
-        return "nn." + module.qualname.rsplit(".", 1)[-1]
-    return "nn.Sequential"
 
 
 def analyze_module(parsed: ParsedModule, resolver: Resolver | None = None) -> ModuleFacts:
