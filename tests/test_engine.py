@@ -412,7 +412,7 @@ def test_a_context_runs_in_the_module_that_defines_the_function() -> None:
     }
     (finding,) = lint_sources(files)
     assert (finding.filename, finding.code) == ("models.py", "TL001")
-    assert "nn.CrossEntropyLoss at engine.py:3 (through fit at train.py:6)" in finding.message
+    assert "nn.CrossEntropyLoss at engine.py:3 (through fit() at train.py:6)" in finding.message
     assert [(r.filename, r.location.row) for r in finding.related] == [("engine.py", 3), ("train.py", 6)]
 
 
@@ -426,7 +426,7 @@ def test_two_calls_with_a_logits_and_a_probabilities_model_give_one_finding_nami
     }
     (finding,) = lint_sources(files)
     assert (finding.filename, finding.location.row) == ("models.py", 9)
-    assert "through train at train.py:10" in finding.message
+    assert "through train() at train.py:10" in finding.message
 
 
 # --------------------------------------------------------------------------- summaries

@@ -54,7 +54,7 @@ def test_cross_file_finding_points_at_both_files(monkeypatch) -> None:
 def test_helper_chain_is_named_in_the_evidence(monkeypatch) -> None:
     monkeypatch.chdir(PROJECTS / "helper_loss")
     (finding,) = lint_paths(["."]).findings
-    assert "through total_loss at train.py:13, classification_loss at losses.py:9" in finding.message
+    assert "through total_loss() at train.py:13, classification_loss() at losses.py:9" in finding.message
     assert [r.filename for r in finding.related] == ["losses.py", "train.py", "losses.py"]
 
 

@@ -173,6 +173,21 @@ def test_tl006_log_of_softmax():
     assert codes(w) == ["TL006"]  # log(softmax) into NLL is log-probabilities: no TL004/TL012
 
 
+def test_tl016_log_of_sigmoid():
+    torch.manual_seed(0)
+    x = torch.randn(16, 12)
+    y = torch.rand(16, 5)
+    model = Head(torch.sigmoid)
+
+    def log_likelihood(out, target):  # what a hand-written binary loss does
+        return -(target * torch.log(out)).mean()
+
+    w = watched(trainer(model, log_likelihood, x, y), model)
+    assert codes(w) == ["TL016"]  # the log of a sigmoid is TL016 now, not TL006
+    finding = one(w, "TL016")
+    assert finding.name == "log-of-sigmoid" and "F.logsigmoid" in finding.message
+
+
 def test_tl007_logits_into_bce_reported_before_torch_refuses():
     torch.manual_seed(0)
     model = Head(lambda z: z * 4)

@@ -110,7 +110,7 @@ class Invocation:
             return self.call_free(info, args, node), None
         key = self.engine.key(target, binding)
         outcome = self.engine.memo.get(key)
-        call_site = self.site(node, info.name) if node is not None else None
+        call_site = self.site(node, f"{info.name}()") if node is not None else None
         if outcome is None:
             if not self.engine.admits(target):
                 return self.call_free(target, args, node), None
@@ -137,7 +137,7 @@ class Invocation:
         function makes the caller's argument reach it too."""
         result = self.analyse_function(info)
         if node is not None:
-            self.apply_sinks(info.param_sinks, args, self.site(node, info.name))
+            self.apply_sinks(info.param_sinks, args, self.site(node, f"{info.name}()"))
         return self.returned(result, args)
 
     def apply_sinks(self, sinks: list[ParamSink], args: Args, call_site: Site | None) -> None:
@@ -189,7 +189,7 @@ class Invocation:
             instance = InstanceValue(cls, tuple(bound.items()))
         else:
             return InstanceValue(cls)
-        self.engine.remember_object(instance, self.site(node, cls.name) if node is not None else None)
+        self.engine.remember_object(instance, self.site(node, f"{cls.name}()") if node is not None else None)
         return instance
 
     def instance_attrs(self, cls: ClassInfo) -> dict[str, Value]:
