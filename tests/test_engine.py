@@ -476,3 +476,28 @@ def test_new_values_survive_a_summary_round_trip() -> None:
     shifted = project.export("m.py", "shifted")
     assert shifted.kind == Kind.PROBS and shifted.shifted
     assert isinstance(project.export("m.py", "Trainer"), ClassValue)
+
+
+def test_a_model_wrapped_on_one_branch_only_is_still_the_model() -> None:
+    source = """
+        class Net(nn.Module):
+            def forward(self, x):
+                return F.softmax(x, dim=1)
+        model = Net()
+        if n_gpus > 1:
+            model = nn.DataParallel(model)
+        result = model(x)
+    """
+    assert kind_of(source) == Kind.PROBS
+
+
+def test_branches_returning_different_tensors_of_one_kind_keep_it() -> None:
+    source = """
+        def head(x, wide):
+            if wide:
+                return F.softmax(x, dim=1)
+            return torch.softmax(x.flatten(1), 1)
+        result = head(x, flag)
+    """
+    value = value_of(source)
+    assert value.kind == Kind.PROBS and len(value.origins) == 2

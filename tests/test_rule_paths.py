@@ -308,3 +308,29 @@ def test_target_argument_is_not_an_input(spec):
         f"    return {consumer.format(v='value')}\n"
     )
     assert [f for f in lint_sources({"a.py": source}) if f.code == spec.code] == []
+
+
+@pytest.mark.parametrize("log_expr", [
+    "torch.log(p + eps)", "torch.log(p + 1e-8)", "torch.log(p.clamp(min=eps))", "torch.log(p.clamp_min(1e-6))",
+    "torch.log(torch.clamp(p, eps, 1))", "(p + eps).log()", "p.clip(1e-7, 1.0).log()", "safe_log(p)",
+])
+def test_log_of_probabilities_moved_off_zero_is_tl006(log_expr: str) -> None:
+    """A small constant or a clamp keeps probabilities probabilities for TL006 (issue #14)."""
+    source = HEADER + textwrap.dedent(f"""
+        def safe_log(t, eps=1e-20):
+            return torch.log(t + eps)
+
+        def nll(logits, y, eps=1e-8):
+            p = F.softmax(logits, dim=1)
+            return F.nll_loss({log_expr}, y)
+    """)
+    findings = [f for f in lint_sources({"a.py": source}) if f.code in ("TL006", "TL016")]
+    assert [f.code for f in findings] == ["TL006"], log_expr
+    assert "moved off 0" in findings[0].message and findings[0].fix is None
+
+
+def test_log_of_a_sigmoid_is_tl016_not_tl006() -> None:
+    source = HEADER + "def f(z):\n    return torch.log(torch.sigmoid(z)), torch.log(torch.sigmoid(z) + 1e-7)\n"
+    findings = lint_sources({"a.py": source})
+    assert [f.code for f in findings] == ["TL016", "TL016"]
+    assert findings[0].fix is not None and findings[0].fix.applicability == "safe" and findings[1].fix is None
