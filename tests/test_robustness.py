@@ -162,3 +162,27 @@ def test_huge_generated_file_is_reported_not_analysed(tmp_path: Path) -> None:
     found = findings_of(run(".", cwd=tmp_path))
     assert [(file, code) for file, code, _ in found] == [("generated.py", "TL000"), ("zz_bug.py", "TL001")]
     assert found[0][2].startswith("file too large to analyse (20.")
+
+
+def _import_cycle(root: Path, size: int) -> None:
+    """m_i imports h_{i+1} from m_{i+1}; m_{size-1} closes the cycle; m_0's h_0 is a softmax."""
+    for i in range(size):
+        nxt = (i + 1) % size
+        body = "    return F.softmax(x, dim=1)\n" if i == 0 else "    return h(x)\n"
+        head = "import torch.nn.functional as F\n" if i == 0 else ""
+        (root / f"m_{i}.py").write_text(f"{head}from m_{nxt} import h_{nxt} as h\n\ndef h_{i}(x):\n{body}")
+    (root / "train.py").write_text(
+        "import torch.nn.functional as F\nfrom m_5 import h_5\n\ndef step(x, y):\n    return F.cross_entropy(h_5(x), y)\n")
+
+
+def test_an_import_cycle_of_a_hundred_modules_is_followed_the_same_way_every_time(tmp_path: Path) -> None:
+    """Issue #15: a valid 3-line file reported as `TL000 too deeply nested to parse`, a lost
+    TL001, and which file changed between runs and between --jobs 1 and --jobs 2."""
+    _import_cycle(tmp_path, 100)
+    outputs = []
+    for args in (["--no-cache", "--jobs", "1"], ["--no-cache", "--jobs", "2"], [], []):  # cold, then cached
+        result = run(*args, cwd=tmp_path)
+        assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+        outputs.append(json.loads(result.stdout))
+    assert all(output == outputs[0] for output in outputs)
+    assert [(f["filename"], f["location"]["row"], f["code"]) for f in outputs[0]] == [("m_0.py", 5, "TL001")]

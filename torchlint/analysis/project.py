@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import os
 import posixpath
+import sys
+import threading
 from typing import Any, Callable
 
 from ..parsing import ParsedModule, ParseFailure, parse_file
@@ -51,6 +53,53 @@ from .kinds import (
 )
 from .program import ClassInfo, FunctionInfo, class_member
 from .summaries import Encoder, ModuleSummary, SiteLocator, site_from
+
+
+# Work that recurses on its own (a LibCST parse, a phase-1 interpretation) runs on a fresh stack
+# when it is asked for from deep inside another module's resolution: an import chain through a
+# hundred modules must not turn a valid file into "too deeply nested", depending on where the
+# chain started (issue #15).
+DEEP_STACK = 400
+FRESH_STACK_BYTES = 256 * 1024 * 1024
+# Nested decodes of other modules' exports (an import chain) followed at most this far; past it
+# the value is unknown (each step is a dozen Python frames; a deep chain moves to fresh stacks).
+MAX_DECODE_DEPTH = 1000
+
+
+def _stack_deeper_than(frames: int) -> bool:
+    frame = sys._getframe(1)
+    for _ in range(frames):
+        frame = frame.f_back
+        if frame is None:
+            return False
+    return True
+
+
+def _on_a_fresh_stack(work: Callable[[], Any]) -> Any:
+    """`work()`, in a thread of its own when this stack is already deep (a new thread counts its
+    Python frames from zero); its result or exception as if called here."""
+    if not _stack_deeper_than(DEEP_STACK):
+        return work()
+    outcome: list[Any] = []
+
+    def run() -> None:
+        try:
+            outcome.append((True, work()))
+        except BaseException as error:  # handed back to the caller below
+            outcome.append((False, error))
+
+    previous = threading.stack_size()
+    try:
+        threading.stack_size(FRESH_STACK_BYTES)
+        thread = threading.Thread(target=run, name="torchlint-fresh-stack", daemon=True)
+        thread.start()
+    finally:
+        threading.stack_size(previous)
+    thread.join()
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    return value
 
 
 class DeferringResolver(Resolver):
@@ -102,7 +151,7 @@ class Project(Resolver):
         if path not in self.modules:
             if not self.on_disk and path not in self.known:
                 return None
-            self.modules[path] = self.loader(path)  # parsed when first needed
+            self.modules[path] = _on_a_fresh_stack(lambda: self.loader(path))  # parsed when first needed
         module = self.modules[path]
         return module if isinstance(module, ParsedModule) else None
 
@@ -229,7 +278,7 @@ class Project(Resolver):
             self.summaries[path] = None  # a cycle sees nothing
             summary = self._cached_summary(path)
             if summary is None:
-                summary = self._fresh_summary(path)
+                summary = _on_a_fresh_stack(lambda: self._fresh_summary(path))
                 if summary is not None and self.summary_cache is not None:
                     self.summary_cache.record(path, summary)
             self.summaries[path] = summary
@@ -263,9 +312,11 @@ class Project(Resolver):
         summary = self.summary(path)
         if summary is None or name not in summary.exports or key in self._in_progress:
             return UNKNOWN
+        if len(self._in_progress) >= MAX_DECODE_DEPTH:
+            return UNKNOWN  # not remembered: a shorter chain to the same export may still find it
         self._in_progress.add(key)
         try:
-            value = self.decode(summary.exports[name], summary)
+            value = _on_a_fresh_stack(lambda: self.decode(summary.exports[name], summary))
         except (KeyError, TypeError, ValueError, AttributeError, IndexError):
             if summary.locator is None:
                 raise  # the encoder's own data, made in this run: a bug to report, not to hide
