@@ -167,3 +167,18 @@ def test_a_link_and_its_target_both_linted_are_written_once(tmp_path: Path) -> N
     assert "not written" not in result.stderr, result.stderr
     assert (tmp_path / "link.py").is_symlink()
     assert (tmp_path / "real.py").read_text() == FIXED
+
+
+def test_fix_and_diff_honour_the_shard(tmp_path: Path) -> None:
+    """Issue #15: every shard rewrote every file. Each shard fixes (and shows) its own slice."""
+    names = [f"m{index}.py" for index in range(4)]
+    for name in names:
+        (tmp_path / name).write_text(BUGGY)
+    diff = subprocess.run([TORCHLINT, "--diff", "--shard", "2/2", "."], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert "+++ m2.py" in diff.stdout and "+++ m3.py" in diff.stdout and "m0.py" not in diff.stdout, diff.stdout
+    result = subprocess.run([TORCHLINT, "--fix", "--shard", "1/2", "."], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=120)
+    assert "Traceback" not in result.stderr
+    assert [(tmp_path / name).read_text() == FIXED for name in names] == [True, True, False, False]
+    assert "m2.py" not in result.stdout  # the other shard's findings are that shard's to report

@@ -140,7 +140,7 @@ def check(paths: tuple[str, ...], **options: Any) -> int:
         if options["fix"] or options["fix_only"] or options["diff"]:
             from .fix import fix_paths
 
-            fixed = fix_paths(targets, resolver, unsafe=options["unsafe_fixes"], write=not options["diff"])
+            fixed = fix_paths(targets, resolver, unsafe=options["unsafe_fixes"], write=not options["diff"], shard=shard)
             for path, why in sorted(fixed.not_written.items()):
                 _warn(f"{path}: fixes not written: {why}")
             if options["diff"]:

@@ -244,18 +244,25 @@ def fixable_file(path: str) -> bool:
 
 
 def fix_paths(paths: Sequence[str], config=None, *, unsafe: bool = False,
-              write: bool = True, max_passes: int = MAX_PASSES) -> FixResult:
+              write: bool = True, max_passes: int = MAX_PASSES, shard: tuple[int, int] | None = None) -> FixResult:
     """Fix every file under `paths`; with `write=False` compute the fixed text only (`--diff`).
 
-    `config` is a Config or a ConfigResolver, as for `api.lint_paths`.
+    `config` is a Config or a ConfigResolver, as for `api.lint_paths`. `shard=(i, n)`: fix (and
+    report) only the files of the i-th of n slices, as `--shard` checks them; the whole project
+    is still read.
     """
-    from .api import _resolver
+    from .api import _resolver, shard_files
 
     config = _resolver(config)
     result = FixResult()
     sources: dict[str, _SourceFile] = {}
+    selected: set[str] | None = None
     for _ in range(max_passes):
         findings, result.files = _lint(paths, config, result.current)
+        if shard is not None and selected is None:
+            selected = set(shard_files(result.files, *shard))
+        if selected is not None:
+            findings = [finding for finding in findings if finding.filename in selected]
         by_file: dict[str, list[Fix]] = {}
         for finding in findings:
             if finding.filename in result.files and fixable_file(finding.filename) and applicable(finding.fix, unsafe):
@@ -287,6 +294,8 @@ def fix_paths(paths: Sequence[str], config=None, *, unsafe: bool = False,
             break
     else:
         result.remaining, result.files = _lint(paths, config, result.current)
+        if selected is not None:
+            result.remaining = [finding for finding in result.remaining if finding.filename in selected]
     if write:
         allowed = _named_targets(paths)
         written: dict[str, str] = {}  # real file -> the path it was written through
@@ -300,6 +309,8 @@ def fix_paths(paths: Sequence[str], config=None, *, unsafe: bool = False,
                 result.fixed.pop(path, None)
                 result.current[path] = result.original[path]
             result.remaining, result.files = _lint(paths, config, result.current)
+            if selected is not None:
+                result.remaining = [finding for finding in result.remaining if finding.filename in selected]
     return result
 
 
