@@ -186,3 +186,31 @@ def test_an_import_cycle_of_a_hundred_modules_is_followed_the_same_way_every_tim
         outputs.append(json.loads(result.stdout))
     assert all(output == outputs[0] for output in outputs)
     assert [(f["filename"], f["location"]["row"], f["code"]) for f in outputs[0]] == [("m_0.py", 5, "TL001")]
+
+
+def test_rows_follow_python_line_breaks_not_str_splitlines(tmp_path: Path) -> None:
+    """Issue #15: a form feed (or \\x1c-\\x1e, \\x85, U+2028, U+2029) is no line break for Python, so
+    the source line shown and the fingerprints must not shift at one."""
+    for odd in ("\x0c", "\x1c", "\x85", "\u2028"):
+        (tmp_path / "ff.py").write_text(f"# {odd}\nimport torch.nn.functional as F\ny = F.softmax(x)\n",
+                                        encoding="utf-8")
+        text = subprocess.run([TORCHLINT, "--no-cache", "ff.py"], cwd=tmp_path, capture_output=True, text=True,
+                              timeout=120)
+        assert "3 | y = F.softmax(x)" in text.stdout, (repr(odd), text.stdout)
+        gitlab = subprocess.run([TORCHLINT, "--no-cache", "--output-format", "gitlab", "ff.py"], cwd=tmp_path,
+                                capture_output=True, text=True, timeout=120)
+        plain = tmp_path / "plain"
+        plain.mkdir(exist_ok=True)
+        (plain / "ff.py").write_text("# x\nimport torch.nn.functional as F\ny = F.softmax(x)\n")
+        reference = subprocess.run([TORCHLINT, "--no-cache", "--output-format", "gitlab", "ff.py"], cwd=plain,
+                                   capture_output=True, text=True, timeout=120)
+        assert json.loads(gitlab.stdout)[0]["fingerprint"] == json.loads(reference.stdout)[0]["fingerprint"]
+
+
+def test_a_notebook_cell_with_a_line_separator_in_a_string_parses(tmp_path: Path) -> None:
+    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+            "source": ["import torch.nn.functional as F\n", "label = 'a\u2028b'\n", "p = F.softmax(x)\n"]}
+    (tmp_path / "nb.ipynb").write_text(json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4,
+                                                   "nbformat_minor": 5}))
+    found = json.loads(run("--no-cache", "nb.ipynb", cwd=tmp_path).stdout)
+    assert [(f["code"], f["cell"], f["location"]["row"]) for f in found] == [("TL002", 1, 3)]

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence, Union
 from .config import Config, ConfigResolver
 from .discovery import discover
 from .findings import Finding, Location, Related, Severity
+from .lines import python_lines
 from .lazy import lazy_attributes
 from .roots import find_roots
 from .rules import ALL_RULES, PARSE_ERROR, UNUSED_NOQA
@@ -245,7 +246,7 @@ class _Texts:
     def lines(self, path: str) -> list[str]:
         if path not in self._lines:
             text = self.text(path)
-            self._lines[path] = text.splitlines() if text is not None else []
+            self._lines[path] = python_lines(text) if text is not None else []
         return self._lines[path]
 
     def notebook(self, path: str) -> Any:

@@ -14,6 +14,8 @@ import json
 import re
 from dataclasses import dataclass
 
+from .lines import python_lines
+
 MAGIC = re.compile(r"^(?P<indent>\s*)(?:[%!]|\?|[\w.]+\?{1,2}\s*$|[\w.,\s]+=\s*[%!])")
 CELL_MAGIC = re.compile(r"^\s*%%")
 
@@ -63,7 +65,7 @@ def load(data: bytes | str) -> Notebook:
             source = "".join(source)
         if not isinstance(source, str):
             raise NotebookError(f"malformed notebook: cell {number} has no source text")
-        cell_lines = source.splitlines() or [""]
+        cell_lines = python_lines(source) or [""]
         cell_magic = bool(cell_lines) and bool(CELL_MAGIC.match(cell_lines[0]))
         in_magic = False  # a `!cmd \` line continues on the next ones
         for index, line in enumerate(cell_lines, start=1):

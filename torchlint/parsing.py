@@ -9,6 +9,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
+from .lines import python_lines
+
 if TYPE_CHECKING:  # LibCST is imported when first needed: a cached run never is
     import libcst as cst
 
@@ -43,7 +45,7 @@ class ParsedModule:
     @property
     def lines(self) -> list[str]:
         if self._lines is None:
-            self._lines = self.text.splitlines()
+            self._lines = python_lines(self.text)
         return self._lines
 
 

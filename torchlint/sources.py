@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .lines import python_lines
 from .parsing import decode
 
 
@@ -44,7 +45,7 @@ class SourceCache:
             return None
         if "\x00" in text:  # binary: nothing worth showing
             return None
-        return text.splitlines()
+        return python_lines(text)
 
 
 def _cell_lines(data: bytes, notebook) -> list[str]:
@@ -56,6 +57,6 @@ def _cell_lines(data: bytes, notebook) -> list[str]:
         source = cells[cell - 1].get("source", "")
         if isinstance(source, list):
             source = "".join(source)
-        cell_lines = source.splitlines() or [""]
+        cell_lines = python_lines(source) or [""]
         lines.append(cell_lines[line - 1] if line <= len(cell_lines) else "")
     return lines
