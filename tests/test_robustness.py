@@ -214,3 +214,21 @@ def test_a_notebook_cell_with_a_line_separator_in_a_string_parses(tmp_path: Path
                                                    "nbformat_minor": 5}))
     found = json.loads(run("--no-cache", "nb.ipynb", cwd=tmp_path).stdout)
     assert [(f["code"], f["cell"], f["location"]["row"]) for f in found] == [("TL002", 1, 3)]
+
+
+@pytest.mark.parametrize("data, message", [
+    ('{"cells": [], "metadata": "python"}', "'metadata' is not an object"),
+    ("[" * 1500 + "]" * 1500, "JSON nested too deeply"),
+    ('{"cells": [], "metadata": {"language_info": "python"}}', None),  # odd, but nothing to lint
+])
+def test_a_bad_notebook_is_tl000_for_that_file_and_the_run_goes_on(tmp_path: Path, data: str,
+                                                                   message: str | None) -> None:
+    (tmp_path / "bad.ipynb").write_text(data)
+    (tmp_path / "ok.py").write_text(BUG)
+    result = run("--no-cache", ".", cwd=tmp_path)
+    assert result.returncode == 1 and "internal error" not in result.stderr, result.stderr
+    found = {(Path(f["filename"]).name, f["code"]) for f in json.loads(result.stdout)}
+    assert ("ok.py", "TL001") in found
+    if message is not None:
+        (bad,) = [f for f in json.loads(result.stdout) if f["filename"] == "bad.ipynb"]
+        assert bad["code"] == "TL000" and message in bad["message"]

@@ -48,9 +48,14 @@ def load(data: bytes | str) -> Notebook:
         document = json.loads(data)
     except (ValueError, UnicodeDecodeError) as error:
         raise NotebookError(f"malformed notebook: invalid JSON: {error}") from error
+    except RecursionError as error:  # CPython's decoder recurses once per nesting level
+        raise NotebookError("malformed notebook: JSON nested too deeply") from error
     if not isinstance(document, dict) or not isinstance(document.get("cells"), list):
         raise NotebookError("malformed notebook: no 'cells' list (not nbformat 4)")
-    language = (document.get("metadata") or {}).get("language_info", {}) or {}
+    metadata = document.get("metadata")
+    if metadata is not None and not isinstance(metadata, dict):
+        raise NotebookError("malformed notebook: 'metadata' is not an object")
+    language = (metadata or {}).get("language_info", {}) or {}
     if isinstance(language, dict) and language.get("name") not in (None, "python"):
         return Notebook("", [])  # an R or Julia notebook: nothing to lint
     lines: list[str] = []
