@@ -232,3 +232,20 @@ def test_a_bad_notebook_is_tl000_for_that_file_and_the_run_goes_on(tmp_path: Pat
     if message is not None:
         (bad,) = [f for f in json.loads(result.stdout) if f["filename"] == "bad.ipynb"]
         assert bad["code"] == "TL000" and message in bad["message"]
+
+
+@pytest.mark.parametrize("field, damage", [("location", []), ("cell", [1]), ("location", "12"), ("end", [1, True]),
+                                           ("related", [["a.py", [1], "x", None]]), ("fix", ["safe", "m", [[1]]])])
+def test_a_damaged_cache_entry_is_a_miss_never_a_crash_or_a_wrong_answer(tmp_path: Path, field: str,
+                                                                         damage: object) -> None:
+    (tmp_path / "m.py").write_text(BUG)
+    first = run(".", cwd=tmp_path)
+    (results,) = (tmp_path / ".torchlint_cache").glob("results-*.json")
+    data = json.loads(results.read_text())
+    (entry,) = [entry for path, entry in data["entries"].items() if path.endswith("m.py")]
+    entry["findings"][0][field] = damage
+    results.write_text(json.dumps(data))
+    for _ in range(2):  # the damaged entry is replaced by a good one on the next run
+        again = run(".", cwd=tmp_path)
+        assert again.returncode == 1 and "internal error" not in again.stderr, again.stderr
+        assert again.stdout == first.stdout

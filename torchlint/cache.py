@@ -103,13 +103,15 @@ class Cache:
         try:
             with open(self.path, encoding="utf-8") as handle:
                 data = json.load(handle)
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             return
         if not isinstance(data, dict) or data.get("key") != self.key or data.get("format") != FORMAT:
             return
         stats = data.get("stats")
         if isinstance(stats, dict):
-            self.stats = {p: v for p, v in stats.items() if isinstance(v, list) and len(v) == 3}
+            self.stats = {p: v for p, v in stats.items() if isinstance(v, list) and len(v) == 3
+                          and all(isinstance(n, int) and not isinstance(n, bool) for n in v[:2])
+                          and isinstance(v[2], str)}
         entries = data.get("entries")
         if data.get("files") == self.files_key and isinstance(entries, dict):
             self.entries = entries
@@ -156,11 +158,14 @@ class Cache:
                 return None
             if entry["hash"] != hashes(path):
                 return None
-            for dep, digest in entry["deps"].items():
-                if hashes(dep) != (digest or None):
+            deps, findings = entry["deps"], entry["findings"]
+            if not (isinstance(deps, dict) and isinstance(findings, list)):
+                return None
+            for dep, digest in deps.items():
+                if not (isinstance(digest, str) or digest is None) or hashes(dep) != (digest or None):
                     return None
-            return [finding_from_data(item) for item in entry["findings"]]
-        except (KeyError, TypeError, ValueError, AttributeError):
+            return [finding_from_data(item) for item in findings]
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError):
             return None  # a corrupt or foreign entry: never trusted
 
     def store(self, path: str, digest: str | None, findings: list[Finding], deps: dict[str, str] | None,
@@ -242,7 +247,7 @@ class SummaryCache:
         try:
             with open(self._file(name), encoding="utf-8") as handle:
                 entry = json.load(handle)
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             return None
         if not (isinstance(entry, dict) and entry.get("path") == name and isinstance(entry.get("summary"), dict)):
             return None
@@ -294,7 +299,48 @@ def finding_to_data(finding: Finding) -> dict[str, Any]:
     return data
 
 
+def _is_location(data: Any) -> bool:
+    return (isinstance(data, list) and len(data) == 2
+            and all(isinstance(number, int) and not isinstance(number, bool) for number in data))
+
+
+def _valid_finding_data(data: Any) -> bool:
+    """Whether `data` has exactly the shape `finding_to_data` writes (a damaged cache entry
+    does not, and is never trusted: not `"location": "12"`, not `"cell": [1]`)."""
+    if not isinstance(data, dict):
+        return False
+    if not all(isinstance(data.get(key), str) for key in ("code", "name", "message", "severity", "filename")):
+        return False
+    if data["severity"] not in {severity.value for severity in Severity}:
+        return False
+    if not (_is_location(data.get("location")) and _is_location(data.get("end"))):
+        return False
+    cell = data.get("cell")
+    if cell is not None and (not isinstance(cell, int) or isinstance(cell, bool)):
+        return False
+    if not isinstance(data.get("source", "static"), str) or not isinstance(data.get("confirmed", False), bool):
+        return False
+    if not isinstance(data.get("extra") or {}, dict):
+        return False
+    related = data.get("related")
+    if not isinstance(related, list) or not all(
+            isinstance(item, list) and len(item) == 4 and isinstance(item[0], str) and _is_location(item[1])
+            and isinstance(item[2], str) and (item[3] is None or _is_location(item[3])) for item in related):
+        return False
+    fix = data.get("fix")
+    if fix:
+        if not (isinstance(fix, list) and len(fix) == 3 and fix[0] in ("safe", "unsafe")
+                and isinstance(fix[1], str) and isinstance(fix[2], list)):
+            return False
+        if not all(isinstance(edit, list) and len(edit) == 3 and _is_location(edit[0]) and _is_location(edit[1])
+                   and isinstance(edit[2], str) for edit in fix[2]):
+            return False
+    return True
+
+
 def finding_from_data(data: dict[str, Any]) -> Finding:
+    if not _valid_finding_data(data):
+        raise ValueError("not a finding written by this version")
     fix = None
     if data.get("fix"):
         applicability, message, edits = data["fix"]
