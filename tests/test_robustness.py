@@ -249,3 +249,21 @@ def test_a_damaged_cache_entry_is_a_miss_never_a_crash_or_a_wrong_answer(tmp_pat
         again = run(".", cwd=tmp_path)
         assert again.returncode == 1 and "internal error" not in again.stderr, again.stderr
         assert again.stdout == first.stdout
+
+
+@pytest.mark.parametrize("setup, args, says", [
+    (None, ["--write-baseline", "missing/dir/b.json"], "cannot write the baseline: No such file or directory"),
+    ('{"findings": [{"fingerprint": 5}]}', ["--baseline", "b.json"], "finding 1 has no 'fingerprint' string"),
+    ("[" * 5000 + "]" * 5000, ["--baseline", "b.json"], "cannot read baseline"),
+    ('[["not", "a", "finding"]]', ["--runtime-report", "b.json"], "not a torchlint runtime report"),
+])
+def test_user_mistakes_are_one_line_and_exit_2_not_internal_errors(tmp_path: Path, setup: str | None,
+                                                                   args: list[str], says: str) -> None:
+    (tmp_path / "m.py").write_text(BUG)
+    if setup is not None:
+        (tmp_path / "b.json").write_text(setup)
+    result = subprocess.run([TORCHLINT, "--no-cache", *args, "."], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    assert says in result.stderr and "internal error" not in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr

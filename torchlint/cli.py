@@ -153,7 +153,11 @@ def check(paths: tuple[str, ...], **options: Any) -> int:
         if options["runtime_report"]:
             result.findings = _merge_runtime(result.findings, options["runtime_report"], settings)
         if options["write_baseline"]:  # every finding of today, whatever --baseline says
-            count = write_baseline(options["write_baseline"], result.findings)
+            try:
+                count = write_baseline(options["write_baseline"], result.findings)
+            except OSError as error:
+                raise click.ClickException(
+                    f"{options['write_baseline']}: cannot write the baseline: {error.strerror or error}") from error
             _note(f"wrote {count} finding{'s' if count != 1 else ''} to the baseline {options['write_baseline']}")
             return EXIT_CLEAN
         findings = _narrow(result.findings, options)
@@ -261,7 +265,9 @@ def _narrow(findings: list[Finding], options: dict[str, Any]) -> list[Finding]:
     if options["baseline"]:
         try:
             known = read_baseline(options["baseline"])
-        except (OSError, ValueError, KeyError) as error:
+        except OSError as error:
+            raise click.ClickException(f"{options['baseline']}: cannot read baseline: {error.strerror or error}") from error
+        except (ValueError, KeyError, TypeError) as error:
             raise click.ClickException(f"{options['baseline']}: cannot read baseline: {error}") from error
         findings = filter_baseline(findings, known)
     return findings
@@ -391,7 +397,7 @@ def _merge_runtime(findings: list[Finding], reports: Sequence[str], config: Conf
     for path in reports:
         try:
             runtime += [finding for finding in merge.load(path) if config.enabled(finding.code)]
-        except (OSError, ValueError, KeyError, TypeError) as error:
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as error:
             raise click.ClickException(f"{path}: not a torchlint runtime report ({error})") from error
     return merge.merge(findings, runtime)
 

@@ -49,10 +49,18 @@ def write_baseline(path: str, findings: Iterable[Finding]) -> int:
 def read_baseline(path: str) -> set[str]:
     """The fingerprints in a baseline file; ValueError when it is not one."""
     with open(path, encoding="utf-8") as handle:
-        data = json.load(handle)
+        try:
+            data = json.load(handle)
+        except RecursionError as error:
+            raise ValueError("not a torchlint baseline (JSON nested too deeply)") from error
     if not isinstance(data, dict) or not isinstance(data.get("findings"), list):
         raise ValueError("not a torchlint baseline (no 'findings' list)")
-    return {entry["fingerprint"] for entry in data["findings"] if isinstance(entry, dict) and "fingerprint" in entry}
+    known = set()
+    for number, entry in enumerate(data["findings"], start=1):
+        if not isinstance(entry, dict) or not isinstance(entry.get("fingerprint"), str):
+            raise ValueError(f"not a torchlint baseline (finding {number} has no 'fingerprint' string)")
+        known.add(entry["fingerprint"])
+    return known
 
 
 def filter_baseline(findings: list[Finding], known: set[str]) -> list[Finding]:
