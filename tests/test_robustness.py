@@ -267,3 +267,19 @@ def test_user_mistakes_are_one_line_and_exit_2_not_internal_errors(tmp_path: Pat
     assert result.returncode == 2, (result.returncode, result.stderr)
     assert says in result.stderr and "internal error" not in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+@pytest.mark.parametrize("where", [".", "sub"])
+@pytest.mark.parametrize("toml, says", [
+    (b'[tool.torchlint]\nselect = ["TL001"]\n# caf\xe9\n', "not UTF-8 text"),
+    (b"tool = 1\n", "[tool] must be a table"),
+])
+def test_a_bad_pyproject_is_one_line_naming_it_and_exit_2(tmp_path: Path, where: str, toml: bytes, says: str) -> None:
+    (tmp_path / "pyproject.toml").write_bytes(toml)
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "m.py").write_text(BUG)
+    result = subprocess.run([TORCHLINT, "--no-cache", "."], cwd=tmp_path / where, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 2 and "Traceback" not in result.stderr and "internal error" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"torchlint: error: {tmp_path / 'pyproject.toml'}: ") and says in line, line

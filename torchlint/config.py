@@ -222,7 +222,14 @@ def read_table(path: str) -> dict[str, Any] | None:
         raise ConfigError(f"{path}: cannot read configuration: {error.strerror or error}") from error
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from error
-    table = data.get("tool", {}).get("torchlint")
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML: not UTF-8 text (byte {error.start})") from error
+    except RecursionError as error:
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from error
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: [tool] must be a table")
+    table = tool.get("torchlint")
     if table is None:
         return None
     if not isinstance(table, dict):
