@@ -27,6 +27,16 @@ class ParsedModule:
     _lines: list[str] | None = field(default=None, repr=False)
     # For a Jupyter notebook: its cells joined into `text`, and the row map back.
     notebook: Any = field(default=None, repr=False)
+    # Facts about this tree's nodes that cost a walk (`id(node)` -> value, per kind): a module is
+    # interpreted again for each file whose contexts need its definitions, its tree once.
+    node_facts: dict[str, dict[int, Any]] = field(default_factory=dict, repr=False)
+
+    def fact(self, kind: str, node: Any, compute: Callable[[Any], Any]) -> Any:
+        facts = self.node_facts.setdefault(kind, {})
+        key = id(node)
+        if key not in facts:
+            facts[key] = compute(node)
+        return facts[key]
 
     def position_of(self, node: cst.CSTNode) -> tuple[int, int, int, int]:
         """(row, column, end_row, end_column), 1-based rows and columns.

@@ -93,10 +93,17 @@ def informative(value: Value, depth: int = 0) -> bool:
     """Does this argument say something a function's body could use (worth a context)?"""
     if isinstance(value, Tensor):
         return value.kind is not Kind.UNKNOWN
-    if isinstance(value, (ClassValue, FunctionValue, PartialValue, LossValue, TorchModule, SequentialValue, OneOf)):
+    if isinstance(value, (LossValue, TorchModule, SequentialValue, OneOf)):
         return True
     if isinstance(value, InstanceValue):
         return carries(value, depth)
+    if isinstance(value, ClassValue):  # a model class passed to a factory, a config class holding a loss
+        return is_module_class(value.info) or _table_carries(value.info, depth)
+    if isinstance(value, FunctionValue):
+        return touches_torch(value, depth)
+    if isinstance(value, PartialValue):
+        return (informative(value.func, depth + 1) or any(informative(a, depth + 1) for a in value.args)
+                or any(informative(v, depth + 1) for _, v in value.keywords))
     if isinstance(value, TorchRef):
         return value.qualname in api.PRODUCERS or value.qualname in api.LOSSES
     if depth > 2:
@@ -125,6 +132,19 @@ def carries(instance: InstanceValue, depth: int = 0) -> bool:
     return is_module_class(instance.cls) or _table_carries(instance.cls, depth)
 
 
+def touches_torch(function: FunctionValue, depth: int = 0) -> bool:
+    """A function passed as an argument (a loss callback, a model factory) says something when
+    interpreting it showed a parameter reaching a loss, or something informative returned; a
+    bound method, when its object does. Before it has been interpreted, it may."""
+    info = function.info
+    if function.bound_self is not None and isinstance(function.bound_self, InstanceValue) \
+            and carries(function.bound_self, depth + 1):
+        return True
+    if info.status != "done":
+        return True
+    return bool(info.param_sinks) or (depth <= 2 and informative(info.return_value, depth + 1))
+
+
 def is_module_class(cls: ClassInfo) -> bool:
     """A subclass of a torch nn class (nn.Module, nn.Sequential, ...), or of a class from another
     module the engine cannot see (which may be one)."""
@@ -132,9 +152,22 @@ def is_module_class(cls: ClassInfo) -> bool:
         for base in ancestor.bases:
             if isinstance(base, TorchRef) and base.qualname.startswith("torch.nn."):
                 return True
-            if isinstance(base, (ForeignRef, UnknownValue)) or type(base).__name__ in ("DeferredAttr", "ImportRef"):
+            if isinstance(base, ForeignRef) and _model_like(base.qualname):
+                return True
+            if isinstance(base, UnknownValue) or type(base).__name__ in ("DeferredAttr", "ImportRef"):
                 return True
     return False
+
+
+# Packages whose base classes are models (a LightningModule, a PreTrainedModel).
+MODEL_PACKAGES = frozenset({"pytorch_lightning", "lightning", "transformers", "timm", "torchvision", "fairseq",
+                            "detectron2", "mmcv", "mmengine", "accelerate", "composer"})
+
+
+def _model_like(qualname: str) -> bool:
+    """A foreign base class that may be an nn.Module (not `abc.ABC`, `gym.Env`, `enum.Enum`)."""
+    last = qualname.rsplit(".", 1)[-1]
+    return qualname.split(".", 1)[0] in MODEL_PACKAGES or last.endswith(("Module", "Model", "Net", "Network"))
 
 
 def _table_carries(cls: ClassInfo, depth: int) -> bool:
@@ -162,8 +195,8 @@ def informative_self(value: Value | None, owner: ClassInfo | None) -> bool:
     if value is None or owner is None:
         return False
     if isinstance(value, InstanceValue):
-        if value.cls is not owner:
-            return True
+        if value.cls is not owner:  # a subclass may override what the method calls on `self`
+            return carries(value)
         return value.attrs is not None and any(informative(item, 1) for _, item in value.attrs)
     return isinstance(value, OneOf)
 
@@ -266,7 +299,7 @@ def bind(info: FunctionInfo, args: Args | None, bound_self: Value | None,
         if args is not None:
             if param is star:
                 extra = args.positional[positional:]
-                value = TupleValue(tuple(v if informative(v) else UNKNOWN for v in extra)) if not args.starred else None
+                value = TupleValue(tuple(UNKNOWN if isinstance(v, Param) else v for v in extra)) if not args.starred else None
             elif param is star_kwarg:
                 extra_keywords = {k: v for k, v in args.keywords.items() if k not in used_keywords}
                 value = DictValue(tuple(extra_keywords.items())) if not args.starred else None
@@ -311,12 +344,16 @@ def accepts(info: FunctionInfo, args: Args, bound: bool) -> bool:
 
 
 def _as_bound(value: Value, position: int, name: str) -> Value:
-    """What a parameter holds inside a context: the argument when it says something (None and
-    string constants included), else a `Param` standing for it (mapped back to the caller's
-    argument where it is returned or reaches a loss)."""
-    if informative(value) or isinstance(value, (NoneValue, StrValue)):
-        return value
-    return Param(position, name)
+    """What a parameter holds inside a context: the argument itself, unless nothing is known of
+    it; then a `Param` standing for it (mapped back to the caller's argument where it is
+    returned or reaches a loss). Whether a call is worth a context is `informative`'s question;
+    once it is one, every known argument is bound (`timed(fn, *args)` calls the `fn` given)."""
+    if isinstance(value, (UnknownValue, Param)) or (isinstance(value, Tensor) and value.kind is Kind.UNKNOWN
+                                                      and not value.shifted):
+        return Param(position, name)
+    if type(value).__name__ in ("ImportRef", "DeferredAttr", "DeferredCall"):
+        return Param(position, name)
+    return value
 
 
 def is_context(binding: Binding, info: FunctionInfo) -> bool:

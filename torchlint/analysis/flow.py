@@ -464,7 +464,7 @@ class ModuleInterpreter(Invocation, TorchSemantics):
         if closure is None:
             closure = MODULE_SCOPE if frame is self.module_frame else state.vars
         info = FunctionInfo(node, node.name.value, owner, closure, interpreter=self)
-        info.writes_self = owner is not None and writes_self(node)
+        info.writes_self = owner is not None and self.parsed.fact("writes_self", node, writes_self)
         for decorator in node.decorators:
             name = decorator_name(decorator.decorator)
             if name in ("staticmethod",):
@@ -480,7 +480,7 @@ class ModuleInterpreter(Invocation, TorchSemantics):
             if param.default is not None:
                 self.eval(param.default, state, frame)
         if self.has_global_statements:
-            self.rebound_globals.update(global_names(node))
+            self.rebound_globals.update(self.parsed.fact("global_names", node, global_names))
         self.functions.append(info)
         if owner is None:
             state.vars[info.name] = FunctionValue(info)

@@ -10,27 +10,30 @@ from __future__ import annotations
 
 import libcst as cst
 
-from .calls import Args, Binding, Outcome, accepts, bind, informative, informative_self, is_context
+from .calls import Args, Binding, Outcome, accepts, bind, informative, informative_self, is_context, is_module_class
 from .events import ANY, EVAL, LossCall
-from .kinds import UNKNOWN, ClassValue, FunctionValue, InstanceValue, NoneValue, OneOf, Param, Site, StrValue, Tensor, \
-    Value, join, join_all
+from .kinds import UNKNOWN, ClassValue, DictValue, FunctionValue, InstanceValue, ListOf, NoneValue, OneOf, Param, Site, \
+    StrValue, Tensor, TupleValue, Value, join, join_all
 from .program import ClassInfo, FunctionInfo, ParamSink
 from .state import MODULE_SCOPE, Frame, State, join_all_states
 
 
 class Invocation:
     def finish_objects(self) -> None:
-        """Objects made with arguments (`Trainer(model, criterion)`) are often used only by a
-        framework (`pl.Trainer().fit(lit_model)`): interpret each of their methods on them,
-        with unknown arguments, as such a caller would."""
+        """Modules made with arguments (`LitClassifier(backbone)`) are often used only by a
+        framework (`pl.Trainer().fit(lit_model)`): interpret each of their public methods on
+        them, with unknown arguments, as such a caller would. (A plain object's methods are
+        called by the code that made it; private methods by the public ones.)"""
         index = 0
         while index < len(self.engine.objects):
             instance, site = self.engine.objects[index]
             index += 1
+            if not is_module_class(instance.cls):
+                continue
             seen: set[str] = set()
             for cls in instance.cls.mro():
                 for name, method in cls.methods.items():
-                    if name in seen or name in ("__init__", "__new__") or method.is_static or method.is_property:
+                    if name in seen or name.startswith("_") or method.is_static or method.is_property:
                         continue
                     seen.add(name)
                     outer = self.frame
@@ -93,6 +96,7 @@ class Invocation:
         when it was interpreted with this call's values (None when it was not)."""
         target: FunctionInfo | None = info
         passed = [*args.positional, *args.keywords.values()]
+        self.settle_functions(passed)
         constants = any(isinstance(value, StrValue) for value in passed)
         informed = informative_self(bound_self, info.owner) or any(informative(value) for value in passed)
         if not informed and not (constants and (info.selectors or info.status == "new")):
@@ -126,6 +130,18 @@ class Invocation:
         # Parameters the callee stored on its `self` are the caller's arguments.
         writes = {name: self.returned(value, args) for name, value in outcome.self_writes.items()}
         return self.returned(outcome.value, args), writes
+
+    def settle_functions(self, values: list[Value], depth: int = 0) -> None:
+        """Interpret (with unknown parameters) the functions passed in, in lists and dicts too:
+        whether one says something is known once it has been (`calls.touches_torch`)."""
+        for value in values:
+            if isinstance(value, FunctionValue):
+                if value.info.status == "new" and value.info.node is not None:
+                    self.analyse_function(value.info)
+            elif depth < 2 and isinstance(value, (TupleValue, ListOf, DictValue)):
+                items = value.items if isinstance(value, TupleValue) else (
+                    [value.item] if isinstance(value, ListOf) else [item for _, item in value.items])
+                self.settle_functions(list(items), depth + 1)
 
     def call_function(self, info: FunctionInfo, args: Args, node: cst.Call | None,
                       bound_self: Value | None = None) -> Value:

@@ -133,6 +133,8 @@ class Project(Resolver):
         self.decoded_functions: dict[tuple[str, str], FunctionInfo] = {}
         self._in_progress: set[tuple[str, str]] = set()
         self._roots_of: dict[str, str | None] = {}
+        self._found: dict[tuple[str, int, str], ProjectModule | None] = {}
+        self._looked_up: dict[tuple[str, str], ProjectModule | None] = {}
 
     # -- files
 
@@ -173,6 +175,14 @@ class Project(Resolver):
     # -- module resolution
 
     def find_module(self, dotted: str, level: int, importer: str) -> ProjectModule | None:
+        """The project module `import dotted` (with `level` dots) names from `importer`, or None.
+        Remembered per importing directory: the files of a run do not move during it."""
+        key = (dotted, level, os.path.dirname(importer))
+        if key not in self._found:
+            self._found[key] = self._find_module(dotted, level, importer)
+        return self._found[key]
+
+    def _find_module(self, dotted: str, level: int, importer: str) -> ProjectModule | None:
         if level:
             base = posixpath.dirname(importer) if not self.on_disk else os.path.dirname(importer)
             for _ in range(level - 1):
@@ -205,6 +215,12 @@ class Project(Resolver):
         return found
 
     def _lookup(self, base: str, dotted: str) -> ProjectModule | None:
+        key = (base, dotted)
+        if key not in self._looked_up:
+            self._looked_up[key] = self._look_up(base, dotted)
+        return self._looked_up[key]
+
+    def _look_up(self, base: str, dotted: str) -> ProjectModule | None:
         parts = dotted.split(".") if dotted else []
         stem = os.path.normpath(os.path.join(base, *parts)) if (base or parts) else ""
         if stem == ".":
