@@ -11,32 +11,20 @@ negative. Each directory is linted as a user would lint it, from inside it.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
+from test_project_flow import expected_findings
 from torchlint import lint_paths
 
 CORPUS = Path(__file__).parent / "corpus"
-EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>TL\d{3}(?:\s*,\s*TL\d{3})*)")
 # Rules whose finding names the loss (or consumer) the value reaches, and where.
 FLOW_RULES = {"TL001", "TL003", "TL004", "TL005", "TL008", "TL009", "TL010"}
 
 
 def programs() -> list[str]:
     return sorted(path.name for path in CORPUS.iterdir() if path.is_dir()) if CORPUS.is_dir() else []
-
-
-def expected_findings(root: Path) -> set[tuple[str, int, str]]:
-    expected = set()
-    for path in sorted(root.rglob("*.py")):
-        for number, line in enumerate(path.read_text().splitlines(), start=1):
-            match = EXPECT.search(line)
-            if match:
-                for code in re.split(r"\s*,\s*", match.group("codes")):
-                    expected.add((path.relative_to(root).as_posix(), number, code))
-    return expected
 
 
 @pytest.mark.parametrize("program", programs())
