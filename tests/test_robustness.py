@@ -283,3 +283,28 @@ def test_a_bad_pyproject_is_one_line_naming_it_and_exit_2(tmp_path: Path, where:
     assert result.returncode == 2 and "Traceback" not in result.stderr and "internal error" not in result.stderr
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith(f"torchlint: error: {tmp_path / 'pyproject.toml'}: ") and says in line, line
+
+
+@pytest.mark.parametrize("output_format", ["text", "concise", "github"])
+def test_file_names_cannot_inject_ci_workflow_commands(tmp_path: Path, output_format: str) -> None:
+    """Issue #15: a file named `x\\n::warning file=README.md::injected\\n.py` put a workflow command on stdout."""
+    name = "x\n::warning file=README.md::injected\n.py"
+    (tmp_path / name).write_text(BUG)
+    result = subprocess.run([TORCHLINT, "--no-cache", "--output-format", output_format, "."], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stderr
+    lines = (result.stdout + result.stderr).splitlines()
+    assert not [line for line in lines if line.startswith("::warning")], result.stdout
+    if output_format != "github":
+        assert "x\\n::warning file=README.md::injected\\n.py" in result.stdout  # shown, escaped
+
+
+def test_junit_stays_valid_xml_with_control_characters_in_a_file_name(tmp_path: Path) -> None:
+    import xml.dom.minidom
+
+    (tmp_path / "e\x1bsc.py").write_text(BUG)
+    result = subprocess.run([TORCHLINT, "--no-cache", "--output-format", "junit", "."], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    xml.dom.minidom.parseString(result.stdout)  # expat refuses raw control characters
+    assert "e\\x1bsc.py" in result.stdout

@@ -21,6 +21,7 @@ from .config import FAIL_ON, Config, ConfigError, ConfigResolver
 from .diff import DiffError, changed_lines, filter_changed
 from .findings import Finding, Severity
 from .fingerprint import filter_baseline, read_baseline, write_baseline
+from .lines import printable
 from .report import FORMATS
 from .report import render as render_report
 from .report import statistics
@@ -208,7 +209,7 @@ def _fix_summary(findings: list[Finding], fixed, unsafe: bool) -> str:
     elif safe:
         lines.append(f"[*] {safe} fixable with --fix" + (" --unsafe-fixes." if unsafe else "."))
     if hidden:
-        where = ", ".join(f"{f.code} at {f.filename}:{f.location.row}" for f in hidden[:5])
+        where = ", ".join(f"{f.code} at {printable(f.filename)}:{f.location.row}" for f in hidden[:5])
         more = f" and {len(hidden) - 5} more" if len(hidden) > 5 else ""
         lines.append(f"{len(hidden)} with unsafe fixes available via --unsafe-fixes: {where}{more}.")
     return "".join(line + "\n" for line in lines)
@@ -416,7 +417,7 @@ def _selectors(values: tuple[str, ...], option: str) -> list[str]:
 def _report_internal_errors(findings: list[Finding], verbose: bool) -> None:
     if verbose:
         for finding in findings:
-            click.echo(f"torchlint: internal error while checking {finding.filename}:", err=True)
+            click.echo(f"torchlint: internal error while checking {printable(finding.filename)}:", err=True)
             click.echo(finding.extra["traceback"], err=True, nl=False)
     files = "1 file" if len(findings) == 1 else f"{len(findings)} files"
     hint = "" if verbose else "; rerun with --verbose for the traceback"
@@ -443,12 +444,12 @@ def _use_color() -> bool:
 
 
 def _error(message: str) -> None:
-    click.echo(f"torchlint: error: {message}", err=True)
+    click.echo(f"torchlint: error: {printable(message)}", err=True)
 
 
 def _note(message: str) -> None:
-    click.echo(f"torchlint: {message}", err=True)
+    click.echo(f"torchlint: {printable(message)}", err=True)
 
 
 def _warn(message: str) -> None:
-    click.echo(f"torchlint: warning: {message}", err=True)
+    click.echo(f"torchlint: warning: {printable(message)}", err=True)

@@ -32,6 +32,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from .config import Config
+from .lines import printable
 from .findings import Edit, Finding, Fix, applicable
 from .parsing import ParseFailure, decode, parse_file, parse_source
 
@@ -368,7 +369,8 @@ def unified_diff(path: str, before: str, after: str) -> str:
         return [part for part in parts if part]
 
     out = []
-    for line in difflib.unified_diff(lines(before), lines(after), fromfile=path, tofile=path, lineterm="\n"):
+    shown = printable(path)  # a file name with a newline must not forge the diff's structure
+    for line in difflib.unified_diff(lines(before), lines(after), fromfile=shown, tofile=shown, lineterm="\n"):
         if line.endswith(("\n", "\r")):
             out.append(line)
         else:

@@ -8,13 +8,14 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..findings import Finding, Location
+from ..lines import printable
 
 FORMATS = ("text", "concise", "json", "sarif", "github", "gitlab", "junit")
 
 
 def where(filename: str, location: Location, cell: int | None = None) -> str:
     """`train.py:12:5`, or `analysis.ipynb:cell 3:2:5` in a notebook (as ruff writes it)."""
-    prefix = f"{filename}:cell {cell}" if cell is not None else filename
+    prefix = f"{printable(filename)}:cell {cell}" if cell is not None else printable(filename)
     return f"{prefix}:{location.row}:{location.column}"
 
 

@@ -7,6 +7,7 @@ from typing import Iterable
 import click
 
 from ..findings import Finding
+from ..lines import printable
 from . import where
 from .text import SEVERITY_COLORS, _summary
 
@@ -22,5 +23,5 @@ def render(findings: Iterable[Finding], *, color: bool = False) -> str:
         if color:
             at = click.style(at, bold=True)
             code = click.style(code, fg=SEVERITY_COLORS[finding.severity], bold=True)
-        lines.append(f"{at}: {code} {finding.message}")
+        lines.append(f"{at}: {code} {printable(finding.message)}")
     return "\n".join(lines) + "\n" + _summary(findings) + "\n"

@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from typing import Iterable
 
 from ..findings import Finding
+from ..lines import printable
 
 
 def render(findings: Iterable[Finding]) -> str:
@@ -15,8 +16,9 @@ def render(findings: Iterable[Finding]) -> str:
     if not findings:
         suite = ET.SubElement(root, "testsuite", name="torchlint", tests="1", failures="0", errors="0")
         ET.SubElement(suite, "testcase", name="No findings", classname="torchlint")
-    for filename, group in itertools.groupby(findings, key=lambda finding: finding.filename):
+    for raw_filename, group in itertools.groupby(findings, key=lambda finding: finding.filename):
         group = list(group)
+        filename = printable(raw_filename)  # XML 1.0 has no way to write most control characters
         suite = ET.SubElement(
             root, "testsuite", name=filename, tests=str(len(group)), failures=str(len(group)), errors="0"
         )
@@ -32,7 +34,8 @@ def render(findings: Iterable[Finding]) -> str:
             where = f"line {finding.location.row}, col {finding.location.column}"
             if finding.cell is not None:
                 where = f"cell {finding.cell}, {where}"
-            failure = ET.SubElement(case, "failure", message=finding.message, type=finding.code)
-            failure.text = f"{where}, {finding.code} {finding.name}: {finding.message}"
+            message = printable(finding.message)
+            failure = ET.SubElement(case, "failure", message=message, type=finding.code)
+            failure.text = f"{where}, {finding.code} {finding.name}: {message}"
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -22,6 +22,7 @@ import click
 
 from ..findings import Finding, Severity
 from ..sources import SourceCache
+from ..lines import printable
 from . import where
 
 SEVERITY_COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
@@ -47,26 +48,26 @@ def _render_finding(finding: Finding, sources: SourceCache, paint: Painter) -> s
     severity_color = SEVERITY_COLORS[finding.severity]
     cell = f":cell {finding.cell}" if finding.cell is not None else ""
     header = (
-        paint(finding.filename, bold=True)
+        paint(printable(finding.filename), bold=True)
         + f"{cell}:{row}:{column}: "
         + paint(finding.code, fg=severity_color, bold=True)
-        + f" {finding.message}"
+        + f" {printable(finding.message)}"
     )
     lines = [header]
     gutter = " " * len(str(row))
     source_line = sources.line(finding.filename, row, finding.cell)
     if source_line is not None:
-        caret_start = _display_width(source_line[: column - 1])
+        caret_start = _display_width(printable(source_line[: column - 1]))
         carets = "^" * _caret_length(finding, source_line)
         lines += [
             paint(f"{gutter} |", fg="blue"),
-            paint(f"{row} |", fg="blue") + " " + source_line.expandtabs(TAB_WIDTH).rstrip(),
+            paint(f"{row} |", fg="blue") + " " + printable(source_line).expandtabs(TAB_WIDTH).rstrip(),
             paint(f"{gutter} |", fg="blue") + " " * (caret_start + 1) + paint(f"{carets} {finding.code}", fg=severity_color),
             paint(f"{gutter} |", fg="blue"),
         ]
     for related in finding.related:
         at = where(related.filename, related.location, related.cell)
-        lines.append(f"{gutter} = " + paint("note", bold=True) + f": {at}: {related.message}")
+        lines.append(f"{gutter} = " + paint("note", bold=True) + f": {at}: {printable(related.message)}")
     return "\n".join(lines) + "\n"
 
 
@@ -77,7 +78,7 @@ def _caret_length(finding: Finding, source_line: str) -> int:
         end = finding.end_location.column - 1
     else:
         end = len(source_line.rstrip())
-    return max(1, _display_width(source_line[start:end]))
+    return max(1, _display_width(printable(source_line[start:end])))
 
 
 def _summary(findings: list[Finding]) -> str:
