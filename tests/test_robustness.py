@@ -308,3 +308,18 @@ def test_junit_stays_valid_xml_with_control_characters_in_a_file_name(tmp_path: 
     assert result.returncode == 1
     xml.dom.minidom.parseString(result.stdout)  # expat refuses raw control characters
     assert "e\\x1bsc.py" in result.stdout
+
+
+@pytest.mark.parametrize("entry_point", ["script", "module"])
+def test_modules_in_the_linted_checkout_are_never_imported(tmp_path: Path, entry_point: str) -> None:
+    """Issue #15: `python -m torchlint` put the current directory first on sys.path, so a `libcst.py` or
+    `click.py` in the linted checkout ran. Both entry points must be as safe as the console script."""
+    for name in ("click", "libcst", "pathspec", "json", "dataclasses", "tomllib"):
+        (tmp_path / f"{name}.py").write_text(
+            f"open({str(tmp_path / ('IMPORTED_' + name))!r}, 'w').write('x')\nraise SystemExit('shadowed {name}')\n")
+    (tmp_path / "t.py").write_text(BUG)
+    command = [TORCHLINT] if entry_point == "script" else [sys.executable, "-m", "torchlint"]
+    result = subprocess.run([*command, "--no-cache", "--output-format", "json", "t.py"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120)
+    assert not list(tmp_path.glob("IMPORTED_*")), result.stderr
+    assert result.returncode == 1 and [f["code"] for f in json.loads(result.stdout)] == ["TL001"]

@@ -5,6 +5,29 @@ Importing torchlint never imports torch; the runtime watcher does, when used.
 
 from __future__ import annotations
 
+import os as _os
+import sys as _sys
+
+
+def _run_as_module() -> bool:
+    """Whether this process is `python -m torchlint` (then Python put the current directory
+    first on sys.path: a `click.py` or `libcst.py` in the checkout being linted would be
+    imported and run in place of the real one, unlike with the `torchlint` script)."""
+    argv = list(getattr(_sys, "orig_argv", ()))
+    for index, arg in enumerate(argv):
+        if arg == "-m":
+            return argv[index + 1:index + 2] == ["torchlint"]
+        if arg.startswith("-m"):
+            return arg == "-mtorchlint"
+        if not arg.startswith("-") and index > 0:
+            return False  # a script or a command (`-c`) runs, not us
+    return False
+
+
+if _sys.argv[:1] == ["-m"] and _run_as_module() and not getattr(_sys.flags, "safe_path", False):
+    if _sys.path and _sys.path[0] in ("", _os.getcwd()):
+        del _sys.path[0]
+
 __version__ = "0.1.0"
 
 from .api import LintResult, lint_paths, lint_source, lint_sources  # noqa: E402
