@@ -323,3 +323,27 @@ def test_modules_in_the_linted_checkout_are_never_imported(tmp_path: Path, entry
                             capture_output=True, text=True, timeout=120)
     assert not list(tmp_path.glob("IMPORTED_*")), result.stderr
     assert result.returncode == 1 and [f["code"] for f in json.loads(result.stdout)] == ["TL001"]
+
+
+def test_a_closed_stdout_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    """Issue #15: `torchlint a.py >&-` (even with --output-file) gave a traceback."""
+    (tmp_path / "a.py").write_text(BUG)
+    closed = subprocess.run([TORCHLINT, "--no-cache", "a.py"], cwd=tmp_path, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, timeout=120,
+                            preexec_fn=lambda: os.close(1))
+    assert closed.returncode == 2 and "Traceback" not in closed.stderr
+    assert closed.stderr.strip() == ("torchlint: error: standard output is closed: nowhere to write the report "
+                                     "(use --output-file)")
+    to_file = subprocess.run([TORCHLINT, "--no-cache", "--output-file", "out.txt", "a.py"], cwd=tmp_path,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=120,
+                             preexec_fn=lambda: os.close(1))
+    assert to_file.returncode == 1 and "Traceback" not in to_file.stderr
+    assert "TL001" in (tmp_path / "out.txt").read_text()
+
+
+def test_a_reader_that_stops_early_is_no_traceback(tmp_path: Path) -> None:
+    for index in range(40):
+        (tmp_path / f"m{index}.py").write_text(BUG)
+    pipeline = subprocess.run(f"{TORCHLINT} --no-cache . | head -n 1", shell=True, cwd=tmp_path,
+                              capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in pipeline.stderr and "BrokenPipe" not in pipeline.stderr, pipeline.stderr

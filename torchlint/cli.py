@@ -276,7 +276,17 @@ def _narrow(findings: list[Finding], options: dict[str, Any]) -> list[Finding]:
 
 def _write_output(output: str, output_file: str | None, color: bool) -> None:
     if not output_file:
-        click.echo(output, nl=False, color=color)
+        if sys.stdout is None:  # started with stdout closed (`torchlint . >&-`)
+            raise click.ClickException("standard output is closed: nowhere to write the report (use --output-file)")
+        try:
+            click.echo(output, nl=False, color=color)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            # The reader went away (`torchlint . | head -1`): what it read is all it wanted. Later
+            # writes (the flush at exit) go nowhere instead of raising again.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
         return
     directory = os.path.dirname(output_file)
     try:
@@ -440,7 +450,7 @@ def _use_color() -> bool:
         return False
     if os.environ.get("FORCE_COLOR"):
         return True
-    return sys.stdout.isatty()
+    return sys.stdout is not None and sys.stdout.isatty()
 
 
 def _error(message: str) -> None:
