@@ -347,3 +347,26 @@ def test_a_reader_that_stops_early_is_no_traceback(tmp_path: Path) -> None:
     pipeline = subprocess.run(f"{TORCHLINT} --no-cache . | head -n 1", shell=True, cwd=tmp_path,
                               capture_output=True, text=True, timeout=120)
     assert "Traceback" not in pipeline.stderr and "BrokenPipe" not in pipeline.stderr, pipeline.stderr
+
+
+def test_the_cache_gitignore_is_never_left_empty(tmp_path: Path) -> None:
+    """Issue #15: a cache directory on a full disk kept a 0-byte .gitignore for good."""
+    (tmp_path / "m.py").write_text(BUG)
+    script = (
+        "import os, sys, tempfile\n"
+        "tempfile.mkstemp = lambda prefix='', dir=None, suffix='': "
+        "(os.open('/dev/full', os.O_WRONLY), os.path.join(dir, prefix + 'x' + suffix))\n"
+        "from torchlint.cli import main\n"
+        "sys.exit(main(['.']))\n"
+    )
+    if os.path.exists("/dev/full"):
+        full = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True,
+                              timeout=120)
+        assert full.returncode == 1 and "Traceback" not in full.stderr, full.stderr
+        gitignore = tmp_path / ".torchlint_cache" / ".gitignore"
+        assert not gitignore.exists() or gitignore.read_text() == "# Created by torchlint automatically.\n*\n"
+    # What an older torchlint left behind on a full disk: the next run mends it.
+    (tmp_path / ".torchlint_cache").mkdir(exist_ok=True)
+    (tmp_path / ".torchlint_cache" / ".gitignore").write_text("")
+    assert run(".", cwd=tmp_path).returncode == 1
+    assert (tmp_path / ".torchlint_cache" / ".gitignore").read_text() == "# Created by torchlint automatically.\n*\n"

@@ -86,6 +86,22 @@ def _write_atomically(path: str, text: str) -> None:
         raise
 
 
+GITIGNORE = "# Created by torchlint automatically.\n*\n"
+
+
+def _ensure_gitignore(directory: str) -> None:
+    """The cache's own `.gitignore`, whole: written atomically, and written again when it is not
+    what torchlint writes (a full disk once left it empty, and git then listed the cache)."""
+    path = os.path.join(directory, ".gitignore")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            if handle.read() == GITIGNORE:
+                return
+    except (OSError, UnicodeDecodeError):
+        pass
+    _write_atomically(path, GITIGNORE)
+
+
 class Cache:
     def __init__(self, directory: str, config: Any, files_key: str) -> None:
         self.directory = directory
@@ -204,10 +220,7 @@ class Cache:
             return
         try:
             os.makedirs(self.directory, exist_ok=True)
-            gitignore = os.path.join(self.directory, ".gitignore")
-            if not os.path.exists(gitignore):
-                with open(gitignore, "w", encoding="utf-8") as handle:
-                    handle.write("# Created by torchlint automatically.\n*\n")
+            _ensure_gitignore(self.directory)
             data = {"format": FORMAT, "key": self.key, "files": self.files_key,
                     "stats": self.stats, "entries": self.entries}
             # json.dumps runs in C; json.dump to a file would encode in Python (5x slower).
