@@ -370,3 +370,71 @@ def test_the_cache_gitignore_is_never_left_empty(tmp_path: Path) -> None:
     (tmp_path / ".torchlint_cache" / ".gitignore").write_text("")
     assert run(".", cwd=tmp_path).returncode == 1
     assert (tmp_path / ".torchlint_cache" / ".gitignore").read_text() == "# Created by torchlint automatically.\n*\n"
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (from /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc")
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGKILL"])
+def test_a_killed_parallel_run_leaves_no_workers_and_no_temporary_directory(tmp_path: Path, how: str) -> None:
+    """Issue #15: SIGTERM/SIGKILL to a --jobs N run orphaned its workers, which kept stdout and
+    stderr open (a caller reading to the end hung for good), and left the summaries directory."""
+    import signal
+    import tempfile
+    import time
+
+    project = tmp_path / "project"
+    project.mkdir()
+    for index in range(400):
+        (project / f"m{index:03}.py").write_text(
+            "import torch.nn as nn\nimport torch.nn.functional as F\n"
+            + "".join(f"class Net{k}(nn.Module):\n    def forward(self, x):\n        return F.softmax(self.fc(x), dim=1)\n"
+                      for k in range(30))
+            + f"from m{(index + 1) % 400:03} import Net0\nF.cross_entropy(Net0()(x), y)\n")
+    temp_root = tmp_path / "tmp"
+    temp_root.mkdir()
+    env = {**os.environ, "TMPDIR": str(temp_root)}
+    process = subprocess.Popen([TORCHLINT, "--no-cache", "--jobs", "2", "."], cwd=project, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    workers: list[int] = []
+    while time.monotonic() < deadline and len(workers) < 2 and process.poll() is None:
+        workers = _children(process.pid)
+        time.sleep(0.05)
+    assert len(workers) >= 2, "the run ended before its workers could be seen"
+    time.sleep(0.5)  # the workers are linting
+    process.send_signal(getattr(signal, how))
+    stdout, stderr = process.communicate(timeout=30)  # EOF on both pipes: nobody holds them any more
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
+        time.sleep(0.1)
+    assert not [pid for pid in workers if _alive(pid)]
+    assert "Traceback" not in stderr
+    if how == "SIGTERM":
+        assert process.returncode == 130
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and list(temp_root.glob("torchlint-summaries-*")):
+        time.sleep(0.1)
+    assert not list(temp_root.glob("torchlint-summaries-*"))
+    assert tempfile.gettempdir()  # (the test's own temporary directory is untouched)

@@ -7,11 +7,14 @@ configuration or internal error.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import sys
+import threading
 import traceback
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import click
 
@@ -389,6 +392,29 @@ cli.add_command(run_command)
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code; every failure is one line on stderr."""
+    with _terminate_as_interrupt():
+        return _main(argv)
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a CI job cancelled, `kill`) ends the run as Ctrl-C does: workers stopped,
+    temporary files removed, exit 130."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(*_args) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     try:
         return cli.main(args=argv, prog_name="torchlint", standalone_mode=False)
     except click.ClickException as error:

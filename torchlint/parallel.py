@@ -28,15 +28,51 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _init(session_args: dict[str, Any], configs, rules) -> None:
+def _init(session_args: dict[str, Any], configs, rules, parent: int, temporary: str | None) -> None:
     import gc
 
     from .session import LINT_GC_THRESHOLDS, Session
 
+    _die_with(parent, temporary)
     gc.set_threshold(*LINT_GC_THRESHOLDS)  # a worker only lints (see session.fewer_collections)
     _WORKER["session"] = Session(**session_args)
     _WORKER["configs"] = configs
     _WORKER["rules"] = rules
+
+
+def _die_with(parent: int, temporary: str | None) -> None:
+    """A worker ends when the process that started the pool does, however that ends (SIGKILL
+    included): an orphan would keep the run's stdout and stderr open, and a caller reading them
+    to the end (a CI log, `subprocess.run(capture_output=True)`) would wait for good. On the
+    way out it removes the run's temporary summaries directory, which a killed parent cannot."""
+    import signal
+    import threading
+
+    def leave(*_args) -> None:
+        if temporary is not None:
+            import shutil
+
+            shutil.rmtree(temporary, ignore_errors=True)
+        os._exit(1)
+
+    signal.signal(signal.SIGTERM, leave)
+    try:  # Linux: the kernel sends SIGTERM when the parent dies
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # it died before prctl took effect
+        leave()
+
+    def watch() -> None:  # everywhere else (and as a second line): notice the parent is gone
+        import time
+
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        leave()
+
+    threading.Thread(target=watch, name="torchlint-parent-watch", daemon=True).start()
 
 
 def _lint_chunk(paths: list[str]) -> list[tuple]:
@@ -99,10 +135,20 @@ def lint_parallel(paths: Sequence[str], jobs: int, session_args: dict[str, Any],
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     results: dict[str, Any] = {}
-    with _shared_summaries(session_args) as worker_args, ProcessPoolExecutor(
-        max_workers=jobs, mp_context=context, initializer=_init, initargs=(worker_args, configs, rules)
-    ) as pool:
-        for chunk_result in pool.map(_lint_chunk, chunks(paths, jobs * CHUNKS_PER_WORKER)):
-            for path, findings, deps, digest, analysed in chunk_result:
-                results[path] = FileResult(path, [finding_from_data(f) for f in findings], deps, digest, analysed)
+    with _shared_summaries(session_args) as worker_args:
+        temporary = worker_args.get("summary_dir") if "summary_dir" not in session_args else None
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init,
+                                   initargs=(worker_args, configs, rules, os.getpid(), temporary))
+        try:
+            for chunk_result in pool.map(_lint_chunk, chunks(paths, jobs * CHUNKS_PER_WORKER)):
+                for path, findings, deps, digest, analysed in chunk_result:
+                    results[path] = FileResult(path, [finding_from_data(f) for f in findings], deps, digest,
+                                               analysed)
+        except BaseException:
+            # Interrupted (Ctrl-C, SIGTERM) or failed: the workers stop now, not after their chunks.
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.terminate()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
     return [results[path] for path in paths]
