@@ -432,7 +432,7 @@ def test_a_killed_parallel_run_leaves_no_workers_and_no_temporary_directory(tmp_
     assert not [pid for pid in workers if _alive(pid)]
     assert "Traceback" not in stderr
     if how == "SIGTERM":
-        assert process.returncode == 130
+        assert process.returncode == 130, stderr
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and list(temp_root.glob("torchlint-summaries-*")):
         time.sleep(0.1)

@@ -24,6 +24,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 import time
 from typing import Any
 
@@ -67,10 +68,21 @@ def config_key(config: Any) -> str:
     return _versioned_key(settings)
 
 
+# Set when this process is leaving (a worker whose run was killed): nothing is written any more,
+# from any thread, so that the directory it removes on the way out stays removed.
+_STOPPED = threading.Event()
+
+
+def stop_writing() -> None:
+    _STOPPED.set()
+
+
 def _write_atomically(path: str, text: str) -> None:
     """Write `text` through a temporary file in `path`'s directory, then rename it over `path`,
     so that a reader (another worker, the next run) never sees half a file. OSError is the
     caller's; no temporary file is left behind."""
+    if _STOPPED.is_set():
+        raise OSError("torchlint is stopping")
     directory = os.path.dirname(path) or "."
     os.makedirs(directory, exist_ok=True)
     fd, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", dir=directory)

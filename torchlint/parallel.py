@@ -16,7 +16,7 @@ import os
 import tempfile
 from typing import Any, Iterator, Sequence
 
-from .cache import finding_from_data, finding_to_data
+from .cache import finding_from_data, finding_to_data, stop_writing
 
 _WORKER: dict[str, Any] = {}
 
@@ -49,10 +49,19 @@ def _die_with(parent: int, temporary: str | None) -> None:
     import threading
 
     def leave(*_args) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: the kernel's signal and the watch's
+        stop_writing()  # no thread of this worker writes a summary any more
         if temporary is not None:
             import shutil
+            import time
 
-            shutil.rmtree(temporary, ignore_errors=True)
+            # A write already under way, or another worker's (its own signal comes a moment later,
+            # and it removes the directory again then), may still land: a few tries.
+            for _ in range(20):
+                shutil.rmtree(temporary, ignore_errors=True)
+                if not os.path.exists(temporary):
+                    break
+                time.sleep(0.05)
         os._exit(1)
 
     signal.signal(signal.SIGTERM, leave)
@@ -70,7 +79,9 @@ def _die_with(parent: int, temporary: str | None) -> None:
 
         while os.getppid() == parent:
             time.sleep(0.5)
-        leave()
+        # The handler runs in the main thread, after the write under way (a summary written
+        # after the directory was removed would make it again).
+        os.kill(os.getpid(), signal.SIGTERM)
 
     threading.Thread(target=watch, name="torchlint-parent-watch", daemon=True).start()
 
@@ -117,7 +128,8 @@ def _shared_summaries(session_args: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield session_args
         return
     try:
-        shared = tempfile.TemporaryDirectory(prefix="torchlint-summaries-")
+        # The workers remove it themselves when the run is killed: its cleanup may find it gone.
+        shared = tempfile.TemporaryDirectory(prefix="torchlint-summaries-", ignore_cleanup_errors=True)
     except OSError:
         yield session_args
         return
@@ -140,15 +152,22 @@ def lint_parallel(paths: Sequence[str], jobs: int, session_args: dict[str, Any],
         pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init,
                                    initargs=(worker_args, configs, rules, os.getpid(), temporary))
         try:
-            for chunk_result in pool.map(_lint_chunk, chunks(paths, jobs * CHUNKS_PER_WORKER)):
-                for path, findings, deps, digest, analysed in chunk_result:
+            # Futures of our own rather than `pool.map`, whose iterator cancels them when interrupted:
+            # Python 3.11's pool then fails on the cancelled work when it finds its workers gone.
+            futures = [pool.submit(_lint_chunk, chunk) for chunk in chunks(paths, jobs * CHUNKS_PER_WORKER)]
+            for future in futures:
+                for path, findings, deps, digest, analysed in future.result():
                     results[path] = FileResult(path, [finding_from_data(f) for f in findings], deps, digest,
                                                analysed)
         except BaseException:
-            # Interrupted (Ctrl-C, SIGTERM) or failed: the workers stop now, not after their chunks.
-            for process in list(getattr(pool, "_processes", {}).values()):
+            # Interrupted (Ctrl-C, SIGTERM) or failed: the workers stop now, not after their chunks,
+            # and are gone before the temporary directory is removed (they write into it).
+            processes = list(getattr(pool, "_processes", {}).values())
+            for process in processes:
                 process.terminate()
-            pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                process.join(timeout=5)
+            pool.shutdown(wait=True)  # at once: the pool fails what was pending when it finds them gone
             raise
         pool.shutdown()
     return [results[path] for path in paths]
