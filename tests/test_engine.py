@@ -501,3 +501,21 @@ def test_branches_returning_different_tensors_of_one_kind_keep_it() -> None:
     """
     value = value_of(source)
     assert value.kind == Kind.PROBS and len(value.origins) == 2
+
+
+def test_a_setter_called_from_another_method_sets_the_attribute() -> None:
+    source = """
+        class Trainer:
+            def __init__(self, model):
+                self.model = model
+                self.loss_fn = None
+            def set_loss(self, fn):
+                self.loss_fn = fn
+            def configure(self, cfg):
+                self.set_loss(nn.CrossEntropyLoss())
+        trainer = Trainer(nn.Linear(8, 3))
+        trainer.configure(cfg)
+        result = trainer.loss_fn
+    """
+    value = value_of(source)
+    assert isinstance(value, LossValue) and value.loss.family == "cross_entropy"
