@@ -334,3 +334,13 @@ def test_log_of_a_sigmoid_is_tl016_not_tl006() -> None:
     findings = lint_sources({"a.py": source})
     assert [f.code for f in findings] == ["TL016", "TL016"]
     assert findings[0].fix is not None and findings[0].fix.applicability == "safe" and findings[1].fix is None
+
+
+@pytest.mark.parametrize("selected", ["probs.gather(1, actions)", "torch.gather(probs, 1, actions)",
+                                      "probs[range(len(actions)), actions]"])
+def test_log_of_selected_probabilities_is_tl006(selected: str) -> None:
+    """REINFORCE's `torch.log(pi.gather(1, a))`: the selected values are still softmax output."""
+    source = HEADER + f"def policy_loss(policy, states, actions, returns):\n" \
+                      f"    probs = F.softmax(policy(states), dim=1)\n" \
+                      f"    return -(torch.log({selected}) * returns).mean()\n"
+    assert [f.code for f in lint_sources({"a.py": source})] == ["TL006"]

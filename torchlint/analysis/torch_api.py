@@ -140,6 +140,8 @@ PRESERVING_METHODS: frozenset[str] = frozenset(
         "detach", "requires_grad_", "type", "type_as",
         # Layout changes: still the same values, along a different dim.
         "permute", "transpose", "swapaxes", "movedim", "t",
+        # Selections: some of the same values (`pi.gather(1, actions)` before a log).
+        "gather", "index_select", "take_along_dim",
     }
 )
 # The subset that keeps every element where it was (so a softmax dim stays valid).
@@ -148,7 +150,8 @@ ELEMENTWISE_METHODS: frozenset[str] = frozenset(
      "requires_grad_", "type", "type_as"}
 )
 PRESERVING_FUNCTIONS: frozenset[str] = frozenset(
-    {"torch.squeeze", "torch.unsqueeze", "torch.reshape", "torch.flatten", "torch.clone"}
+    {"torch.squeeze", "torch.unsqueeze", "torch.reshape", "torch.flatten", "torch.clone", "torch.gather",
+     "torch.index_select", "torch.take_along_dim"}
 )
 
 LOSSES: dict[str, Loss] = {}
