@@ -258,12 +258,17 @@ def fix_paths(paths: Sequence[str], config=None, *, unsafe: bool = False,
     result = FixResult()
     sources: dict[str, _SourceFile] = {}
     selected: set[str] | None = None
-    for _ in range(max_passes):
+
+    def lint():
+        """The findings of the current texts, of the shard's files only."""
+        nonlocal selected
         findings, result.files = _lint(paths, config, result.current)
         if shard is not None and selected is None:
             selected = set(shard_files(result.files, *shard))
-        if selected is not None:
-            findings = [finding for finding in findings if finding.filename in selected]
+        return findings if selected is None else [finding for finding in findings if finding.filename in selected]
+
+    for _ in range(max_passes):
+        findings = lint()
         by_file: dict[str, list[Fix]] = {}
         for finding in findings:
             if finding.filename in result.files and fixable_file(finding.filename) and applicable(finding.fix, unsafe):
@@ -294,12 +299,10 @@ def fix_paths(paths: Sequence[str], config=None, *, unsafe: bool = False,
             result.remaining = findings
             break
     else:
-        result.remaining, result.files = _lint(paths, config, result.current)
-        if selected is not None:
-            result.remaining = [finding for finding in result.remaining if finding.filename in selected]
+        result.remaining = lint()
     if write:
-        allowed = _named_targets(paths)
-        written: dict[str, str] = {}  # real file -> the path it was written through
+        allowed = [os.path.realpath(path) for path in paths]  # where a symlink's target may be
+        written: set[str] = set()  # real files, once each
         for path in result.changed:
             problem = _write_fixed(path, sources[path], result.current[path], allowed, written)
             if problem is not None:
@@ -309,50 +312,39 @@ def fix_paths(paths: Sequence[str], config=None, *, unsafe: bool = False,
             for path in result.not_written:
                 result.fixed.pop(path, None)
                 result.current[path] = result.original[path]
-            result.remaining, result.files = _lint(paths, config, result.current)
-            if selected is not None:
-                result.remaining = [finding for finding in result.remaining if finding.filename in selected]
+            result.remaining = lint()
     return result
-
-
-def _named_targets(paths: Sequence[str]) -> list[str]:
-    """The real paths of what the user asked to lint: a symlink's target must be one of them or under one."""
-    return [os.path.realpath(path) for path in paths]
 
 
 def _inside(real: str, allowed: Sequence[str]) -> bool:
     return any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in allowed)
 
 
-def _write_fixed(path: str, source: _SourceFile, text: str, allowed: Sequence[str] = (),
-                 written: dict[str, str] | None = None) -> str | None:
+def _write_fixed(path: str, source: _SourceFile, text: str, allowed: Sequence[str], written: set[str]) -> str | None:
     """Write one fixed file, or say why not. The file is either all old or all new.
 
     A symbolic link is written through: the file it names is replaced, the link stays. A link
     to a file outside the linted paths is refused (that file may belong to another project;
     lint it where it lives to fix it). A file with several hard links is refused: replacing it
-    by a rename would silently split them, and rewriting it in place is not atomic.
+    by a rename would silently split them, and rewriting it in place is not atomic. `allowed`:
+    the real paths the user named; `written`: the real files written so far.
     """
-    written = {} if written is None else written
     try:
-        target = path
-        if os.path.islink(path):
-            target = os.path.realpath(path)
-            if allowed and not _inside(target, allowed):
-                return f"a symbolic link to {target}, outside the linted paths: not fixed (lint it there)"
-        real = os.path.realpath(target)
+        real = os.path.realpath(path)
+        if os.path.islink(path) and not _inside(real, allowed):
+            return f"a symbolic link to {real}, outside the linted paths: not fixed (lint it there)"
         if real in written:  # the same file reached through a link and its own name
             return None
-        info = os.stat(target)
+        info = os.stat(real)
         if info.st_nlink > 1:
             return f"has {info.st_nlink} hard links: not fixed (a rewrite would split them)"
         if not stat.S_IMODE(info.st_mode) & 0o222:
             return "read-only file"
-        with open(target, "rb") as handle:
+        with open(real, "rb") as handle:
             if handle.read() != source.raw:
                 return "changed on disk while torchlint was fixing it"
-        atomic_write(target, source.encode(text))
-        written[real] = path
+        atomic_write(real, source.encode(text))
+        written.add(real)
     except OSError as error:  # disk full, permissions, a vanished directory: the old file stays
         return f"cannot write: {error.strerror or error}"
     return None

@@ -120,21 +120,22 @@ def chunks(paths: Sequence[str], count: int) -> list[list[str]]:
 
 
 @contextlib.contextmanager
-def _shared_summaries(session_args: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def _shared_summaries(session_args: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str | None]]:
     """The workers share the summaries they make through the cache's summaries directory;
     without a cache, through a temporary one that lives as long as the pool (none if it
-    cannot be made: each worker then summarises for itself)."""
+    cannot be made: each worker then summarises for itself). Yields the workers' session
+    arguments and the temporary directory, if one was made."""
     if "summary_dir" in session_args or not session_args.get("on_disk"):
-        yield session_args
+        yield session_args, None
         return
     try:
         # The workers remove it themselves when the run is killed: its cleanup may find it gone.
         shared = tempfile.TemporaryDirectory(prefix="torchlint-summaries-", ignore_cleanup_errors=True)
     except OSError:
-        yield session_args
+        yield session_args, None
         return
     with shared as directory:
-        yield {**session_args, "summary_dir": directory}
+        yield {**session_args, "summary_dir": directory}, directory
 
 
 def lint_parallel(paths: Sequence[str], jobs: int, session_args: dict[str, Any], configs, rules) -> list:
@@ -147,8 +148,7 @@ def lint_parallel(paths: Sequence[str], jobs: int, session_args: dict[str, Any],
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     results: dict[str, Any] = {}
-    with _shared_summaries(session_args) as worker_args:
-        temporary = worker_args.get("summary_dir") if "summary_dir" not in session_args else None
+    with _shared_summaries(session_args) as (worker_args, temporary):
         pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init,
                                    initargs=(worker_args, configs, rules, os.getpid(), temporary))
         try:

@@ -25,8 +25,11 @@ import libcst as cst
 
 from . import torch_api as api
 from .kinds import (
+    DEFERRED,
     UNKNOWN,
     ClassValue,
+    DeferredAttr,
+    ImportRef,
     DictValue,
     ForeignRef,
     FunctionValue,
@@ -79,6 +82,10 @@ class Args:
         if position < len(self.positional):
             return self.positional[position]
         return None
+
+    def values(self) -> list[Value]:
+        """Every argument given, positional then keywords."""
+        return [*self.positional, *self.keywords.values()]
 
     def has(self, position: int | None, keyword: str) -> bool:
         if self.starred or keyword in self.keywords:
@@ -154,7 +161,7 @@ def is_module_class(cls: ClassInfo) -> bool:
                 return True
             if isinstance(base, ForeignRef) and _model_like(base.qualname):
                 return True
-            if isinstance(base, UnknownValue) or type(base).__name__ in ("DeferredAttr", "ImportRef"):
+            if isinstance(base, (UnknownValue, DeferredAttr, ImportRef)):
                 return True
     return False
 
@@ -246,7 +253,7 @@ def fingerprint(value: Value | None, depth: int = 0) -> Hashable:
         return ("None",)
     if isinstance(value, StrValue):
         return ("str", value.text)
-    if type(value).__name__ == "UnknownValue":
+    if isinstance(value, UnknownValue):
         return ("?",)
     return (type(value).__name__, id(value))
 
@@ -351,7 +358,7 @@ def _as_bound(value: Value, position: int, name: str) -> Value:
     if isinstance(value, (UnknownValue, Param)) or (isinstance(value, Tensor) and value.kind is Kind.UNKNOWN
                                                       and not value.shifted):
         return Param(position, name)
-    if type(value).__name__ in ("ImportRef", "DeferredAttr", "DeferredCall"):
+    if isinstance(value, DEFERRED):
         return Param(position, name)
     return value
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import libcst as cst
-
 from .kinds import (
     UNKNOWN,
     DictValue,
@@ -76,7 +74,7 @@ def member(iterated: Value) -> tuple[Value, bool]:
 
 
 
-def mutated(container: Value, method: str, args: "Args", node: cst.Call) -> Value | None:
+def mutated(container: Value, method: str, args: "Args") -> Value | None:
     """`container` after `container.method(...)`; None when it is no longer known."""
     if isinstance(container, SequentialValue):
         if method in ("append", "add_module") and not args.starred:
@@ -142,7 +140,7 @@ def stored(container: Value, key: Value, value: Value) -> Value | None:
     return None
 
 
-def dict_method(container: DictValue, method: str, args: "Args", node: cst.Call) -> Value | None:
+def dict_method(container: DictValue, method: str, args: "Args") -> Value | None:
     """`d.items()`, `d.values()`, `d.get(key)`: what they give, or None for other methods."""
     values = [value for _, value in container.items]
     if method == "values":

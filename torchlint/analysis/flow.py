@@ -72,7 +72,7 @@ from .kinds import (
 from .invocation import Invocation, callable_options
 from .names import import_bindings
 from .program import ClassInfo, FunctionInfo, SuperValue, class_member
-from .state import MODULE_SCOPE, Frame, LazyImport, State, join_states, resolved
+from .state import MODULE_SCOPE, Frame, LazyImport, State, join_states, resolved, self_attributes
 from .torch_semantics import TorchSemantics, module_label, probability
 from .syntax import (
     annotated_fields,
@@ -441,8 +441,7 @@ class ModuleInterpreter(Invocation, TorchSemantics):
         base = state.vars.get(frame.self_name or "", UNKNOWN)
         if not isinstance(base, InstanceValue):
             return base
-        updates = {key[5:]: value for key, value in state.vars.items() if key.startswith("self.")}
-        return base.with_attrs(updates)
+        return base.with_attrs(self_attributes(state.vars))
 
     def write_back(self, receiver: cst.BaseExpression, holder: Value, writes: dict[str, Value], state: State,
                    frame: Frame) -> None:
@@ -818,7 +817,7 @@ class ModuleInterpreter(Invocation, TorchSemantics):
                 return UNKNOWN
         if isinstance(callee, UnknownValue) and not own_attribute:
             if isinstance(receiver, DictValue):
-                result = containers.dict_method(receiver, name, args, node)
+                result = containers.dict_method(receiver, name, args)
                 if result is not None:
                     return result
             method = self.method_call(receiver, name, args, node, state)
@@ -848,7 +847,7 @@ class ModuleInterpreter(Invocation, TorchSemantics):
         if not isinstance(receiver, (TupleValue, ListOf, DictValue, SequentialValue)):
             self.forget_mutated(target, state, frame)
             return False
-        updated = containers.mutated(receiver, name, args, node)
+        updated = containers.mutated(receiver, name, args)
         if updated is None or not self.rebind(target, updated, state, frame):
             self.forget_mutated(target, state, frame)
         elif isinstance(updated, SequentialValue):
@@ -913,7 +912,7 @@ class ModuleInterpreter(Invocation, TorchSemantics):
         if isinstance(callee, ClassValue):
             return self.construct(callee.info, args, node)
         if isinstance(callee, InstanceValue):
-            method = callee.cls.find_method("__call__") or callee.cls.find_method("forward")
+            method = callee.cls.call_method()
             if method is None:
                 return UNKNOWN
             return self.call_function(method, args, node, callee)

@@ -15,7 +15,7 @@ from .events import ANY, EVAL, LossCall
 from .kinds import UNKNOWN, ClassValue, DictValue, FunctionValue, InstanceValue, ListOf, NoneValue, OneOf, Param, Site, \
     StrValue, Tensor, TupleValue, Value, join, join_all
 from .program import ClassInfo, FunctionInfo, ParamSink
-from .state import MODULE_SCOPE, Frame, State, join_all_states
+from .state import MODULE_SCOPE, Frame, State, join_all_states, self_attributes
 
 
 class Invocation:
@@ -87,7 +87,7 @@ class Invocation:
         writes: dict[str, Value] = {}
         if frame.self_name is not None and frame.exit_states:
             exits = join_all_states(frame.exit_states)
-            writes = {key[5:]: value for key, value in exits.vars.items() if key.startswith("self.")}
+            writes = self_attributes(exits.vars)
         return Outcome(result, writes, frame.param_sinks)
 
     def invoke(self, info: FunctionInfo, args: Args, node: cst.Call | None,
@@ -95,7 +95,7 @@ class Invocation:
         """A user function's result at one call site, and the attributes it set on its `self`
         when it was interpreted with this call's values (None when it was not)."""
         target: FunctionInfo | None = info
-        passed = [*args.positional, *args.keywords.values()]
+        passed = args.values()
         self.settle_functions(passed)
         constants = any(isinstance(value, StrValue) for value in passed)
         informed = informative_self(bound_self, info.owner) or any(informative(value) for value in passed)
@@ -186,7 +186,7 @@ class Invocation:
     def construct(self, cls: ClassInfo, args: Args, node: cst.Call | None) -> Value:
         """`Cls(...)`: with arguments that say something, `__init__` is interpreted with them and
         the object keeps the attributes it set (a dataclass keeps its fields)."""
-        if not any(informative(value) for value in [*args.positional, *args.keywords.values()]):
+        if not any(informative(value) for value in args.values()):
             return InstanceValue(cls)
         if cls.node is None:
             found = self.resolver.definition(cls, self.engine)
@@ -258,7 +258,7 @@ def callable_options(value: OneOf, args: Args) -> list[Value]:
 
     def fits(option: Value) -> bool:
         if isinstance(option, InstanceValue):
-            method = option.cls.find_method("__call__") or option.cls.find_method("forward")
+            method = option.cls.call_method()
             return method is None or accepts(method, args, bound=True)
         if isinstance(option, FunctionValue):
             return accepts(option.info, args, bound=option.bound_self is not None)

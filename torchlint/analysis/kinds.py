@@ -105,7 +105,8 @@ class Tensor(Value):
     rank: int | None = None
     last_size: int | None = None
     # Probabilities moved by a small constant or clamped (`p + eps`, `p.clamp(min=eps)`): still
-    # probabilities for a `log` (TL006), no longer the activation's exact output for the losses.
+    # probabilities for every rule, but no longer the activation's exact output (no fix rewrites
+    # them; TL006 says why `+ eps` does not help).
     shifted: bool = False
     # The clipping activations (ReLU, ...) a softmax-family producer was applied to: a
     # `log_softmax(relu(z))` reaching `nll_loss` clips the logits as surely as CE does (TL010).

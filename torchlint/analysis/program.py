@@ -87,6 +87,10 @@ class ClassInfo:
                 return cls.methods[name]
         return None
 
+    def call_method(self) -> FunctionInfo | None:
+        """What calling an instance runs: its `__call__`, or an nn.Module's `forward`."""
+        return self.find_method("__call__") or self.find_method("forward")
+
     def data_fields(self) -> list[str] | None:
         """The generated constructor's fields (inherited ones first), or None if not a dataclass."""
         if self.fields is None:

@@ -67,11 +67,10 @@ MAX_DECODE_DEPTH = 1000
 
 
 def _stack_deeper_than(frames: int) -> bool:
-    frame = sys._getframe(1)
-    for _ in range(frames):
-        frame = frame.f_back
-        if frame is None:
-            return False
+    try:
+        sys._getframe(frames + 1)  # walks the frames in C
+    except ValueError:
+        return False
     return True
 
 
@@ -503,7 +502,7 @@ class Project(Resolver):
         if isinstance(callee, ClassValue):
             return InstanceValue(callee.info)
         if isinstance(callee, InstanceValue):
-            method = callee.cls.find_method("__call__") or callee.cls.find_method("forward")
+            method = callee.cls.call_method()
             return self._returned(method)
         if isinstance(callee, FunctionValue):
             return self._returned(callee.info)

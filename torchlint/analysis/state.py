@@ -67,6 +67,11 @@ class Frame:
     param_sinks: list[ParamSink] = field(default_factory=list)
 
 
+def self_attributes(variables: dict[str, Value]) -> dict[str, Value]:
+    """The `self.x` attributes among a state's variables, by attribute name."""
+    return {key[5:]: value for key, value in variables.items() if key.startswith("self.")}
+
+
 def join_states(a: State, b: State) -> State:
     if not a.reachable:
         return b

@@ -53,18 +53,15 @@ def string_value(node: cst.SimpleString) -> object:
     """The value of a string literal. LibCST's `evaluated_value` runs `ast.literal_eval` (a
     `compile`) each time: ~5 % of a cold run on code with large dict literals. A plain
     quoted string without prefix or escapes is the text between its quotes."""
-    text = node.value
-    quote = text[-1]
-    # No prefix, no escapes, no carriage return (Python reads "\r" and "\r\n" in a literal as "\n").
-    if text[0] == quote and "\\" not in text and "\r" not in text:
-        return text[3:-3] if len(text) >= 6 and text.startswith(quote * 3) else text[1:-1]
-    return node.evaluated_value
+    text = plain_string(node)
+    return text if text is not None else node.evaluated_value
 
 
 def plain_string(node: cst.SimpleString) -> str | None:
     """The text of a string literal without prefix or escapes (the cheap case), else None."""
     text = node.value
     quote = text[-1]
+    # No prefix, no escapes, no carriage return (Python reads "\r" and "\r\n" in a literal as "\n").
     if text[0] == quote and "\\" not in text and "\r" not in text:
         return text[3:-3] if len(text) >= 6 and text.startswith(quote * 3) else text[1:-1]
     return None

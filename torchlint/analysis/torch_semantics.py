@@ -17,7 +17,6 @@ from .events import ActivationCall, ArgmaxCall, ImplicitDim, LogCall, LossCall
 from .kinds import (
     DEFERRED,
     UNKNOWN,
-    DeferredCall,
     DictValue,
     FunctionValue,
     InstanceValue,
@@ -240,16 +239,11 @@ class TorchSemantics:
                     ActivationCall(producer, site, tensor_input, state.mode, module.dim, self.via())
                 )
             return self.produced(producer, site, tensor_input, module.dim, module.features)
-        if isinstance(module, InstanceValue):
-            method = module.cls.find_method("__call__") or module.cls.find_method("forward")
-            return self.call_function(method, args, node, module) if method is not None else UNKNOWN
-        if isinstance(module, FunctionValue):
-            return self.call_function(module.info, args, node, module.bound_self)
-        if isinstance(module, OneOf):
+        if isinstance(module, OneOf):  # each alternative called as a layer, at this site
             return join_all([self.call_module(option, args, node, state, site)
                              for option in callable_options(module, args)])
-        if isinstance(module, DEFERRED):
-            return DeferredCall(module)
+        if isinstance(module, (InstanceValue, FunctionValue) + DEFERRED):  # user code: a call like any other
+            return self.call(module, args, node, state)
         return UNKNOWN
 
     def check_layer_chain(self, layers: tuple[Value, ...], state: State) -> None:
