@@ -42,6 +42,37 @@ def test_shell_command_continued_with_backslashes_is_skipped_whole() -> None:
     assert notebook.rows == [(1, 1), (1, 2), (1, 3), (1, 4)]
 
 
+@pytest.mark.parametrize(
+    "source",
+    [
+        # rasbt/deeplearning-models: `%` formatting on the line after an open bracket
+        "print ('Epoch: %03d | Cost: %.4f' \n       %(epoch+1, cost))",
+        "message = 'Epoch: %03d' \\\n    % epoch",
+        'text = """\n%matplotlib inline\n"""',
+        "text = 'a\\\n%b'",
+        "rows = [\n    # a comment with ( and '\n    1,\n]",
+    ],
+)
+def test_percent_continuing_a_statement_is_python(source: str) -> None:
+    notebook = load(json.dumps({"cells": [{"cell_type": "code", "source": source}]}))
+    assert notebook.text == source + "\n"
+
+
+@pytest.mark.parametrize(
+    ("source", "python"),
+    [
+        ("x = f(1,\n      2)\n%matplotlib inline", "x = f(1,\n      2)\npass"),
+        ("x = 'a'  # (\n%time f()", "x = 'a'  # (\npass"),
+        ("!echo (\n%time f()", "pass\npass"),
+        ("s = 'unterminated\n!ls", "s = 'unterminated\npass"),
+        ("path = 'C:\\\\'\n%time f()", "path = 'C:\\\\'\npass"),
+    ],
+)
+def test_ipython_escapes_after_a_complete_statement_become_pass(source: str, python: str) -> None:
+    notebook = load(json.dumps({"cells": [{"cell_type": "code", "source": source}]}))
+    assert notebook.text == python + "\n"
+
+
 def test_cells_map_rows_back() -> None:
     cells = [
         {"cell_type": "code", "source": "a = 1\nb = 2\n"},

@@ -73,13 +73,19 @@ def load(data: bytes | str) -> Notebook:
         cell_lines = python_lines(source) or [""]
         cell_magic = bool(cell_lines) and bool(CELL_MAGIC.match(cell_lines[0]))
         in_magic = False  # a `!cmd \` line continues on the next ones
+        python_state = _Continuation()
         for index, line in enumerate(cell_lines, start=1):
             if cell_magic or in_magic:
                 lines.append("")
             else:
-                python = _python_line(line)
+                # IPython escapes only begin a statement: a `%(...)` line inside an open
+                # bracket or after a `\` is Python's `%` operator continuing the line before.
+                python = line if python_state.continues() else _python_line(line)
                 lines.append(python)
-                in_magic = python != line and line.rstrip().endswith("\\")
+                if python == line:
+                    python_state.scan(line)
+                else:
+                    in_magic = line.rstrip().endswith("\\")
                 rows.append((number, index))
                 continue
             in_magic = in_magic and line.rstrip().endswith("\\")
@@ -92,3 +98,46 @@ def _python_line(line: str) -> str:
     if match is None:
         return line
     return match.group("indent") + "pass"
+
+
+class _Continuation:
+    """Whether the next line continues a Python statement: open brackets, a string left open
+    (triple-quoted, or single-quoted ending in `\\`), or a `\\` at the end of the line. A
+    lexer's rough cut, enough to tell a statement's start; the parser judges the rest."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.quote = ""  # the delimiter of the string still open, if any
+        self.backslash = False
+
+    def continues(self) -> bool:
+        return self.depth > 0 or bool(self.quote) or self.backslash
+
+    def scan(self, line: str) -> None:
+        self.backslash = False
+        index, length = 0, len(line)
+        while index < length:
+            char = line[index]
+            if self.quote:
+                if char == "\\":
+                    index += 2
+                    continue
+                if line.startswith(self.quote, index):
+                    index += len(self.quote)
+                    self.quote = ""
+                    continue
+            elif char == "#":
+                return
+            elif char in "'\"":
+                self.quote = char * 3 if line.startswith(char * 3, index) else char
+                index += len(self.quote)
+                continue
+            elif char in "([{":
+                self.depth += 1
+            elif char in ")]}":
+                self.depth = max(0, self.depth - 1)
+            index += 1
+        ends_in_backslash = (len(line) - len(line.rstrip("\\"))) % 2 == 1
+        if len(self.quote) == 1 and not ends_in_backslash:
+            self.quote = ""  # an unterminated string: a syntax error the parser reports
+        self.backslash = ends_in_backslash and not self.quote
