@@ -519,3 +519,50 @@ def test_a_setter_called_from_another_method_sets_the_attribute() -> None:
     """
     value = value_of(source)
     assert isinstance(value, LossValue) and value.loss.family == "cross_entropy"
+
+
+def test_a_method_is_not_settled_early_for_another_methods_read() -> None:
+    """moemen95/Pytorch-Project-Template's DCGAN agent: a checkpoint loader reads `self.config`
+    before the step is interpreted; the step (counting `self.current_iteration += 1`) must
+    still see the loss `__init__` set, not a half-built table."""
+    source = """
+        class Agent:
+            def __init__(self, config):
+                self.config = config
+                self.loss = nn.BCELoss()
+                self.logger.info("built")
+            def load_checkpoint(self):
+                self.current_iteration = self.config.start
+            def step(self, x, y):
+                self.current_iteration += 1
+                return self.loss(torch.sigmoid(x), y)
+    """
+    facts = interpret(source).facts
+    assert [(call.loss.family, call.input.kind) for call in facts.loss_calls] == [("bce", Kind.SIGMOID)]
+
+
+def test_a_read_still_joins_every_method_that_may_assign_the_attribute() -> None:
+    source = """
+        class Agent:
+            def __init__(self, config):
+                self.config = config
+                self.criterion = nn.BCELoss()
+            def load(self):
+                self.k = self.config.k
+            def use_logits(self):
+                self.criterion = nn.BCEWithLogitsLoss()
+            def through_a_helper(self):
+                self.configure()
+            def configure(self):
+                self.head = nn.Linear(8, 1)
+        result = Agent(cfg)
+    """
+    interpreter = interpret(source)
+    cls = interpreter.globals["Agent"].info
+    attrs = interpreter.instance_attrs(cls)
+    assert not isinstance(attrs["criterion"], LossValue)  # BCE or BCE-with-logits: not one loss
+    methods = cls.methods
+    assert interpreter.may_assign(cls, methods["use_logits"], "criterion")
+    assert not interpreter.may_assign(cls, methods["load"], "criterion")
+    assert interpreter.may_assign(cls, methods["through_a_helper"], "head")
+    assert not interpreter.may_assign(cls, methods["through_a_helper"], "criterion")

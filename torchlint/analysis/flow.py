@@ -84,10 +84,10 @@ from .syntax import (
     none_test,
     parameters,
     plain_string,
+    self_assignments,
     small_constant,
     string_value,
     training_test,
-    writes_self,
 )
 
 # Loops over at most this many known items run once per item (see `unrolls`), at most this deep.
@@ -463,7 +463,8 @@ class ModuleInterpreter(Invocation, TorchSemantics):
         if closure is None:
             closure = MODULE_SCOPE if frame is self.module_frame else state.vars
         info = FunctionInfo(node, node.name.value, owner, closure, interpreter=self)
-        info.writes_self = owner is not None and self.parsed.fact("writes_self", node, writes_self)
+        if owner is not None:
+            info.assigned_attributes = self.parsed.fact("self_assignments", node, self_assignments)
         for decorator in node.decorators:
             name = decorator_name(decorator.decorator)
             if name in ("staticmethod",):
@@ -707,7 +708,7 @@ class ModuleInterpreter(Invocation, TorchSemantics):
         if isinstance(base, ForeignRef):
             return ForeignRef(f"{base.qualname}.{name}")
         if isinstance(base, InstanceValue):
-            member = class_member(base.cls, name, base, self.instance_attrs(base.cls), self.property_value)
+            member = class_member(base.cls, name, base, self.instance_attrs(base.cls, name), self.property_value)
             if member is UNKNOWN and (name == "__call__" or name == "module" and _plain_module(base.cls)):
                 # `self.__call__(x)` is `self(x)`; `model.module` is the model a DataParallel wraps.
                 return base

@@ -16,6 +16,7 @@ from .kinds import UNKNOWN, ClassValue, DictValue, FunctionValue, InstanceValue,
     StrValue, Tensor, TupleValue, Value, join, join_all
 from .program import ClassInfo, FunctionInfo, ParamSink
 from .state import MODULE_SCOPE, Frame, State, join_all_states, self_attributes
+from .syntax import self_method_calls
 
 
 class Invocation:
@@ -208,30 +209,37 @@ class Invocation:
         self.engine.remember_object(instance, self.site(node, f"{cls.name}()") if node is not None else None)
         return instance
 
-    def instance_attrs(self, cls: ClassInfo) -> dict[str, Value]:
+    def instance_attrs(self, cls: ClassInfo, wanted: str | None = None) -> dict[str, Value]:
         """Attributes of instances: what `__init__` (and other methods) assign to `self.x`.
 
         Several methods assigning the same attribute join their values. While a
-        writer is still being interpreted (an attribute read inside `__init__`)
-        the table is incomplete and is not cached.
+        writer is still being interpreted the table is incomplete and is not cached.
+        A read asks for the attribute it `wanted`: of the methods not interpreted yet, only
+        those that may assign it are interpreted now. One interpreted for another's read
+        would be settled for good without what the methods still running assign (a step
+        counting `self.iteration += 1` and calling `self.loss`, interpreted because a
+        checkpoint loader read `self.config`).
         """
         if cls.attrs is not None:
             return cls.attrs
         if cls.interpreter is not None and cls.interpreter is not self:
-            return cls.interpreter.instance_attrs(cls)
-        if cls.computing:
+            return cls.interpreter.instance_attrs(cls, wanted)
+        if None in cls.computing or wanted in cls.computing:
             return {}
-        cls.computing = True
+        cls.computing.add(wanted)
         complete = True
         merged: dict[str, Value] = {}
         for base in reversed(cls.bases):
             if isinstance(base, ClassValue):
-                merged.update(self.instance_attrs(base.info))
+                merged.update(self.instance_attrs(base.info, wanted))
                 complete = complete and base.info.attrs is not None
         writers = sorted(cls.methods.values(), key=lambda m: m.name != "__init__")
         own: dict[str, Value] = {}
         for method in writers:
             if not method.writes_self:
+                continue
+            if method.status == "new" and wanted is not None and not self.may_assign(cls, method, wanted):
+                complete = False
                 continue
             self.analyse_function(method)
             if method.status != "done":
@@ -240,10 +248,28 @@ class Invocation:
             for name, value in method.self_writes.items():
                 own[name] = join(own[name], value) if name in own else value
         merged.update(own)
-        cls.computing = False
+        cls.computing.discard(wanted)
         if complete:
             cls.attrs = merged
         return merged
+
+    @staticmethod
+    def may_assign(cls: ClassInfo, method: FunctionInfo, name: str) -> bool:
+        """Whether interpreting `method` on an instance of `cls` may set `self.<name>`: it
+        assigns it (or may assign any name), or calls a method of `cls` that may."""
+        pending, seen = [method], set()
+        while pending:
+            current = pending.pop()
+            if id(current) in seen:
+                continue
+            seen.add(id(current))
+            if current.node is None or current.assigned_attributes is None or name in current.assigned_attributes:
+                return True
+            calls = current.interpreter.parsed.fact("self_method_calls", current.node, self_method_calls)
+            if calls is None:
+                return True
+            pending.extend(found for called in calls if (found := cls.find_method(called)) is not None)
+        return False
 
     def property_value(self, method: FunctionInfo, instance: Value | None) -> Value:
         if informative_self(instance, method.owner):

@@ -41,7 +41,8 @@ class FunctionInfo:
     status: str = "new"  # new | running | done (the interpretation with unknown parameters)
     return_value: Value = UNKNOWN
     self_writes: dict[str, Value] = field(default_factory=dict)
-    writes_self: bool = False
+    # The `self.<attr>` names its own body assigns (None: it may set any); empty for functions.
+    assigned_attributes: frozenset[str] | None = frozenset()
     param_sinks: list[ParamSink] = field(default_factory=list)
     # The interpreter that defined it (None for one decoded from a summary), and for a decoded
     # one, where it is defined: (module path, id in that module's summary).
@@ -52,6 +53,10 @@ class FunctionInfo:
     # (`get_loss("nll")`); for any other (a path, a log message) it is not.
     selectors: set[str] = field(default_factory=set, repr=False)
 
+    @property
+    def writes_self(self) -> bool:
+        return self.assigned_attributes is None or bool(self.assigned_attributes)
+
 
 @dataclass(eq=False)
 class ClassInfo:
@@ -61,7 +66,9 @@ class ClassInfo:
     methods: dict[str, FunctionInfo] = field(default_factory=dict, repr=False)
     class_vars: dict[str, Value] = field(default_factory=dict)
     attrs: dict[str, Value] | None = None
-    computing: bool = False
+    # The tables being computed (an attribute's name, or None for the whole table): asked
+    # again for one of them, from inside a method interpreted for it, the answer is {}.
+    computing: set[str | None] = field(default_factory=set, repr=False)
     # A @dataclass (or NamedTuple) without its own __init__: the fields its generated
     # constructor takes, in order; None for other classes.
     fields: list[str] | None = None

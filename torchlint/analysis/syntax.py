@@ -132,35 +132,79 @@ def decorator_name(node: cst.BaseExpression) -> str:
     return ".".join(reversed(parts))
 
 
-def writes_self(node: cst.FunctionDef | cst.Lambda) -> bool:
-    """Does the method assign `self.<attr> = ...` anywhere in its own body?
+def self_assignments(node: cst.FunctionDef | cst.Lambda) -> frozenset[str] | None:
+    """The `self.<attr>` names a method assigns in its own body; None when it may set any name
+    (`super().__init__(...)`, `setattr(self, name, m)` or `self.add_module(name, m)` with a
+    computed name).
 
     A walk over statements only (attributes cannot be assigned inside an
     expression): far cheaper than a LibCST visitor.
     """
+    self_name = _self_name(node)
+    if self_name is None:
+        return frozenset()
+    names: set[str] = set()
+    for statement in statements(node.body):
+        _add_assigned_attributes(statement, self_name, names)
+        set_by_call = _attributes_set_by_call(statement, self_name)
+        if set_by_call is None:
+            return None
+        names.update(set_by_call)
+    return frozenset(names)
+
+
+def self_method_calls(node: cst.FunctionDef | cst.Lambda) -> frozenset[str] | None:
+    """The names of the `self.<name>(...)` calls anywhere in a method (what the methods it
+    calls set on `self` becomes its own when it is interpreted); None when it calls
+    `super().<name>(...)`, whose method may set anything."""
+    self_name = _self_name(node)
+    if self_name is None:
+        return frozenset()
+    names: set[str] = set()
+    pending: list[cst.CSTNode] = [node.body]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, cst.Call) and isinstance(current.func, cst.Attribute):
+            receiver = current.func.value
+            if isinstance(receiver, cst.Name) and receiver.value == self_name:
+                names.add(current.func.attr.value)
+            elif isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Name) and receiver.func.value == "super":
+                return None
+        pending.extend(child_nodes(current))
+    return frozenset(names)
+
+
+def _self_name(node: cst.FunctionDef | cst.Lambda) -> str | None:
     if isinstance(node, cst.Lambda):
-        return False
+        return None
     params = parameters(node.params)
-    if not params:
-        return False
-    self_name = params[0].name.value
-    return any(_assigns_attribute_of(statement, self_name) or _sets_attributes_of(statement, self_name)
-               for statement in statements(node.body))
+    return params[0].name.value if params else None
 
 
-def _sets_attributes_of(statement: cst.CSTNode, name: str) -> bool:
-    """`super().__init__(...)`, `self.add_module("fc", m)`, `setattr(self, "fc", m)` as a statement."""
+def _attributes_set_by_call(statement: cst.CSTNode, name: str) -> frozenset[str] | None:
+    """What `super().__init__(...)` (None: anything), `self.add_module("fc", m)` and
+    `setattr(self, "fc", m)` as a statement set on `self`."""
     if not (isinstance(statement, cst.Expr) and isinstance(statement.value, cst.Call)):
-        return False
+        return frozenset()
     func = statement.value.func
+    args = statement.value.args
     if isinstance(func, cst.Attribute):
         receiver = func.value
         if isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Name) and receiver.func.value == "super":
-            return True
-        return isinstance(receiver, cst.Name) and receiver.value == name and func.attr.value == "add_module"
-    args = statement.value.args
-    return (isinstance(func, cst.Name) and func.value == "setattr" and bool(args)
-            and isinstance(args[0].value, cst.Name) and args[0].value.value == name)
+            return None
+        if isinstance(receiver, cst.Name) and receiver.value == name and func.attr.value == "add_module":
+            return _named_by(args[0].value if args else None)
+        return frozenset()
+    if (isinstance(func, cst.Name) and func.value == "setattr" and len(args) > 1
+            and isinstance(args[0].value, cst.Name) and args[0].value.value == name):
+        return _named_by(args[1].value)
+    return frozenset()
+
+
+def _named_by(node: cst.BaseExpression | None) -> frozenset[str] | None:
+    """The attribute a literal name argument sets; None (any) for a computed name."""
+    text = plain_string(node) if isinstance(node, cst.SimpleString) else None
+    return frozenset((text,)) if text is not None else None
 
 
 def statements(suite: cst.BaseSuite) -> Iterator[cst.CSTNode]:
@@ -189,7 +233,7 @@ def _compound_children(statement: cst.CSTNode) -> Iterator[cst.CSTNode]:
         yield from statements(clause.body)
 
 
-def _assigns_attribute_of(statement: cst.CSTNode, name: str) -> bool:
+def _add_assigned_attributes(statement: cst.CSTNode, name: str, names: set[str]) -> None:
     targets: list[cst.BaseExpression] = []
     if isinstance(statement, cst.Assign):
         targets = [target.target for target in statement.targets]
@@ -202,10 +246,9 @@ def _assigns_attribute_of(statement: cst.CSTNode, name: str) -> bool:
     while targets:
         target = targets.pop()
         if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == name:
-            return True
+            names.add(target.attr.value)
         if isinstance(target, (cst.Tuple, cst.List)):
             targets.extend(element.value for element in target.elements)
-    return False
 
 
 def child_expressions(node: cst.CSTNode) -> Iterator[cst.BaseExpression]:
