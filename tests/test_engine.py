@@ -15,7 +15,7 @@ import pytest
 from torchlint import lint_sources
 from torchlint.analysis import calls
 from torchlint.analysis.flow import ModuleInterpreter
-from torchlint.analysis.kinds import (
+from torchlint.analysis.values import (
     NONE,
     UNKNOWN,
     ClassValue,
@@ -437,7 +437,7 @@ def test_new_values_survive_a_summary_round_trip() -> None:
     read back: the same kinds of values come out."""
     import json
 
-    from torchlint.analysis.kinds import NoneValue, RecordValue
+    from torchlint.analysis.values import NoneValue, RecordValue
     from torchlint.analysis.project import Project
     from torchlint.analysis.summaries import ModuleSummary, SiteLocator
 

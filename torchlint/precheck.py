@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from .analysis import torch_api as api
-from .analysis.kinds import Kind, ProjectModule
+from .analysis.values import Kind, ProjectModule
 
 SELF_FIRING_KINDS = (Kind.PROBS, Kind.LOG_PROBS, Kind.SIGMOID)
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Callable, Hashable
 import libcst as cst
 
 from . import torch_api as api
-from .kinds import (
+from .values import (
     DEFERRED,
     UNKNOWN,
     ClassValue,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .kinds import (
+from .values import (
     UNKNOWN,
     DictValue,
     Kind,

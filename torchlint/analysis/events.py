@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .kinds import Site, Value
+from .values import Site, Value
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..parsing import ParsedModule

@@ -1,7 +1,7 @@
 """Value flow inside one module: an abstract interpreter over the LibCST tree.
 
 Straight-line code updates an environment (`state.State`); branches are
-interpreted separately and joined (`kinds.join`), so a variable that holds
+interpreted separately and joined (`values.join`), so a variable that holds
 probabilities on one path and logits on another becomes unknown. An
 `if self.training:` split is special: for losses only the training path
 counts, since that is the path a loss is trained on. Tests the engine can
@@ -34,7 +34,7 @@ from . import calls, containers
 from . import torch_api as api
 from .calls import Args, CallEngine, informative
 from .events import ANY, EVAL, TRAIN, ModuleFacts
-from .kinds import (
+from .values import (
     DEFERRED,
     NONE,
     UNKNOWN,

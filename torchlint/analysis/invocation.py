@@ -12,7 +12,7 @@ import libcst as cst
 
 from .calls import Args, Binding, Outcome, accepts, bind, informative, informative_self, is_context, is_module_class
 from .events import ANY, EVAL, LossCall
-from .kinds import UNKNOWN, ClassValue, DictValue, FunctionValue, InstanceValue, ListOf, NoneValue, OneOf, Param, Site, \
+from .values import UNKNOWN, ClassValue, DictValue, FunctionValue, InstanceValue, ListOf, NoneValue, OneOf, Param, Site, \
     StrValue, Tensor, TupleValue, Value, join, join_all
 from .program import ClassInfo, FunctionInfo, ParamSink
 from .state import MODULE_SCOPE, Frame, State, join_all_states, self_attributes

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from .kinds import ImportRef, TorchRef, Value
+from .values import ImportRef, TorchRef, Value
 from .torch_api import LOSSES, PRODUCERS
 
 

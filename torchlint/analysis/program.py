@@ -13,13 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-from .kinds import UNKNOWN, ClassValue, FunctionValue, InstanceValue, Value
+from .values import UNKNOWN, ClassValue, FunctionValue, InstanceValue, Value
 
 if TYPE_CHECKING:  # pragma: no cover
     import libcst as cst
 
     from . import torch_api as api
-    from .kinds import Site
+    from .values import Site
 
 # A parameter that reaches a loss input inside a function:
 # (parameter index, loss, loss call site, calls in between).

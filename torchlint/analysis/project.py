@@ -27,7 +27,7 @@ from . import torch_api as api
 from .calls import Args, CallEngine
 from .flow import ModuleInterpreter, Resolver, foreign_result
 from .state import resolved
-from .kinds import (
+from .values import (
     NONE,
     UNKNOWN,
     ClassValue,

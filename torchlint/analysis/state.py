@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .events import ANY, EVAL, TRAIN
-from .kinds import UNKNOWN, Site, Value, join
+from .values import UNKNOWN, Site, Value, join
 from .program import FunctionInfo, ParamSink
 
 # The closure of a module-level function: free names are read from the module's

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from . import torch_api as api
-from .kinds import (
+from .values import (
     ClassValue,
     DeferredAttr,
     DeferredCall,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .kinds import Kind
+from .values import Kind
 
 
 @dataclass(frozen=True)

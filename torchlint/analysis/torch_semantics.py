@@ -14,7 +14,7 @@ from . import torch_api as api
 from .calls import Args
 from .invocation import callable_options
 from .events import ActivationCall, ArgmaxCall, ImplicitDim, LogCall, LossCall
-from .kinds import (
+from .values import (
     DEFERRED,
     UNKNOWN,
     DictValue,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..analysis.kinds import Kind, Site, Tensor, Value
+from ..analysis.values import Kind, Site, Tensor, Value
 
 
 def origins_of(value: Value, kind: Kind) -> Iterator[Site]:

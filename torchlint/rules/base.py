@@ -9,7 +9,7 @@ from ..findings import Fix, Severity
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..analysis.events import ModuleFacts
-    from ..analysis.kinds import Site
+    from ..analysis.values import Site
 
 # Invalid examples mark each line where a finding of the rule must start with
 # this comment; any finding on another line fails the example.

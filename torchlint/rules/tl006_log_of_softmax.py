@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..analysis.kinds import Kind, Tensor
+from ..analysis.values import Kind, Tensor
 from ..findings import Severity
 from ._evidence import origins_of, route
 from ._fixes import log_of_softmax

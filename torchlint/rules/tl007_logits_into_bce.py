@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..analysis.kinds import Kind
+from ..analysis.values import Kind
 from ..findings import Severity
 from ._evidence import origins_of, route
 from ._fixes import first_arg_is, to_bce_with_logits

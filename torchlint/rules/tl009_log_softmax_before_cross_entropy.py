@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..analysis.kinds import Kind
+from ..analysis.values import Kind
 from ..findings import Severity
 from ._evidence import flows_into_loss, loss_evidence, route
 from .base import Example, Report, Rule

@@ -13,25 +13,15 @@ unknown.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
+
+from ..catalog import Kind
 
 if TYPE_CHECKING:  # pragma: no cover
     import libcst as cst
 
     from .torch_api import Loss, Producer
-
-
-class Kind(enum.Enum):
-    UNKNOWN = "unknown"
-    PROBS = "probabilities"
-    LOG_PROBS = "log-probabilities"
-    SIGMOID = "sigmoid output"
-    LOGITS = "raw scores"
-    # The output of an elementwise nonlinearity other than softmax/sigmoid
-    # (ReLU, Tanh, ELU, GELU, ...); the producer names which one.
-    ACTIVATED = "activation output"
 
 
 @dataclass(eq=False)
