@@ -17,6 +17,7 @@ import torch.nn.functional as F  # noqa: E402
 
 import torchlint  # noqa: E402
 from torchlint import MisuseError, TorchlintWarning  # noqa: E402
+from torchlint.catalog import Kind  # noqa: E402
 
 HERE = __file__
 STEPS = int(__import__("os").environ.get("TORCHLINT_MEMORY_STEPS", "10000"))
@@ -617,7 +618,7 @@ def test_tags_die_with_their_tensors_and_memory_is_flat():
     with torchlint.watch(steps=None):
         probs = F.softmax(x, dim=1)
         ref = weakref.ref(probs)
-        assert probs.__dict__["_torchlint_tag"][0] == "softmax"
+        assert probs.__dict__["_torchlint_tag"][0] == Kind.PROBS.value  # the catalog's word, as plain text
         del probs
     assert ref() is None
 

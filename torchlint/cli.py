@@ -325,7 +325,7 @@ def rules(output_format: str) -> int:
             "code": rule_cls.code,
             "name": rule_cls.name,
             "severity": rule_cls.severity.value,
-            "fixable": rule_cls.fixable,
+            "fixable": rule_cls.fixable.value if rule_cls.fixable else None,
             "summary": rule_cls.summary,
         }
         for rule_cls in ALL_RULES

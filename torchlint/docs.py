@@ -23,7 +23,7 @@ def page_name(code: str) -> str:
 
 
 def render(rule: type[Rule]) -> str:
-    fix = rule.fixable or "none"
+    fix = rule.fixable.value
     header = (
         f"# {rule.name} ({rule.code})\n\n"
         f"Severity: {rule.severity.value}\n\n"
@@ -43,7 +43,7 @@ def render_index() -> str:
     for rule in ALL_RULES:
         lines.append(
             f"| [{rule.code}]({page_name(rule.code)}) | `{rule.name}` | {rule.severity.value} | "
-            f"{rule.fixable or 'none'} | {rule.summary} |"
+            f"{rule.fixable.value} | {rule.summary} |"
         )
     return "\n".join(lines) + "\n"
 

@@ -9,14 +9,15 @@ These tables drive the whole value-flow engine:
 * consumers the rules watch besides losses: `log`, `argmax`;
 * shape sources: creation functions whose arguments give the rank.
 
-A new rule about a new torch function needs a row here, not a new code path.
+A new rule about a new torch function needs a row here, not a new code path. What the
+values are and what consumes them is the catalog's vocabulary (`torchlint/catalog.py`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .values import Kind
+from ..catalog import Consumer, Kind
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class Producer:
 @dataclass(frozen=True)
 class Loss:
     qualname: str
-    family: str  # cross_entropy, nll, bce, bce_with_logits, kl_div, ...
+    consumer: Consumer  # which loss it is, in the catalog's words
     label: str
     is_module: bool = False
 
@@ -155,22 +156,22 @@ PRESERVING_FUNCTIONS: frozenset[str] = frozenset(
 )
 
 LOSSES: dict[str, Loss] = {}
-for _name, _family in (
-    ("cross_entropy", "cross_entropy"),
-    ("nll_loss", "nll"),
-    ("binary_cross_entropy", "bce"),
-    ("binary_cross_entropy_with_logits", "bce_with_logits"),
-    ("kl_div", "kl_div"),
+for _name, _consumer in (
+    ("cross_entropy", Consumer.CROSS_ENTROPY),
+    ("nll_loss", Consumer.NLL),
+    ("binary_cross_entropy", Consumer.BCE),
+    ("binary_cross_entropy_with_logits", Consumer.BCE_WITH_LOGITS),
+    ("kl_div", Consumer.KL_DIV),
 ):
-    LOSSES[f"torch.nn.functional.{_name}"] = Loss(f"torch.nn.functional.{_name}", _family, f"F.{_name}")
-for _name, _family in (
-    ("CrossEntropyLoss", "cross_entropy"),
-    ("NLLLoss", "nll"),
-    ("BCELoss", "bce"),
-    ("BCEWithLogitsLoss", "bce_with_logits"),
-    ("KLDivLoss", "kl_div"),
+    LOSSES[f"torch.nn.functional.{_name}"] = Loss(f"torch.nn.functional.{_name}", _consumer, f"F.{_name}")
+for _name, _consumer in (
+    ("CrossEntropyLoss", Consumer.CROSS_ENTROPY),
+    ("NLLLoss", Consumer.NLL),
+    ("BCELoss", Consumer.BCE),
+    ("BCEWithLogitsLoss", Consumer.BCE_WITH_LOGITS),
+    ("KLDivLoss", Consumer.KL_DIV),
 ):
-    LOSSES[f"torch.nn.{_name}"] = Loss(f"torch.nn.{_name}", _family, f"nn.{_name}", is_module=True)
+    LOSSES[f"torch.nn.{_name}"] = Loss(f"torch.nn.{_name}", _consumer, f"nn.{_name}", is_module=True)
 
 # Functions that call their first argument on the rest: `data_parallel(module, input)`
 # is `module(input)`, `checkpoint(block, x)` is `block(x)`.

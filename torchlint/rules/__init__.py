@@ -1,52 +1,40 @@
-"""The rule registry: one module per rule."""
+"""The rule registry: one module per rule, found by its file name (`tlNNN_<name>.py`).
+
+Adding a rule is adding its module: every `tl*.py` here is imported and its `Rule` class
+registered, in code order. `CATALOG` is the catalog of all of them (`torchlint.catalog`): rule
+metadata by code and the flow table, which the watcher reads too.
+"""
 
 from __future__ import annotations
 
-from .base import Rule
-from .tl000_parse_error import ParseError
-from .tl001_softmax_before_cross_entropy import SoftmaxBeforeCrossEntropy
-from .tl002_softmax_implicit_dim import SoftmaxImplicitDim
-from .tl003_sigmoid_multiclass import SigmoidMulticlass
-from .tl004_softmax_before_nll_loss import SoftmaxBeforeNllLoss
-from .tl005_sigmoid_before_bce_with_logits import SigmoidBeforeBceWithLogits
-from .tl006_log_of_softmax import LogOfSoftmax
-from .tl007_logits_into_bce import LogitsIntoBce
-from .tl008_probabilities_into_kl_div import ProbabilitiesIntoKlDiv
-from .tl009_log_softmax_before_cross_entropy import LogSoftmaxBeforeCrossEntropy
-from .tl010_activation_on_logits import ActivationOnLogits
-from .tl011_double_activation import DoubleActivation
-from .tl012_logits_into_nll_loss import LogitsIntoNllLoss
-from .tl013_softmax_over_batch import SoftmaxOverBatch
-from .tl014_sigmoid_then_bce import SigmoidThenBce
-from .tl015_softmax_single_output import SoftmaxSingleOutput
-from .tl016_log_of_sigmoid import LogOfSigmoid
-from .tl100_unused_noqa import UnusedNoqa
+import importlib
+import pkgutil
 
-PARSE_ERROR = ParseError
-UNUSED_NOQA = UnusedNoqa
+from ..catalog import Catalog
+from .base import FlowRule, Rule
 
-ALL_RULES: tuple[type[Rule], ...] = (
-    ParseError,
-    SoftmaxBeforeCrossEntropy,
-    SoftmaxImplicitDim,
-    SigmoidMulticlass,
-    SoftmaxBeforeNllLoss,
-    SigmoidBeforeBceWithLogits,
-    LogOfSoftmax,
-    LogitsIntoBce,
-    ProbabilitiesIntoKlDiv,
-    LogSoftmaxBeforeCrossEntropy,
-    ActivationOnLogits,
-    DoubleActivation,
-    LogitsIntoNllLoss,
-    SoftmaxOverBatch,
-    SigmoidThenBce,
-    SoftmaxSingleOutput,
-    LogOfSigmoid,
-    UnusedNoqa,
-)
 
+def _discover() -> tuple[type[Rule], ...]:
+    found: list[type[Rule]] = []
+    for module_info in pkgutil.iter_modules(__path__):
+        if not module_info.name.startswith("tl"):
+            continue
+        module = importlib.import_module(f"{__name__}.{module_info.name}")
+        rules = [value for value in vars(module).values()
+                 if isinstance(value, type) and issubclass(value, Rule) and value not in (Rule, FlowRule)
+                 and value.__module__ == module.__name__]
+        if len(rules) != 1:
+            raise ImportError(f"{module.__name__} must define exactly one rule, not {len(rules)}")
+        found.append(rules[0])
+    return tuple(sorted(found, key=lambda rule: rule.code))
+
+
+ALL_RULES: tuple[type[Rule], ...] = _discover()
 RULES_BY_CODE: dict[str, type[Rule]] = {rule.code: rule for rule in ALL_RULES}
+CATALOG = Catalog(tuple(rule.info() for rule in ALL_RULES))
+
+PARSE_ERROR = RULES_BY_CODE["TL000"]
+UNUSED_NOQA = RULES_BY_CODE["TL100"]
 
 
 def get_rule(code: str) -> type[Rule] | None:

@@ -320,10 +320,11 @@ def remove_from_sequential(source, activation: cst.CSTNode) -> Edit | None:
     return Edit(start, end, "")
 
 
-# --------------------------------------------------------------------------- fixes the rules offer
+# --------------------------------------------------------------------------- builders several rules share
+# (a builder that serves one rule lives in that rule's module)
 
 
-def _guarded(builder: Callable[..., Fix | None]) -> Callable[..., Fix | None]:
+def guarded(builder: Callable[..., Fix | None]) -> Callable[..., Fix | None]:
     """A bug in a fix builder costs the fix, never the finding."""
 
     @functools.wraps(builder)
@@ -336,7 +337,7 @@ def _guarded(builder: Callable[..., Fix | None]) -> Callable[..., Fix | None]:
     return build
 
 
-def _usable(site) -> bool:
+def usable(site) -> bool:
     return site.source is not None and site.node is not None and hasattr(site.source, "text")
 
 
@@ -345,10 +346,10 @@ def _direct(origin, call) -> bool:
     return call.site.source is origin.source and not call.via and first_arg_is(call.site.node, origin.node)
 
 
-@_guarded
+@guarded
 def remove_activation(origin, call) -> Fix | None:
     """TL001/TL005: the loss wants logits, so drop the activation that feeds it."""
-    if not _usable(origin) or not _usable(call.site):
+    if not usable(origin) or not usable(call.site):
         return None
     source, node = origin.source, origin.node
     local = call.site.source is source and not call.via and (
@@ -367,122 +368,30 @@ def remove_activation(origin, call) -> Fix | None:
     )
 
 
-@_guarded
+@guarded
 def to_log_softmax(origin, call) -> Fix | None:
     """TL004/TL008: the loss wants log-probabilities: softmax -> log_softmax."""
-    if not _usable(origin):
+    if not usable(origin):
         return None
     edit = rename_callee(origin.source, origin.node, LOG_FORMS)
     if edit is None:
         return None
-    safe = _usable(call.site) and (_direct(origin, call) or (
+    safe = usable(call.site) and (_direct(origin, call) or (
         call.site.source is origin.source and not call.via
         and single_use_variable(origin.source, origin.node, call.site.node)))
     new = "LogSoftmax" if callee_attr(origin.node) == "Softmax" else "log_softmax"
     return make_fix(SAFE if safe else UNSAFE, f"Use {new} instead of {origin.label}", [edit])
 
 
-@_guarded
-def log_of_softmax(log_site, origin) -> Fix | None:
-    """TL006: `torch.log(F.softmax(x, d))` / `F.softmax(x, d).log()` -> `F.log_softmax(x, d)`."""
-    if not _usable(log_site) or origin.source is not log_site.source:
-        return None
-    source, log_call, inner = log_site.source, log_site.node, origin.node
-    if callee_attr(inner) != "softmax" or call_form(source, inner) is None:
-        return None
-    method_log = isinstance(log_call.func, cst.Attribute) and log_call.func.value is inner and not log_call.args
-    function_log = len(log_call.args) == 1 and first_arg_is(log_call, inner)
-    if not (method_log or function_log):
-        return None
-    around = strip_wrapper(source, log_call, inner)
-    if around is None:
-        return None
-    return make_fix(SAFE, "Use log_softmax", [*around, rename_callee(source, inner, LOG_FORMS)])
-
-
-def _functional_name(source) -> str | None:
-    """How the file reaches torch.nn.functional: `F`, `functional`, or `torch.nn.functional` via `import torch`."""
-    plain_torch = False
-    for line in source.module.body:
-        for statement in getattr(line, "body", ()) if isinstance(line, cst.SimpleStatementLine) else ():
-            if isinstance(statement, cst.Import):
-                for alias in statement.names:
-                    name = _dotted_name(alias.name)
-                    if name == "torch.nn.functional" and alias.asname is not None:
-                        return alias.asname.name.value
-                    plain_torch |= name == "torch" and alias.asname is None
-            elif isinstance(statement, cst.ImportFrom) and not isinstance(statement.names, cst.ImportStar) \
-                    and _dotted_name(statement.module) == "torch.nn" and not statement.relative:
-                for alias in statement.names:
-                    if _dotted_name(alias.name) == "functional":
-                        return alias.asname.name.value if alias.asname is not None else "functional"
-    return "torch.nn.functional" if plain_torch else None
-
-
-def _dotted_name(node) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return _dotted_name(node.value) + "." + node.attr.value
-    return ""
-
-
-@_guarded
-def log_of_sigmoid(log_site, origin) -> Fix | None:
-    """TL006: `torch.log(torch.sigmoid(x))` / `x.sigmoid().log()` -> `F.logsigmoid(x)` (the file's name for F)."""
-    if not _usable(log_site) or origin.source is not log_site.source:
-        return None
-    source, log_call, inner = log_site.source, log_site.node, origin.node
-    form = call_form(source, inner)
-    if callee_attr(inner) != "sigmoid" or form is None:
-        return None
-    if form == "function" and len(inner.args) != 1:
-        return None
-    method_log = isinstance(log_call.func, cst.Attribute) and log_call.func.value is inner and not log_call.args
-    function_log = len(log_call.args) == 1 and first_arg_is(log_call, inner)
-    functional = _functional_name(source)
-    value = input_node(inner, form == "method")
-    if not (method_log or function_log) or functional is None or value is None:
-        return None
-    value_text = text_of(source, value)
-    if "#" in text_of(source, log_call).replace(value_text, "", 1):
-        return None
-    return make_fix(SAFE, "Use logsigmoid", [replace(source, log_call, f"{functional}.logsigmoid({value_text})")])
-
-
-@_guarded
-def drop_inner(outer_site, origin) -> Fix | None:
-    """TL011: `torch.sigmoid(torch.sigmoid(z))` -> `torch.sigmoid(z)`."""
-    if not _usable(outer_site) or origin.source is not outer_site.source:
-        return None
-    source, outer, inner = outer_site.source, outer_site.node, origin.node
-    form = call_form(source, outer)
-    if form is None or call_form(source, inner) != form or input_node(outer, form == "method") is not inner:
-        return None
-    if form == "function":
-        same = text_of(source, outer.func) == text_of(source, inner.func)
-    else:
-        same = outer.func.attr.value == inner.func.attr.value
-    skip = 1 if form == "function" else 0
-
-    def rest(call):
-        return [(arg.keyword.value if arg.keyword else None, text_of(source, arg.value)) for arg in call.args[skip:]]
-
-    if not same or rest(outer) != rest(inner):
-        return None
-    edit = unwrap(source, inner)
-    return make_fix(SAFE, f"Remove the inner {origin.label}", [edit])
-
-
-def _constructor_rename(call, source, names: dict[str, str]) -> Edit | None:
+def constructor_rename(call, source, names: dict[str, str]) -> Edit | None:
     """Rename the class of the loss object `call` used (`nn.NLLLoss(...)`), if it was built in `source`."""
     ctor = call.constructor
-    if ctor is None or not _usable(ctor) or ctor.source is not source:
+    if ctor is None or not usable(ctor) or ctor.source is not source:
         return None
     return rename_callee(source, ctor.node, names)
 
 
-@_guarded
+@guarded
 def to_bce_with_logits(call, sigmoid=None, safe: bool = True) -> Fix | None:
     """TL014/TL007: `F.binary_cross_entropy(torch.sigmoid(z), y)` -> `F.binary_cross_entropy_with_logits(z, y)`.
 
@@ -490,7 +399,7 @@ def to_bce_with_logits(call, sigmoid=None, safe: bool = True) -> Fix | None:
     (`nn.BCELoss()`) may serve other calls, so renaming its class is unsafe.
     """
     site = call.site
-    if not _usable(site) or (sigmoid is not None and not _usable(sigmoid)):
+    if not usable(site) or (sigmoid is not None and not usable(sigmoid)):
         return None
     source = sigmoid.source if sigmoid is not None else site.source
     functional = callee_attr(site.node) == "binary_cross_entropy" and call_form(site.source, site.node) == "function"
@@ -499,7 +408,7 @@ def to_bce_with_logits(call, sigmoid=None, safe: bool = True) -> Fix | None:
         safe = safe and not call.via
         message = "Use binary_cross_entropy_with_logits on the logits"
     else:
-        edits = [_constructor_rename(call, source, {"BCELoss": "BCEWithLogitsLoss"})]
+        edits = [constructor_rename(call, source, {"BCELoss": "BCEWithLogitsLoss"})]
         safe = False
         message = "Use BCEWithLogitsLoss on the logits"
     if sigmoid is not None:
@@ -510,28 +419,3 @@ def to_bce_with_logits(call, sigmoid=None, safe: bool = True) -> Fix | None:
         if not local:
             message += f"; {sigmoid.label} is removed, apply it at inference where probabilities are needed"
     return make_fix(SAFE if safe else UNSAFE, message, edits)
-
-
-@_guarded
-def nll_to_cross_entropy(call) -> Fix | None:
-    """TL012: `F.nll_loss(logits, y, ...)` -> `F.cross_entropy(...)`, `nn.NLLLoss(...)` -> `nn.CrossEntropyLoss(...)`.
-
-    Both take (input, target, weight, size_average, ignore_index, reduce, reduction) in this order.
-    """
-    site = call.site
-    if not _usable(site):
-        return None
-    if callee_attr(site.node) == "nll_loss" and call_form(site.source, site.node) == "function":
-        edit = rename_callee(site.source, site.node, {"nll_loss": "cross_entropy"})
-        return make_fix(UNSAFE, "Use cross_entropy, which applies log_softmax to the scores", [edit])
-    edit = _constructor_rename(call, site.source, {"NLLLoss": "CrossEntropyLoss"})
-    return make_fix(UNSAFE, "Use CrossEntropyLoss, which applies log_softmax to the scores", [edit])
-
-
-@_guarded
-def add_implicit_dim(site) -> Fix | None:
-    """TL002: pass `dim=-1`, the class dimension of (B, C) and (B, T, C) logits."""
-    if not _usable(site):
-        return None
-    edit = add_dim(site.source, site.node)
-    return make_fix(UNSAFE, "Pass dim=-1 (check that the last dimension holds the classes)", [edit])

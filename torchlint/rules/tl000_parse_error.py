@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..findings import Severity
+from ..catalog import Severity
 from .base import Report, Rule
 
 
 class ParseError(Rule):
     code = "TL000"
     name = "parse-error"
+    runtime = False
     severity = Severity.ERROR
     summary = "File cannot be read, decoded or parsed"
     docs = """

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Iterable
-
-from ..analysis.values import Kind
-from ..findings import Severity
-from ._evidence import loss_evidence, origins_of, route
+from ..catalog import Consumer, Fixability, Flow, Kind, Reported, Severity
 from ._fixes import remove_activation
-from .base import FixExample, Report, Rule
+from .base import FixExample, FlowRule
 
 
-class SoftmaxBeforeCrossEntropy(Rule):
+class SoftmaxBeforeCrossEntropy(FlowRule):
     code = "TL001"
     name = "softmax-before-cross-entropy"
     severity = Severity.ERROR
-    fixable = "sometimes"
+    fixable = Fixability.SOMETIMES
     summary = "Softmax output is passed as the input of CrossEntropyLoss (double softmax)"
     docs = """
 ## What it does
@@ -212,16 +208,13 @@ class Net(nn.Module):
         ),
     )
 
-    def check(self, facts) -> Iterable[Report]:
-        for call in facts.loss_calls:
-            if call.loss.family != "cross_entropy":
-                continue
-            for origin in origins_of(call.input, Kind.PROBS):
-                yield Report(
-                    origin,
-                    f"{origin.label} output reaches {call.loss.label} at {call.site.ref()}{route(call)}, which "
-                    "applies log_softmax itself: the loss is computed on softmax(softmax(x)). Pass the logits "
-                    "instead.",
-                    loss_evidence(call, "probabilities"),
-                    remove_activation(origin, call),
-                )
+    flows = (
+        Flow("TL001", Kind.PROBS, frozenset({Consumer.CROSS_ENTROPY}), Reported.AT_PRODUCER,
+             "{producer} output reaches {consumer} at {at}{route}, which applies log_softmax itself: the loss is "
+             "computed on softmax(softmax(x)). Pass the logits instead.",
+             by_values="the input of {consumer} is already probabilities (all in [0, 1], rows sum to 1: {seen}); it "
+             "applies log_softmax itself. Pass the logits."),
+    )
+
+    def fix(self, flow, origins, use):
+        return remove_activation(origins[0], use.event)

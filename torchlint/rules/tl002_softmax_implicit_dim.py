@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..findings import Severity
-from ._fixes import add_implicit_dim
+from ..catalog import Fixability, Severity, render
+from ..findings import Fix
+from ._fixes import UNSAFE, add_dim, guarded, make_fix, usable
 from .base import FixExample, Report, Rule
 
 
@@ -13,7 +14,7 @@ class SoftmaxImplicitDim(Rule):
     code = "TL002"
     name = "softmax-implicit-dim"
     severity = Severity.WARNING
-    fixable = "unsafe"
+    fixable = Fixability.UNSAFE
     summary = "Softmax, log_softmax or softmin called without `dim`"
     docs = """
 ## What it does
@@ -119,11 +120,24 @@ head = nn.Sequential(nn.Linear(8, 3), nn.Softmax(dim=-1))
         ),
     )
 
+    # `{on}`: the tensor, when known (the watcher); `{chose}`: what PyTorch does with no dim.
+    message = "{producer} without `dim`{on}: PyTorch {chose}. Pass `dim` explicitly."
+    guess = ("guesses the dimension from the input's rank (dim 0 for 1-D and 3-D inputs, i.e. across the batch of "
+             "(B, T, C) logits)")
+
     def check(self, facts) -> Iterable[Report]:
         for event in facts.implicit_dims:
             yield Report(
                 event.site,
-                f"{event.producer.label} without `dim`: PyTorch guesses the dimension from the input's rank "
-                "(dim 0 for 1-D and 3-D inputs, i.e. across the batch of (B, T, C) logits). Pass `dim` explicitly.",
+                render(self.message, producer=event.producer.label, on="", chose=self.guess),
                 fix=add_implicit_dim(event.site),
             )
+
+
+@guarded
+def add_implicit_dim(site) -> Fix | None:
+    """TL002: pass `dim=-1`, the class dimension of (B, C) and (B, T, C) logits."""
+    if not usable(site):
+        return None
+    edit = add_dim(site.source, site.node)
+    return make_fix(UNSAFE, "Pass dim=-1 (check that the last dimension holds the classes)", [edit])

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Iterable
-
-from ..analysis.values import Kind
-from ..findings import Severity
-from ._evidence import loss_evidence, origins_of, route
-from .base import Report, Rule
-
-MULTICLASS_LOSSES = frozenset({"cross_entropy", "nll"})
+from ..catalog import Consumer, Flow, Kind, Reported, Severity
+from .base import FlowRule
 
 
-class SigmoidMulticlass(Rule):
+class SigmoidMulticlass(FlowRule):
     code = "TL003"
     name = "sigmoid-multiclass"
     severity = Severity.ERROR
@@ -103,27 +97,12 @@ def scores(x):
 """,
     )
 
-    def check(self, facts) -> Iterable[Report]:
-        for call in facts.loss_calls:
-            if call.loss.family not in MULTICLASS_LOSSES:
-                continue
-            for origin in origins_of(call.input, Kind.SIGMOID):
-                yield Report(
-                    origin,
-                    f"{origin.label} output reaches {call.loss.label} at {call.site.ref()}{route(call)}, a "
-                    "multi-class loss "
-                    "that expects logits or log-probabilities. Pass the logits (or use BCEWithLogitsLoss for "
-                    "multi-label targets).",
-                    loss_evidence(call, "sigmoid output"),
-                )
-        for activation in facts.activation_calls:
-            if activation.producer.kind not in (Kind.PROBS, Kind.LOG_PROBS):
-                continue
-            for origin in origins_of(activation.input, Kind.SIGMOID):
-                yield Report(
-                    origin,
-                    f"{origin.label} output is passed to {activation.producer.label} at {activation.site.ref()}: "
-                    "a softmax over values squeezed into (0, 1) can barely separate the classes. Apply the softmax "
-                    "to the logits.",
-                    ((activation.site, f"{activation.producer.label} receives the sigmoid output here"),),
-                )
+    flows = (
+        Flow("TL003", Kind.SIGMOID, frozenset({Consumer.CROSS_ENTROPY, Consumer.NLL}), Reported.AT_PRODUCER,
+             "{producer} output reaches {consumer} at {at}{route}, a multi-class loss that expects logits or "
+             "log-probabilities. Pass the logits (or use BCEWithLogitsLoss for multi-label targets)."),
+        Flow("TL003", Kind.SIGMOID, frozenset({Consumer.SOFTMAX, Consumer.LOG_SOFTMAX}), Reported.AT_PRODUCER,
+             "{producer} output is passed to {consumer} at {at}: a softmax over values squeezed into (0, 1) can "
+             "barely separate the classes. Apply the softmax to the logits.",
+             through_calls=False),
+    )

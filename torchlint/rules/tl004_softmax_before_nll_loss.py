@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Iterable
-
-from ..analysis.values import Kind
-from ..findings import Severity
-from ._evidence import flows_into_loss, loss_evidence, route
+from ..catalog import Consumer, Fixability, Flow, Kind, Reported, Severity
 from ._fixes import to_log_softmax
-from .base import Example, FixExample, Report, Rule
+from .base import Example, FixExample, FlowRule
 
 
-class SoftmaxBeforeNllLoss(Rule):
+class SoftmaxBeforeNllLoss(FlowRule):
     code = "TL004"
     name = "softmax-before-nll-loss"
     severity = Severity.ERROR
     summary = "Softmax output is passed as the input of NLLLoss (it expects log-probabilities)"
-    fixable = "sometimes"
+    fixable = Fixability.SOMETIMES
     docs = """
 ## What it does
 Checks for a softmax output (`F.softmax`, `torch.softmax`, `Tensor.softmax`,
@@ -174,13 +170,13 @@ loss = nn.NLLLoss()(model(torch.randn(2, 8)), torch.tensor([0, 1]))
         ),
     )
 
-    def check(self, facts) -> Iterable[Report]:
-        for origin, call in flows_into_loss(facts, frozenset({"nll"}), Kind.PROBS):
-            yield Report(
-                origin,
-                f"{origin.label} output reaches {call.loss.label} at {call.site.ref()}{route(call)}, which expects "
-                "log-probabilities: the loss becomes -p[target], between -1 and 0. Use log_softmax (or "
-                "cross_entropy on the logits).",
-                loss_evidence(call, "probabilities"),
-                to_log_softmax(origin, call),
-            )
+    flows = (
+        Flow("TL004", Kind.PROBS, frozenset({Consumer.NLL}), Reported.AT_PRODUCER,
+             "{producer} output reaches {consumer} at {at}{route}, which expects log-probabilities: the loss "
+             "becomes -p[target], between -1 and 0. Use log_softmax (or cross_entropy on the logits).",
+             by_values="the input of {consumer} is probabilities (all in [0, 1], rows sum to 1: {seen}), not "
+             "log-probabilities. Use F.log_softmax."),
+    )
+
+    def fix(self, flow, origins, use):
+        return to_log_softmax(origins[0], use.event)

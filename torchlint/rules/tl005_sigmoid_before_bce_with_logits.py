@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Iterable
-
-from ..analysis.values import Kind
-from ..findings import Severity
-from ._evidence import flows_into_loss, loss_evidence, route
+from ..catalog import Consumer, Fixability, Flow, Kind, Reported, Severity
 from ._fixes import remove_activation
-from .base import Example, FixExample, Report, Rule
+from .base import Example, FixExample, FlowRule
 
 
-class SigmoidBeforeBceWithLogits(Rule):
+class SigmoidBeforeBceWithLogits(FlowRule):
     code = "TL005"
     name = "sigmoid-before-bce-with-logits"
     severity = Severity.ERROR
-    fixable = "sometimes"
+    fixable = Fixability.SOMETIMES
     summary = "Sigmoid output is passed as the input of BCEWithLogitsLoss (double sigmoid)"
     docs = """
 ## What it does
@@ -149,12 +145,11 @@ def step(model, x, y):
         ),
     )
 
-    def check(self, facts) -> Iterable[Report]:
-        for origin, call in flows_into_loss(facts, frozenset({"bce_with_logits"}), Kind.SIGMOID):
-            yield Report(
-                origin,
-                f"{origin.label} output reaches {call.loss.label} at {call.site.ref()}{route(call)}, which applies "
-                "a sigmoid itself: the loss sees sigmoid(sigmoid(x)). Pass the logits instead.",
-                loss_evidence(call, "sigmoid output"),
-                remove_activation(origin, call),
-            )
+    flows = (
+        Flow("TL005", Kind.SIGMOID, frozenset({Consumer.BCE_WITH_LOGITS}), Reported.AT_PRODUCER,
+             "{producer} output reaches {consumer} at {at}{route}, which applies a sigmoid itself: the loss sees "
+             "sigmoid(sigmoid(x)). Pass the logits instead."),
+    )
+
+    def fix(self, flow, origins, use):
+        return remove_activation(origins[0], use.event)

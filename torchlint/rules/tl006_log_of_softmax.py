@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Iterable
-
-from ..analysis.values import Kind, Tensor
-from ..findings import Severity
-from ._evidence import origins_of, route
-from ._fixes import log_of_softmax
-from .base import Example, FixExample, Report, Rule
+from ..catalog import Consumer, Fixability, Flow, Kind, Reported, Severity
+from ..findings import Fix
+from ._fixes import LOG_FORMS, SAFE, call_form, callee_attr, cst, first_arg_is, guarded, make_fix, rename_callee, \
+    strip_wrapper, usable
+from .base import Example, FixExample, FlowRule
 
 
-class LogOfSoftmax(Rule):
+class LogOfSoftmax(FlowRule):
     code = "TL006"
     name = "log-of-softmax"
     severity = Severity.WARNING
-    fixable = "safe"
+    fixable = Fixability.SAFE
     summary = "`torch.log` of a softmax output (also after `+ eps` or a clamp): use log_softmax"
     docs = """
 ## What it does
@@ -195,30 +193,33 @@ def log_probs(logits):
         ),
     )
 
-    def check(self, facts) -> Iterable[Report]:
-        for call in facts.log_calls:
-            yield from log_reports(call, Kind.PROBS, "log_softmax", log_of_softmax)
-
-
-def log_reports(call, kind: Kind, better: str, fix_builder) -> Iterable[Report]:
-    """A log of a `kind` value (TL006, TL016): the report at the log, naming the producers."""
-    origins = tuple(origins_of(call.input, kind))
-    if not origins:
-        return
-    labels = ", ".join(dict.fromkeys(origin.label for origin in origins))
-    if isinstance(call.input, Tensor) and call.input.shifted:
-        why = (f"log of the {labels} output{route(call)}, moved off 0 by a small constant or a clamp: every "
-               f"log-probability below log(eps) becomes log(eps), so confidently wrong predictions stop giving a "
-               f"gradient. Use {better}, which computes the exact value stably.")
-        fix = None
-    else:
-        why = (f"log of the {labels} output{route(call)}: probabilities that round to 0 give -inf here, and NaN "
-               f"losses and gradients after it. Use {better}, which computes the same value stably.")
-        fix = fix_builder(call.site, origins[0]) if len(origins) == 1 else None
-    yield Report(
-        call.site,
-        why,
-        tuple((origin, f"{origin.label} produces the value here") for origin in origins)
-        + tuple((site, f"passed on through {site.label} here") for site in call.via),
-        fix,
+    flows = (
+        Flow("TL006", Kind.PROBS, frozenset({Consumer.LOG}), Reported.AT_CONSUMER,
+             "log of the {producer} output{route}: probabilities that round to 0 give -inf here, and NaN losses and "
+             "gradients after it. Use log_softmax, which computes the same value stably.",
+             evidence="{producer} produces the value here",
+             shifted_message="log of the {producer} output{route}, moved off 0 by a small constant or a clamp: "
+             "every log-probability below log(eps) becomes log(eps), so confidently wrong predictions stop giving a "
+             "gradient. Use log_softmax, which computes the exact value stably."),
     )
+
+    def fix(self, flow, origins, use):
+        return log_of_softmax(use.site, origins[0]) if len(origins) == 1 else None
+
+
+@guarded
+def log_of_softmax(log_site, origin) -> Fix | None:
+    """TL006: `torch.log(F.softmax(x, d))` / `F.softmax(x, d).log()` -> `F.log_softmax(x, d)`."""
+    if not usable(log_site) or origin.source is not log_site.source:
+        return None
+    source, log_call, inner = log_site.source, log_site.node, origin.node
+    if callee_attr(inner) != "softmax" or call_form(source, inner) is None:
+        return None
+    method_log = isinstance(log_call.func, cst.Attribute) and log_call.func.value is inner and not log_call.args
+    function_log = len(log_call.args) == 1 and first_arg_is(log_call, inner)
+    if not (method_log or function_log):
+        return None
+    around = strip_wrapper(source, log_call, inner)
+    if around is None:
+        return None
+    return make_fix(SAFE, "Use log_softmax", [*around, rename_callee(source, inner, LOG_FORMS)])

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Iterable
-
-from ..analysis.values import Kind
-from ..findings import Severity
-from ._evidence import origins_of, route
+from ..catalog import Consumer, Fixability, Flow, Kind, Reported, Severity
 from ._fixes import first_arg_is, to_bce_with_logits
-from .base import Example, FixExample, Report, Rule
+from .base import Example, FixExample, FlowRule
 
 
-class LogitsIntoBce(Rule):
+class LogitsIntoBce(FlowRule):
     code = "TL007"
     name = "logits-into-bce"
     severity = Severity.ERROR
-    fixable = "sometimes"
+    fixable = Fixability.SOMETIMES
     summary = "BCELoss is fed raw scores (a Linear/conv output with no sigmoid after it)"
     docs = """
 ## What it does
@@ -165,19 +161,13 @@ def step(x, y):
         ),
     )
 
-    def check(self, facts) -> Iterable[Report]:
-        for call in facts.loss_calls:
-            if call.loss.family != "bce":
-                continue
-            origins = tuple(origins_of(call.input, Kind.LOGITS))
-            if not origins:
-                continue
-            labels = ", ".join(dict.fromkeys(origin.label for origin in origins))
-            yield Report(
-                call.site,
-                f"{call.loss.label} receives raw scores from {labels}{route(call)}, but expects probabilities in "
-                "[0, 1]. Use BCEWithLogitsLoss on the scores (or apply a sigmoid first).",
-                tuple((origin, f"{origin.label} produces the raw scores here") for origin in origins)
-                + tuple((site, f"passed on through {site.label} here") for site in call.via),
-                to_bce_with_logits(call, safe=any(first_arg_is(call.site.node, o.node) for o in origins)),
-            )
+    flows = (
+        Flow("TL007", Kind.LOGITS, frozenset({Consumer.BCE}), Reported.AT_CONSUMER,
+             "{consumer} receives raw scores from {producer}{route}, but expects probabilities in [0, 1]. Use "
+             "BCEWithLogitsLoss on the scores (or apply a sigmoid first).",
+             by_values="the input of {consumer} is outside [0, 1] ({seen}): it expects probabilities. Use "
+             "BCEWithLogitsLoss on the logits."),
+    )
+
+    def fix(self, flow, origins, use):
+        return to_bce_with_logits(use.event, safe=any(first_arg_is(use.site.node, o.node) for o in origins))

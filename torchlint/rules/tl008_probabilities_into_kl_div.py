@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Iterable
-
-from ..analysis.values import Kind
-from ..findings import Severity
-from ._evidence import flows_into_loss, loss_evidence, route
+from ..catalog import Consumer, Fixability, Flow, Kind, Reported, Severity
 from ._fixes import to_log_softmax
-from .base import Example, FixExample, Report, Rule
+from .base import Example, FixExample, FlowRule
 
 
-class ProbabilitiesIntoKlDiv(Rule):
+class ProbabilitiesIntoKlDiv(FlowRule):
     code = "TL008"
     name = "probabilities-into-kl-div"
     severity = Severity.ERROR
-    fixable = "sometimes"
+    fixable = Fixability.SOMETIMES
     summary = "Softmax output is passed as the input of KLDivLoss (it expects log-probabilities)"
     docs = """
 ## What it does
@@ -128,13 +124,15 @@ def distill(student_logits, teacher_probs):
         ),
     )
 
-    def check(self, facts) -> Iterable[Report]:
-        for origin, call in flows_into_loss(facts, frozenset({"kl_div"}), Kind.PROBS):
-            yield Report(
-                origin,
-                f"{origin.label} output is the input of {call.loss.label} at {call.site.ref()}{route(call)}, which "
-                "expects log-probabilities (only the target is probabilities): the result is not a divergence and "
-                "can be negative. Use log_softmax for the input.",
-                loss_evidence(call, "probabilities"),
-                to_log_softmax(origin, call),
-            )
+    flows = tuple(
+        Flow("TL008", kind, frozenset({Consumer.KL_DIV}), Reported.AT_PRODUCER,
+             "{producer} output is the input of {consumer} at {at}{route}, which expects log-probabilities (only "
+             "the target is probabilities): the result is not a divergence and can be negative. Use log_softmax "
+             "for the input.",
+             by_values="the input of {consumer} looks like probabilities ({seen}); it expects log-probabilities. "
+             "Use F.log_softmax.")
+        for kind in (Kind.PROBS, Kind.SIGMOID)
+    )
+
+    def fix(self, flow, origins, use):
+        return to_log_softmax(origins[0], use.event)

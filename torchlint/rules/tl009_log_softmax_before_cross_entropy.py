@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Iterable
-
-from ..analysis.values import Kind
-from ..findings import Severity
-from ._evidence import flows_into_loss, loss_evidence, route
-from .base import Example, Report, Rule
+from ..catalog import Consumer, Flow, Kind, Reported, Severity
+from .base import Example, FlowRule
 
 
-class LogSoftmaxBeforeCrossEntropy(Rule):
+class LogSoftmaxBeforeCrossEntropy(FlowRule):
     code = "TL009"
     name = "log-softmax-before-cross-entropy"
     severity = Severity.INFO
@@ -114,11 +110,8 @@ def step(x, y):
         }),
     )
 
-    def check(self, facts) -> Iterable[Report]:
-        for origin, call in flows_into_loss(facts, frozenset({"cross_entropy"}), Kind.LOG_PROBS):
-            yield Report(
-                origin,
-                f"{origin.label} output reaches {call.loss.label} at {call.site.ref()}{route(call)}, which applies "
-                "log_softmax itself: this one is redundant (the loss is the same). Use NLLLoss, or drop it.",
-                loss_evidence(call, "log-probabilities"),
-            )
+    flows = (
+        Flow("TL009", Kind.LOG_PROBS, frozenset({Consumer.CROSS_ENTROPY}), Reported.AT_PRODUCER,
+             "{producer} output reaches {consumer} at {at}{route}, which applies log_softmax itself: this one is "
+             "redundant (the loss is the same). Use NLLLoss, or drop it."),
+    )

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..analysis.values import Kind, Tensor
-from ..findings import Severity
-from ._evidence import flows_into_loss, loss_evidence, route
-from .base import Example, Report, Rule
-
-LOGIT_LOSSES = frozenset({"cross_entropy", "bce_with_logits"})
+from ..analysis.values import Tensor
+from ..catalog import Consumer, Flow, Kind, Reported, Severity, render
+from .base import Example, FlowRule, Report, labels, passed_on, route
 
 
-class ActivationOnLogits(Rule):
+class ActivationOnLogits(FlowRule):
     code = "TL010"
     name = "activation-on-logits"
     severity = Severity.WARNING
@@ -149,28 +146,34 @@ def step(x, y):
         }),
     )
 
+    flows = (
+        Flow("TL010", Kind.ACTIVATED, frozenset({Consumer.CROSS_ENTROPY, Consumer.BCE_WITH_LOGITS}),
+             Reported.AT_PRODUCER,
+             "{producer} output reaches {consumer} at {at}{route}, which expects unbounded logits: the activation "
+             "clips them (the model cannot push wrong classes down). Feed the loss the output of the last linear "
+             "layer.",
+             evidence="{consumer} receives the {producer} output here"),
+    )
+    # A clipping activation under a log_softmax that reaches NLLLoss: the pair is a cross-entropy.
+    through_log_softmax = (
+        "{producer} output goes through {through} to {consumer} at {at}{route}: together they are a cross-entropy, "
+        "which expects unbounded logits, and the activation clips them (the model cannot push wrong classes down). "
+        "Apply log_softmax to the output of the last linear layer."
+    )
+
     def check(self, facts) -> Iterable[Report]:
-        for origin, call in flows_into_loss(facts, LOGIT_LOSSES, Kind.ACTIVATED):
-            yield Report(
-                origin,
-                f"{origin.label} output reaches {call.loss.label} at {call.site.ref()}{route(call)}, which expects "
-                f"unbounded logits: the activation clips them (the model cannot push wrong classes down). Feed the "
-                "loss the output of the last linear layer.",
-                loss_evidence(call, f"{origin.label} output"),
-            )
+        yield from super().check(facts)
         for call in facts.loss_calls:
             value = call.input
-            if call.loss.family != "nll" or not isinstance(value, Tensor) or value.kind != Kind.LOG_PROBS:
+            if call.loss.consumer is not Consumer.NLL or not isinstance(value, Tensor) or value.kind != Kind.LOG_PROBS:
                 continue
-            through = ", ".join(dict.fromkeys(site.label for site in value.origins))
+            through = labels(value.origins)
             for origin in value.clipped:
                 yield Report(
                     origin,
-                    f"{origin.label} output goes through {through} to {call.loss.label} at {call.site.ref()}"
-                    f"{route(call)}: together they are a cross-entropy, which expects unbounded logits, and the "
-                    "activation clips them (the model cannot push wrong classes down). Apply log_softmax to the "
-                    "output of the last linear layer.",
+                    render(self.through_log_softmax, producer=origin.label, through=through,
+                           consumer=call.loss.label, at=call.site.ref(), route=route(call.via)),
                     ((call.site, f"{call.loss.label} receives the log-probabilities here"),)
                     + tuple((site, f"{site.label} normalises the clipped scores here") for site in value.origins)
-                    + tuple((site, f"passed on through {site.label} here") for site in call.via),
+                    + passed_on(call.via),
                 )

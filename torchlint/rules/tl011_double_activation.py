@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Iterable
-
-from ..analysis.values import Kind
-from ..findings import Severity
-from ._evidence import origins_of
-from ._fixes import drop_inner
-from .base import Example, FixExample, Report, Rule
-
-# (outer kind, inner kind) pairs that normalise or squash twice.
-DOUBLE = {
-    (Kind.PROBS, Kind.PROBS): "a softmax of probabilities flattens the distribution towards uniform",
-    (Kind.SIGMOID, Kind.SIGMOID): "a sigmoid of values in (0, 1) lies in (0.5, 0.73) and carries almost no signal",
-    (Kind.LOG_PROBS, Kind.PROBS): "log_softmax of probabilities is not log-probabilities of the logits",
-    (Kind.PROBS, Kind.LOG_PROBS): "softmax of log-probabilities gives back the probabilities (log_softmax was wasted)",
-}
+from ..catalog import Consumer, Fixability, Flow, Kind, Reported, Severity
+from ..findings import Fix
+from ._fixes import call_form, guarded, input_node, make_fix, SAFE, text_of, unwrap, usable
+from .base import Example, FixExample, FlowRule
 
 
-class DoubleActivation(Rule):
+class DoubleActivation(FlowRule):
     code = "TL011"
     name = "double-activation"
     severity = Severity.ERROR
-    fixable = "safe"
+    fixable = Fixability.SAFE
     summary = "Softmax of a softmax, sigmoid of a sigmoid, log_softmax of a softmax, softmax of a log_softmax"
     docs = """
 ## What it does
@@ -157,19 +146,43 @@ def probs(logits):
         ),
     )
 
-    def check(self, facts) -> Iterable[Report]:
-        for call in facts.activation_calls:
-            for (outer, inner), effect in DOUBLE.items():
-                if call.producer.kind != outer:
-                    continue
-                origins = tuple(origins_of(call.input, inner))
-                if not origins:
-                    continue
-                labels = ", ".join(dict.fromkeys(origin.label for origin in origins))
-                yield Report(
-                    call.site,
-                    f"{call.producer.label} is applied to the output of {labels}: {effect}. Apply one activation "
-                    "to the logits.",
-                    tuple((origin, f"{origin.label} is applied first, here") for origin in origins),
-                    drop_inner(call.site, origins[0]) if len(origins) == 1 else None,
-                )
+    flows = tuple(
+        Flow("TL011", inner, frozenset({outer}), Reported.AT_CONSUMER,
+             "{consumer} is applied to the output of {producer}: " + effect + ". Apply one activation to the logits.",
+             evidence="{producer} is applied first, here", through_calls=False)
+        for inner, outer, effect in (
+            (Kind.PROBS, Consumer.SOFTMAX, "a softmax of probabilities flattens the distribution towards uniform"),
+            (Kind.SIGMOID, Consumer.SIGMOID,
+             "a sigmoid of values in (0, 1) lies in (0.5, 0.73) and carries almost no signal"),
+            (Kind.PROBS, Consumer.LOG_SOFTMAX, "log_softmax of probabilities is not log-probabilities of the logits"),
+            (Kind.LOG_PROBS, Consumer.SOFTMAX,
+             "softmax of log-probabilities gives back the probabilities (log_softmax was wasted)"),
+        )
+    )
+
+    def fix(self, flow, origins, use):
+        return drop_inner(use.site, origins[0]) if len(origins) == 1 else None
+
+
+@guarded
+def drop_inner(outer_site, origin) -> Fix | None:
+    """TL011: `torch.sigmoid(torch.sigmoid(z))` -> `torch.sigmoid(z)`."""
+    if not usable(outer_site) or origin.source is not outer_site.source:
+        return None
+    source, outer, inner = outer_site.source, outer_site.node, origin.node
+    form = call_form(source, outer)
+    if form is None or call_form(source, inner) != form or input_node(outer, form == "method") is not inner:
+        return None
+    if form == "function":
+        same = text_of(source, outer.func) == text_of(source, inner.func)
+    else:
+        same = outer.func.attr.value == inner.func.attr.value
+    skip = 1 if form == "function" else 0
+
+    def rest(call):
+        return [(arg.keyword.value if arg.keyword else None, text_of(source, arg.value)) for arg in call.args[skip:]]
+
+    if not same or rest(outer) != rest(inner):
+        return None
+    edit = unwrap(source, inner)
+    return make_fix(SAFE, f"Remove the inner {origin.label}", [edit])

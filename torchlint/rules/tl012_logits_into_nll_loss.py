@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Iterable
-
-from ..analysis.values import Kind
-from ..findings import Severity
-from ._evidence import origins_of, route
-from ._fixes import nll_to_cross_entropy
-from .base import Example, FixExample, Report, Rule
+from ..catalog import Consumer, Fixability, Flow, Kind, Reported, Severity
+from ..findings import Fix
+from ._fixes import UNSAFE, call_form, callee_attr, constructor_rename, guarded, make_fix, rename_callee, usable
+from .base import Example, FixExample, FlowRule
 
 
-class LogitsIntoNllLoss(Rule):
+class LogitsIntoNllLoss(FlowRule):
     code = "TL012"
     name = "logits-into-nll-loss"
     severity = Severity.ERROR
-    fixable = "unsafe"
+    fixable = Fixability.UNSAFE
     summary = "NLLLoss is fed raw scores (a Linear/conv output with no log_softmax after it)"
     docs = """
 ## What it does
@@ -166,19 +163,29 @@ def step(x, y):
         ),
     )
 
-    def check(self, facts) -> Iterable[Report]:
-        for call in facts.loss_calls:
-            if call.loss.family != "nll":
-                continue
-            origins = tuple(origins_of(call.input, Kind.LOGITS))
-            if not origins:
-                continue
-            labels = ", ".join(dict.fromkeys(origin.label for origin in origins))
-            yield Report(
-                call.site,
-                f"{call.loss.label} receives raw scores from {labels}{route(call)}, but expects log-probabilities: "
-                "the loss is unbounded below. Use cross_entropy on the scores, or apply log_softmax first.",
-                tuple((origin, f"{origin.label} produces the raw scores here") for origin in origins)
-                + tuple((site, f"passed on through {site.label} here") for site in call.via),
-                nll_to_cross_entropy(call),
-            )
+    flows = (
+        Flow("TL012", Kind.LOGITS, frozenset({Consumer.NLL}), Reported.AT_CONSUMER,
+             "{consumer} receives raw scores from {producer}{route}, but expects log-probabilities: the loss is "
+             "unbounded below. Use cross_entropy on the scores, or apply log_softmax first.",
+             by_values="the input of {consumer} is not log-probabilities ({seen}): raw logits make the loss unbounded "
+             "below. Apply F.log_softmax first, or use F.cross_entropy."),
+    )
+
+    def fix(self, flow, origins, use):
+        return nll_to_cross_entropy(use.event)
+
+
+@guarded
+def nll_to_cross_entropy(call) -> Fix | None:
+    """TL012: `F.nll_loss(logits, y, ...)` -> `F.cross_entropy(...)`, `nn.NLLLoss(...)` -> `nn.CrossEntropyLoss(...)`.
+
+    Both take (input, target, weight, size_average, ignore_index, reduce, reduction) in this order.
+    """
+    site = call.site
+    if not usable(site):
+        return None
+    if callee_attr(site.node) == "nll_loss" and call_form(site.source, site.node) == "function":
+        edit = rename_callee(site.source, site.node, {"nll_loss": "cross_entropy"})
+        return make_fix(UNSAFE, "Use cross_entropy, which applies log_softmax to the scores", [edit])
+    edit = constructor_rename(call, site.source, {"NLLLoss": "CrossEntropyLoss"})
+    return make_fix(UNSAFE, "Use CrossEntropyLoss, which applies log_softmax to the scores", [edit])

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..analysis.values import Kind, Tensor
-from ..findings import Severity
+from ..analysis.values import Tensor
+from ..catalog import Kind, Severity, render
 from .base import Example, Report, Rule
+
 
 NORMALISED = (Kind.PROBS, Kind.LOG_PROBS)
 
@@ -120,6 +121,10 @@ def accuracy(logits, y):
         }),
     )
 
+    # `{value}`: what was normalised; `{reaching}`: where it goes, when known.
+    message = ("{producer} along dim {dim} of a {value}{reaching}: dim {dim} is the batch, so each sample is "
+               "normalised against the others. Use the class dim (dim=1 or dim=-1).")
+
     def check(self, facts) -> Iterable[Report]:
         # Positions cost a pass over the module: ask for one only when reporting.
         consumers = [(call.input, call.loss.label, call.site) for call in facts.loss_calls]
@@ -132,7 +137,7 @@ def accuracy(logits, y):
             for origin in value.origins:
                 yield Report(
                     origin,
-                    f"{origin.label} along dim 0 of a {value.rank}-D value that reaches {label} at {site.ref()}: dim 0 is the batch, "
-                    "so each sample is normalised against the others. Use the class dim (dim=1 or dim=-1).",
+                    render(self.message, producer=origin.label, dim=0, value=f"{value.rank}-D value",
+                           reaching=f" that reaches {label} at {site.ref()}"),
                     ((site, "the normalised value is used here"),),
                 )

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Iterable
-
-from ..analysis.values import Kind
-from ..findings import Severity
-from ._evidence import flows_into_loss, loss_evidence, route
+from ..catalog import Consumer, Fixability, Flow, Kind, Reported, Severity
 from ._fixes import to_bce_with_logits
-from .base import Example, FixExample, Report, Rule
+from .base import Example, FixExample, FlowRule
 
 
-class SigmoidThenBce(Rule):
+class SigmoidThenBce(FlowRule):
     code = "TL014"
     name = "sigmoid-then-bce"
     severity = Severity.INFO
-    fixable = "sometimes"
+    fixable = Fixability.SOMETIMES
     summary = "Sigmoid output is passed to BCELoss: use BCEWithLogitsLoss on the logits"
     docs = """
 ## What it does
@@ -190,13 +186,11 @@ def step(x, y):
         ),
     )
 
-    def check(self, facts) -> Iterable[Report]:
-        for origin, call in flows_into_loss(facts, frozenset({"bce"}), Kind.SIGMOID):
-            yield Report(
-                origin,
-                f"{origin.label} output reaches {call.loss.label} at {call.site.ref()}{route(call)}: saturated "
-                "probabilities hit BCELoss's log clamp, and BCELoss is refused under autocast. Use "
-                "BCEWithLogitsLoss on the logits.",
-                loss_evidence(call, "sigmoid output"),
-                to_bce_with_logits(call, origin),
-            )
+    flows = (
+        Flow("TL014", Kind.SIGMOID, frozenset({Consumer.BCE}), Reported.AT_PRODUCER,
+             "{producer} output reaches {consumer} at {at}{route}: saturated probabilities hit BCELoss's log "
+             "clamp, and BCELoss is refused under autocast. Use BCEWithLogitsLoss on the logits."),
+    )
+
+    def fix(self, flow, origins, use):
+        return to_bce_with_logits(use.event, origins[0])

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..analysis.values import Kind, Tensor
-from ..findings import Severity
-from ._evidence import origins_of
-from .base import Example, Report, Rule
+from ..analysis.values import Tensor
+from ..catalog import Kind, Severity, render
+from .base import Example, Report, Rule, origins_of
 
 
 class SoftmaxSingleOutput(Rule):
@@ -115,6 +114,10 @@ def confidence(x):
         }),
     )
 
+    # `{input}`: what the dimension of size 1 belongs to; `{constant}`: the output, 1 or 0.
+    message = ("{producer} over a dimension of size 1 ({input}): the result is constant ({constant}) and no "
+               "gradient flows. Use one logit with a sigmoid / BCEWithLogitsLoss, or two outputs.")
+
     def check(self, facts) -> Iterable[Report]:
         for call in facts.activation_calls:
             if call.producer.kind not in (Kind.PROBS, Kind.LOG_PROBS) or call.dim is None:
@@ -125,12 +128,11 @@ def confidence(x):
             last = call.dim == -1 or (value.rank is not None and call.dim == value.rank - 1)
             if not last:
                 continue
-            origins = tuple(origins_of(value, value.kind))
+            origins = origins_of(value, value.kind)
+            made_by = ", ".join(dict.fromkeys(o.label for o in origins)) or "a 1-unit layer"
             yield Report(
                 call.site,
-                f"{call.producer.label} over a dimension of size 1 (the output of "
-                f"{', '.join(dict.fromkeys(o.label for o in origins)) or 'a 1-unit layer'}): the result is constant "
-                f"({'0' if call.producer.kind == Kind.LOG_PROBS else '1'}) and no gradient flows. Use one logit with "
-                "a sigmoid / BCEWithLogitsLoss, or two outputs.",
+                render(self.message, producer=call.producer.label, input=f"the output of {made_by}",
+                       constant="0" if call.producer.kind == Kind.LOG_PROBS else "1"),
                 tuple((origin, f"{origin.label} has a single output here") for origin in origins),
             )

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Iterable
-
-from ..analysis.values import Kind
-from ..findings import Severity
-from ._fixes import log_of_sigmoid
-from .base import FixExample, Report, Rule
-from .tl006_log_of_softmax import log_reports
+from ..catalog import Consumer, Fixability, Flow, Kind, Reported, Severity
+from ..findings import Fix
+from ._fixes import SAFE, call_form, callee_attr, cst, first_arg_is, guarded, input_node, make_fix, replace, text_of, \
+    usable
+from .base import FixExample, FlowRule
 
 
-class LogOfSigmoid(Rule):
+class LogOfSigmoid(FlowRule):
     code = "TL016"
     name = "log-of-sigmoid"
     severity = Severity.WARNING
-    fixable = "safe"
+    fixable = Fixability.SAFE
     summary = "`torch.log` of a sigmoid output (also after `+ eps` or a clamp): use F.logsigmoid"
     docs = """
 ## What it does
@@ -128,6 +126,65 @@ def log_gate(score):
         ),
     )
 
-    def check(self, facts) -> Iterable[Report]:
-        for call in facts.log_calls:
-            yield from log_reports(call, Kind.SIGMOID, "F.logsigmoid", log_of_sigmoid)
+    flows = (
+        Flow("TL016", Kind.SIGMOID, frozenset({Consumer.LOG}), Reported.AT_CONSUMER,
+             "log of the {producer} output{route}: probabilities that round to 0 give -inf here, and NaN losses and "
+             "gradients after it. Use F.logsigmoid, which computes the same value stably.",
+             evidence="{producer} produces the value here",
+             shifted_message="log of the {producer} output{route}, moved off 0 by a small constant or a clamp: "
+             "every log-probability below log(eps) becomes log(eps), so confidently wrong predictions stop giving a "
+             "gradient. Use F.logsigmoid, which computes the exact value stably."),
+    )
+
+    def fix(self, flow, origins, use):
+        return log_of_sigmoid(use.site, origins[0]) if len(origins) == 1 else None
+
+
+def _functional_name(source) -> str | None:
+    """How the file reaches torch.nn.functional: `F`, `functional`, or `torch.nn.functional` via `import torch`."""
+    plain_torch = False
+    for line in source.module.body:
+        for statement in getattr(line, "body", ()) if isinstance(line, cst.SimpleStatementLine) else ():
+            if isinstance(statement, cst.Import):
+                for alias in statement.names:
+                    name = _dotted_name(alias.name)
+                    if name == "torch.nn.functional" and alias.asname is not None:
+                        return alias.asname.name.value
+                    plain_torch |= name == "torch" and alias.asname is None
+            elif isinstance(statement, cst.ImportFrom) and not isinstance(statement.names, cst.ImportStar) \
+                    and _dotted_name(statement.module) == "torch.nn" and not statement.relative:
+                for alias in statement.names:
+                    if _dotted_name(alias.name) == "functional":
+                        return alias.asname.name.value if alias.asname is not None else "functional"
+    return "torch.nn.functional" if plain_torch else None
+
+
+def _dotted_name(node) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return _dotted_name(node.value) + "." + node.attr.value
+    return ""
+
+
+@guarded
+def log_of_sigmoid(log_site, origin) -> Fix | None:
+    """TL006: `torch.log(torch.sigmoid(x))` / `x.sigmoid().log()` -> `F.logsigmoid(x)` (the file's name for F)."""
+    if not usable(log_site) or origin.source is not log_site.source:
+        return None
+    source, log_call, inner = log_site.source, log_site.node, origin.node
+    form = call_form(source, inner)
+    if callee_attr(inner) != "sigmoid" or form is None:
+        return None
+    if form == "function" and len(inner.args) != 1:
+        return None
+    method_log = isinstance(log_call.func, cst.Attribute) and log_call.func.value is inner and not log_call.args
+    function_log = len(log_call.args) == 1 and first_arg_is(log_call, inner)
+    functional = _functional_name(source)
+    value = input_node(inner, form == "method")
+    if not (method_log or function_log) or functional is None or value is None:
+        return None
+    value_text = text_of(source, value)
+    if "#" in text_of(source, log_call).replace(value_text, "", 1):
+        return None
+    return make_fix(SAFE, "Use logsigmoid", [replace(source, log_call, f"{functional}.logsigmoid({value_text})")])

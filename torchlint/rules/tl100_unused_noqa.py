@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..findings import Severity
+from ..catalog import Severity
 from .base import Report, Rule
 
 
 class UnusedNoqa(Rule):
     code = "TL100"
     name = "unused-noqa"
+    runtime = False
     severity = Severity.WARNING
     summary = "Suppression comment that silences nothing (reported with --report-unused-noqa)"
     docs = """

@@ -11,36 +11,47 @@ from __future__ import annotations
 
 import torch
 
+from ..catalog import Kind
+
 KEY = "_torchlint_tag"
 META = "torchlint"
 
+# The tag's fields. KIND is the text of the catalog's `Kind` (`kind(tag)` gives the member): a
+# tag must hold only builtins, or `torch.load` (weights_only, the default) refuses a tensor saved
+# with one. NAME says which producer (`F.softmax`, `relu (ReluBackward0)`), which matters among
+# the clipping activations (`Kind.ACTIVATED`).
 KIND, DIM, DIM_SIZE, NDIM, SITE, NAME = range(6)
+_KINDS = {member.value: member for member in Kind}
 
-PROBABILITIES = frozenset({"softmax"})
-LOG_PROBABILITIES = frozenset({"log_softmax"})
-SQUASHED = frozenset({"sigmoid"})
-CLIPPING = frozenset({"relu", "relu6", "hardtanh", "elu", "tanh", "leaky_relu", "gelu", "selu", "celu"})
-LINEAR = "linear"
+
+def make(kind: Kind, dim: int | None, size: int | None, ndim: int | None, site: tuple | None, name: str) -> tuple:
+    return (kind.value, dim, size, ndim, site, name)
+
+
+def kind(tag: tuple) -> Kind:
+    return _KINDS[tag[KIND]]
+
 # The producers whose grad_fn carries their site (watch.py marks all but the clipping ones).
-MARKED = frozenset({"softmax", "log_softmax", "sigmoid"})
+MARKED = frozenset({Kind.PROBS, Kind.LOG_PROBS, Kind.SIGMOID})
 
+# grad_fn node -> (kind, the producer it stands for)
 _ORIGINS = {
-    "SoftmaxBackward0": "softmax",
-    "LogSoftmaxBackward0": "log_softmax",
-    "SigmoidBackward0": "sigmoid",
-    "ReluBackward0": "relu",
-    "TanhBackward0": "tanh",
-    "HardtanhBackward0": "hardtanh",
-    "EluBackward0": "elu",
-    "AddmmBackward0": LINEAR,
-    "MmBackward0": LINEAR,
-    "ConvolutionBackward0": LINEAR,
-    "MkldnnConvolutionBackward0": LINEAR,
-    "CudnnConvolutionBackward0": LINEAR,
+    "SoftmaxBackward0": (Kind.PROBS, "softmax"),
+    "LogSoftmaxBackward0": (Kind.LOG_PROBS, "log_softmax"),
+    "SigmoidBackward0": (Kind.SIGMOID, "sigmoid"),
+    "ReluBackward0": (Kind.ACTIVATED, "relu"),
+    "TanhBackward0": (Kind.ACTIVATED, "tanh"),
+    "HardtanhBackward0": (Kind.ACTIVATED, "hardtanh"),
+    "EluBackward0": (Kind.ACTIVATED, "elu"),
+    "AddmmBackward0": (Kind.LOGITS, "linear"),
+    "MmBackward0": (Kind.LOGITS, "linear"),
+    "ConvolutionBackward0": (Kind.LOGITS, "linear"),
+    "MkldnnConvolutionBackward0": (Kind.LOGITS, "linear"),
+    "CudnnConvolutionBackward0": (Kind.LOGITS, "linear"),
 }
 
 # The grad_fn of a linear or conv layer's output: logits (what most losses get, correctly).
-LINEAR_NODES = frozenset(name for name, kind in _ORIGINS.items() if kind == LINEAR)
+LINEAR_NODES = frozenset(name for name, (kind, _) in _ORIGINS.items() if kind is Kind.LOGITS)
 
 # Nodes that keep values as they are (views, copies, dtype/device moves, clamping).
 _TRANSPARENT = frozenset(
@@ -105,16 +116,17 @@ def origin(tensor: torch.Tensor, depth: int = 8) -> tuple | None:
         if grad_fn is None:
             return None
         name = type(grad_fn).__name__
-        kind = _ORIGINS.get(name)
-        if kind is not None:
+        known = _ORIGINS.get(name)
+        if known is not None:
+            made, producer = known
             site = None
-            if kind in MARKED:  # reading `metadata` creates it: only where a producer left a site
+            if made in MARKED:  # reading `metadata` creates it: only where a producer left a site
                 try:
                     site = grad_fn.metadata.get(META)
                 except (AttributeError, RuntimeError):
                     pass
-            dim = getattr(grad_fn, "_saved_dim", None) if kind in ("softmax", "log_softmax") else None
-            return (kind, dim, None, None, site, f"{kind} ({name})")
+            dim = getattr(grad_fn, "_saved_dim", None) if made in (Kind.PROBS, Kind.LOG_PROBS) else None
+            return make(made, dim, None, None, site, f"{producer} ({name})")
         if name not in _TRANSPARENT:
             return None
         nexts = grad_fn.next_functions

@@ -3,8 +3,9 @@
 Fast path: one identity-keyed dict lookup per torch call (`handlers.get(func)`); a miss calls
 `func` at once. Producers (softmax, log_softmax, sigmoid, clipping activations) tag their output
 (see `tags.py`); view-like ops copy the tag; consumers (the losses, `torch.log`, a second
-activation) read it, or rebuild it from `grad_fn`, and report the catalog's rule codes at the
-user's own source lines. Value checks (`checks.py`) run on the 1st and then every `check_every`-th
+activation) read it, or rebuild it from `grad_fn`, look up the catalog's flow table
+(`rules.CATALOG.flows(kind, consumer)`) and report what it names at the user's own source lines,
+with the same message template the static rule renders. Value checks (`checks.py`) run on the 1st and then every `check_every`-th
 call of each loss; on CUDA their results are read back without blocking (event + pinned copy)
 when ready, and at `close()` at the latest.
 
@@ -27,9 +28,10 @@ import torch.nn.functional as F
 from torch.optim.optimizer import register_optimizer_step_pre_hook
 from torch.overrides import TorchFunctionMode
 
+from ..catalog import ACTIVATION_CONSUMERS, Consumer, Flow, Kind, Reported, render
 from ..findings import Finding, Location, Related
+from ..rules import CATALOG
 from . import checks, locate, tags
-from .codes import ALL_CODES, rule_info
 from .errors import MisuseError, TorchlintWarning
 
 log = logging.getLogger("torchlint.runtime")
@@ -47,6 +49,13 @@ _ACTIVATION_MODULES = (
     torch.nn.Softmax, torch.nn.LogSoftmax, torch.nn.Softmin, torch.nn.Sigmoid, torch.nn.ReLU,
     torch.nn.ReLU6, torch.nn.Hardtanh, torch.nn.ELU, torch.nn.Tanh,
 )
+_RUNTIME_CODES = CATALOG.runtime_codes
+# What a log of a kind's output is, for what consumes the log next.
+_LOG_OF = {Kind.PROBS: Kind.LOG_PROBS, Kind.SIGMOID: Kind.LOG_SIGMOID}
+# Losses that must not get raw logits: a linear layer's output is worth a look only before these.
+_WANT_NO_LOGITS = frozenset({Consumer.NLL, Consumer.BCE})
+# Losses whose input values tell probabilities, log-probabilities and logits apart (`_decide`).
+_VALUE_CHECKED = frozenset({Consumer.NLL, Consumer.BCE, Consumer.KL_DIV})
 _local = threading.local()  # .active: list of started, unclosed watches on this thread
 _open: "weakref.WeakSet[Watch]" = weakref.WeakSet()  # for the exit-time flush of unclosed handles
 
@@ -185,14 +194,14 @@ class Watch:
     @staticmethod
     def _select(rules: Iterable[str] | None) -> frozenset[str]:
         if rules is None:
-            return frozenset(ALL_CODES)
+            return frozenset(_RUNTIME_CODES)
         if isinstance(rules, str):
             rules = [rules]
         wanted = [rule.strip().upper() for rule in rules]
-        unknown = [rule for rule in wanted if not any(code.startswith(rule) for code in ALL_CODES)]
+        unknown = [rule for rule in wanted if not any(code.startswith(rule) for code in _RUNTIME_CODES)]
         if unknown:
             raise ValueError(f"unknown rule code(s): {', '.join(unknown)}")
-        return frozenset(code for code in ALL_CODES if any(code.startswith(rule) for rule in wanted))
+        return frozenset(code for code in _RUNTIME_CODES if any(code.startswith(rule) for rule in wanted))
 
     def start(self) -> "Watch":
         if self._started:
@@ -367,7 +376,8 @@ class Watch:
         if known is not None:
             known.extra["runtime"]["count"] += 1
             return
-        name, severity = rule_info(code)
+        rule = CATALOG.rule(code)
+        name, severity = rule.name, rule.severity
         runtime: dict[str, Any] = {"count": 1, "evidence": evidence}
         if values is not None:
             runtime["values"] = [round(value, 6) for value in values]
@@ -400,6 +410,16 @@ class Watch:
             raise MisuseError(f"{_where(site)}: {text}", finding)
         warnings.warn_explicit(text, TorchlintWarning, site[0], site[1], module="torchlint")
 
+    def _report_flow(self, flow: Flow, producer: tuple | None, made_by: str, consumer: str, at: tuple) -> None:
+        """One finding of a flow rule: its message and evidence rendered as the static rule renders them."""
+        fields = dict(producer=made_by, consumer=consumer, route="")
+        message = render(flow.message, at=_where(at), **fields)
+        evidence = render(flow.evidence, **fields)
+        if flow.reported is Reported.AT_PRODUCER:
+            self._emit(flow.code, producer or at, message, [(at, evidence)])
+        else:
+            self._emit(flow.code, at, message, [(producer, evidence)])
+
     # ------------------------------------------------------------------ handlers
 
     def _build_handlers(self) -> dict:
@@ -412,34 +432,30 @@ class Watch:
 
         special = getattr(torch, "special", None)
         add([F.softmax, torch.softmax, _Tensor.softmax, getattr(special, "softmax", None)],
-            self._activation("softmax", implicit=F.softmax))
-        add([F.softmin], self._activation("softmax", implicit=F.softmin))
+            self._activation(Kind.PROBS, implicit=F.softmax))
+        add([F.softmin], self._activation(Kind.PROBS, implicit=F.softmin))
         add([F.log_softmax, torch.log_softmax, _Tensor.log_softmax, getattr(special, "log_softmax", None)],
-            self._activation("log_softmax", implicit=F.log_softmax))
+            self._activation(Kind.LOG_PROBS, implicit=F.log_softmax))
         add([torch.sigmoid, _Tensor.sigmoid, _Tensor.sigmoid_, torch.sigmoid_, getattr(special, "expit", None)],
-            self._activation("sigmoid"))
+            self._activation(Kind.SIGMOID))
         # Clipping activations (ReLU after the last layer: TL010) are rare in a loss's input and
         # common everywhere else, so they are not tagged until a loss sees one through its
         # grad_fn (`_clipped_logits`); a Python handler on each ReLU would cost every step.
         clipping: dict[Any, Callable] = {}
-        for funcs, kind in (
-            ([F.relu, torch.relu, _Tensor.relu, torch.relu_, _Tensor.relu_], "relu"),
-            ([F.relu6], "relu6"),
-            ([F.hardtanh], "hardtanh"),
-            ([F.elu], "elu"),
-            ([torch.tanh, _Tensor.tanh], "tanh"),
-        ):
-            handler = self._activation(kind)
-            clipping.update((func, handler) for func in funcs if func is not None)
+        handler = self._activation(Kind.ACTIVATED)
+        for func in (F.relu, torch.relu, _Tensor.relu, torch.relu_, _Tensor.relu_, F.relu6, F.hardtanh, F.elu,
+                     torch.tanh, _Tensor.tanh):
+            if func is not None:
+                clipping[func] = handler
         self._clipping_handlers = clipping
         if self.strict:  # strict mode raises at the first step: it cannot wait for a second one
             handlers.update(clipping)
         add([torch.log, _Tensor.log, _Tensor.log_, torch.log_], self._log)
-        add([F.cross_entropy], self._loss("ce"))
-        add([F.nll_loss], self._loss("nll"))
-        add([F.binary_cross_entropy], self._loss("bce"))
-        add([F.binary_cross_entropy_with_logits], self._loss("bce_logits"))
-        add([F.kl_div], self._loss("kl"))
+        add([F.cross_entropy], self._loss(Consumer.CROSS_ENTROPY))
+        add([F.nll_loss], self._loss(Consumer.NLL))
+        add([F.binary_cross_entropy], self._loss(Consumer.BCE))
+        add([F.binary_cross_entropy_with_logits], self._loss(Consumer.BCE_WITH_LOGITS))
+        add([F.kl_div], self._loss(Consumer.KL_DIV))
         add(
             [
                 _Tensor.view, _Tensor.view_as, _Tensor.reshape, _Tensor.reshape_as, _Tensor.flatten,
@@ -467,8 +483,8 @@ class Watch:
                 pass
         return out
 
-    def _activation(self, kind: str, implicit: Callable | None = None) -> Callable:
-        family = "softmax" if kind in ("softmax", "log_softmax") else kind
+    def _activation(self, kind: Kind, implicit: Callable | None = None) -> Callable:
+        softmax_family = kind in (Kind.PROBS, Kind.LOG_PROBS)
         # Softmax and sigmoid: their sites go on the autograd graph too (the grad_fn fallback), and
         # what reaches them is checked. No rule reads either for a clipping activation.
         softmax_or_sigmoid = kind in tags.MARKED
@@ -483,7 +499,7 @@ class Watch:
                 site, module = locate.user_site_and_module(2, _ACTIVATION_MODULES)
                 if module is not None:
                     made_by = f"{made_by} in {self._module_name(module)}"
-                if family == "softmax":
+                if softmax_family:
                     dim, size = self._softmax_checks(func, kind, x, args, kwargs, site, implicit)
                 if softmax_or_sigmoid:
                     self._input_checks(func, kind, x, site)
@@ -505,7 +521,7 @@ class Watch:
                 out = func(*args, **kwargs)
             if site is not None and isinstance(out, _Tensor) and type(out) in _PLAIN_TENSORS:
                 try:
-                    tags.put(out, (kind, dim, size, x.ndim, site, made_by))
+                    tags.put(out, tags.make(kind, dim, size, x.ndim, site, made_by))
                     if softmax_or_sigmoid:
                         tags.mark_grad_fn(out, site)
                 except Exception:
@@ -533,62 +549,30 @@ class Watch:
                 return None, None
             dim = 0 if ndim in (0, 1, 3) else 1
             what = " (the batch dimension of a (batch, seq, classes) tensor)" if ndim == 3 else ""
-            self._emit(
-                "TL002",
-                site,
-                f"{name} without dim on a {ndim}-D tensor of shape {tuple(x.shape)}: PyTorch chose dim={dim}"
-                f"{what}. Pass dim explicitly (usually dim=-1 for the class dimension).",
-            )
+            self._emit("TL002", site, render(CATALOG.rule("TL002").message, producer=name,
+                                             on=f" on a {ndim}-D tensor of shape {tuple(x.shape)}",
+                                             chose=f"chose dim={dim}{what}"))
         if ndim == 0:
             return 0, 1
         dim = dim % ndim
         size = x.shape[dim]
         if size == 1 and ndim <= 2:  # a classifier head; (B, H, 1, 1) attention while decoding is legitimate
-            self._emit(
-                "TL015",
-                site,
-                f"{name} over dim={dim} of size 1 (shape {tuple(x.shape)}): every output is "
-                f"{'1' if kind == 'softmax' else '0'} and the gradient is zero. For one output unit use "
-                "sigmoid / BCEWithLogitsLoss, or give the layer 2 outputs.",
-            )
+            self._emit("TL015", site, render(CATALOG.rule("TL015").message, producer=name,
+                                             input=f"dim={dim} of a tensor of shape {tuple(x.shape)}",
+                                             constant="1" if kind is Kind.PROBS else "0"))
         elif dim == 0 and ndim >= 2 and self._batch is not None and size == self._batch:
-            self._emit(
-                "TL013",
-                site,
-                f"{name} over dim=0 of a tensor of shape {tuple(x.shape)}, whose size {size} is the batch "
-                "size: each sample's output depends on the rest of the batch. Normalise over the class "
-                "dimension (dim=-1 or dim=1).",
-            )
+            self._emit("TL013", site, render(CATALOG.rule("TL013").message, producer=name, dim=0,
+                                             value=f"tensor of shape {tuple(x.shape)} (size {size}, the batch size)",
+                                             reaching=""))
         return dim, size
 
-    def _input_checks(self, func, kind, x, site) -> None:
+    def _input_checks(self, func, kind: Kind, x, site) -> None:
+        """A softmax or sigmoid applied to a tagged value: the flows of (its kind, this activation)."""
         tag = tags.get(x)
         if tag is None:
             return
-        inner = tag[tags.KIND]
-        name = _func_name(func)
-        inner_site = tag[tags.SITE]
-        if inner == "sigmoid" and kind in ("softmax", "log_softmax"):
-            self._emit(
-                "TL003",
-                inner_site,
-                f"{tag[tags.NAME]} output reaches {name} at {_where(site)}: values squeezed into (0, 1) can barely "
-                "separate the classes. Pass the logits to the softmax.",
-                [(site, f"{name} applied to the sigmoid output here")],
-            )
-        elif (inner, kind) in (
-            ("softmax", "softmax"),
-            ("sigmoid", "sigmoid"),
-            ("softmax", "log_softmax"),
-            ("log_softmax", "softmax"),
-        ):
-            self._emit(
-                "TL011",
-                site,
-                f"{name} applied to a {tag[tags.NAME]} output (from {_where(inner_site)}): the activation is applied "
-                "twice, which flattens the outputs and shrinks the gradient. Apply it once, to the logits.",
-                [(inner_site, f"first {inner} here")],
-            )
+        for flow in CATALOG.flows(tags.kind(tag), ACTIVATION_CONSUMERS[kind]):
+            self._report_flow(flow, tag[tags.SITE], tag[tags.NAME], _func_name(func), site)
 
     def _log(self, func, args, kwargs):
         x = args[0] if args else kwargs.get("input")
@@ -599,63 +583,52 @@ class Watch:
                 tag = tags.get(x)
                 if tag is None and x.grad_fn is not None:
                     tag = tags.origin(x)
-                if tag is not None and tag[tags.KIND] in ("softmax", "sigmoid"):
-                    inner = tag[tags.KIND]
+                if tag is not None and tags.kind(tag) in _LOG_OF:
+                    inner = tags.kind(tag)
                     site = locate.user_site(2)
-                    better = "F.log_softmax(logits, dim)" if inner == "softmax" else "F.logsigmoid(logits)"
-                    self._emit(
-                        "TL006" if inner == "softmax" else "TL016",
-                        site,
-                        f"{_func_name(func)} of a {tag[tags.NAME]} output (from {_where(tag[tags.SITE])}): probabilities "
-                        f"underflow to 0 and the log to -inf. Use {better}.",
-                        [(tag[tags.SITE], f"{inner} here")],
-                    )
-                    kind = "log_softmax" if inner == "softmax" else "logsigmoid"
+                    for flow in CATALOG.flows(inner, Consumer.LOG):
+                        self._report_flow(flow, tag[tags.SITE], tag[tags.NAME], _func_name(func), site)
+                    kind = _LOG_OF[inner]
             except (MisuseError, Warning):
                 raise
             except Exception:
                 log.debug("torchlint handler failed", exc_info=True)
         out = func(*args, **kwargs)
         if kind is not None and isinstance(out, _Tensor):
-            tags.put(out, (kind, None, None, x.ndim, site, _func_name(func)))
+            tags.put(out, tags.make(kind, None, None, x.ndim, site, _func_name(func)))
         return out
 
     # ------------------------------------------------------------------ losses
 
-    def _loss(self, loss: str) -> Callable:
+    def _loss(self, consumer: Consumer) -> Callable:
         def handler(func, args, kwargs):
             x = args[0] if args else kwargs.get("input")
             target = args[1] if len(args) > 1 else kwargs.get("target")
             if not isinstance(x, _Tensor) or type(x) not in _PLAIN_TENSORS:
                 return func(*args, **kwargs)
             try:
-                self._check_loss(func, loss, x, target)
+                self._check_loss(func, consumer, x, target)
             except (MisuseError, Warning):
                 raise
             except Exception:
                 log.debug("torchlint handler failed", exc_info=True)
-            if loss != "bce":
+            if consumer is not Consumer.BCE:
                 return func(*args, **kwargs)
             try:
                 return func(*args, **kwargs)
             except RuntimeError as error:
                 # BCELoss refuses inputs outside [0, 1] on CPU: say why before torch does.
                 if "between 0 and 1" in str(error):
-                    self._emit(
-                        "TL007",
-                        None,
-                        f"{_func_name(func)} got values outside [0, 1]: it expects probabilities. "
-                        "Use BCEWithLogitsLoss on the logits.",
-                        evidence="values",
-                    )
+                    self._report_values(_func_name(func), Kind.LOGITS, consumer, "torch refused them", None,
+                                        locate.user_site(2))
                 raise
 
         return handler
 
-    def _check_loss(self, func, loss: str, x: torch.Tensor, target: Any) -> None:
+    def _check_loss(self, func, consumer: Consumer, x: torch.Tensor, target: Any) -> None:
         if self._pending:
             self._poll(block=False)
-        if loss != "kl" and isinstance(target, _Tensor):
+        if consumer is not Consumer.KL_DIV and isinstance(target, _Tensor):
             shape = target.shape
             if shape:
                 self._batch = shape[0]
@@ -663,92 +636,46 @@ class Watch:
         if tag is None:
             grad_fn = x.grad_fn
             if grad_fn is not None:
-                if loss not in ("nll", "bce") and type(grad_fn).__name__ in tags.LINEAR_NODES:
+                if consumer not in _WANT_NO_LOGITS and type(grad_fn).__name__ in tags.LINEAR_NODES:
                     return  # logits straight from a linear/conv layer: the common, correct case
                 tag = tags.origin(x)
         name = _func_name(func)
         if tag is not None:
-            self._check_provenance(name, loss, x, target, tag)
+            self._check_provenance(name, consumer, x, target, tag)
         else:
-            self._value_check(name, loss, x)
+            self._value_check(name, consumer, x)
 
-    def _check_provenance(self, name: str, loss: str, x: torch.Tensor, target: Any, tag: tuple) -> None:
-        kind, producer, made_by = tag[tags.KIND], tag[tags.SITE], tag[tags.NAME]
-        if kind == tags.LINEAR and loss not in ("nll", "bce"):
+    def _check_provenance(self, name: str, consumer: Consumer, x: torch.Tensor, target: Any, tag: tuple) -> None:
+        kind, producer, made_by = tags.kind(tag), tag[tags.SITE], tag[tags.NAME]
+        if kind is Kind.LOGITS and consumer not in _WANT_NO_LOGITS:
             return  # logits where logits belong: the common, correct case stays cheap
-        if kind in ("log_softmax", "logsigmoid") and loss != "ce" and tag[tags.DIM_SIZE] != 1:
+        if kind in (Kind.LOG_PROBS, Kind.LOG_SIGMOID) and consumer is not Consumer.CROSS_ENTROPY \
+                and tag[tags.DIM_SIZE] != 1:
             return
         site = locate.user_site(3)
-        here = [(site, f"reaches {name} here")]
-        if kind in tags.CLIPPING and loss in ("ce", "bce_logits"):
-            self._clipped_logits(name, site, producer, made_by)
+        flows = CATALOG.flows(kind, consumer)
+        if kind is Kind.ACTIVATED and flows:
+            self._clipped_logits(flows, name, site, producer, made_by)
             return
-        if loss in ("ce", "nll") and kind == "softmax":
-            self._check_batch_dim(name, x, target, tag)
-        if kind in ("softmax", "log_softmax") and tag[tags.DIM_SIZE] == 1:
-            self._emit("TL015", producer,
-                       f"{made_by} over a dimension of size 1 reaches {name} at {_where(site)}: its output is "
-                       "constant and the gradient zero. Use sigmoid / BCEWithLogitsLoss for one output unit.", here)
-        if loss == "ce":
-            if kind == "softmax":
-                self._emit("TL001", producer,
-                           f"{made_by} output reaches {name} at {_where(site)}, which applies log_softmax itself: "
-                           "the loss is computed on softmax(softmax(x)). Pass the logits instead.", here)
-            elif kind == "sigmoid":
-                self._emit("TL003", producer,
-                           f"{made_by} output reaches {name} at {_where(site)}: values squeezed into (0, 1) can barely "
-                           "separate the classes. Pass the logits.", here)
-            elif kind == "log_softmax":
-                self._emit("TL009", producer,
-                           f"{made_by} output reaches {name} at {_where(site)}, which applies log_softmax itself "
-                           "(harmless but redundant). Use F.nll_loss, or pass the logits.", here)
-        elif loss == "nll":
-            if kind == "softmax":
-                self._emit("TL004", producer,
-                           f"{made_by} output reaches {name} at {_where(site)}, which expects log-probabilities. "
-                           "Use F.log_softmax (or pass the logits to F.cross_entropy).", here)
-            elif kind == "sigmoid":
-                self._emit("TL003", producer,
-                           f"{made_by} output reaches {name} at {_where(site)}: a multi-class loss needs "
-                           "log_softmax outputs.", here)
-            elif kind == tags.LINEAR:
-                self._emit("TL012", site,
-                           f"{name} gets raw logits (the output of a linear/conv layer): it expects "
-                           "log-probabilities and the loss is unbounded below. Apply F.log_softmax first, or use "
-                           "F.cross_entropy.", evidence="provenance")
-            elif kind not in ("log_softmax", "logsigmoid"):
-                self._value_check(name, loss, x)
-        elif loss == "bce":
-            if kind == "sigmoid":
-                self._emit("TL014", producer,
-                           f"{made_by} output reaches {name} at {_where(site)}: numerically unstable and refused under "
-                           "autocast. Use BCEWithLogitsLoss on the logits.", here)
-            elif kind == tags.LINEAR:
-                self._emit("TL007", site,
-                           f"{name} gets raw logits (the output of a linear/conv layer): it expects probabilities "
-                           "in [0, 1]. Use BCEWithLogitsLoss on the logits.")
-            else:
-                self._value_check(name, loss, x)
-        elif loss == "bce_logits":
-            if kind == "sigmoid":
-                self._emit("TL005", producer,
-                           f"{made_by} output reaches {name} at {_where(site)}, which applies sigmoid itself "
-                           "(double sigmoid). Pass the logits.", here)
-        elif loss == "kl":
-            if kind in ("softmax", "sigmoid"):
-                self._emit("TL008", producer,
-                           f"{made_by} output is the input of {name} at {_where(site)}, which expects "
-                           "log-probabilities (the target may be probabilities). Use F.log_softmax.", here)
-            elif kind not in ("log_softmax", "logsigmoid"):
-                self._value_check(name, loss, x)
+        if consumer in (Consumer.CROSS_ENTROPY, Consumer.NLL) and kind is Kind.PROBS:
+            self._check_batch_dim(name, x, target, tag, site)
+        if kind in (Kind.PROBS, Kind.LOG_PROBS) and tag[tags.DIM_SIZE] == 1:
+            self._emit("TL015", producer, render(CATALOG.rule("TL015").message, producer=made_by,
+                                                 input=f"the output that reaches {name} at {_where(site)}",
+                                                 constant="1" if kind is Kind.PROBS else "0"),
+                       [(site, f"reaches {name} here")])
+        for flow in flows:
+            self._report_flow(flow, producer, made_by, name, site)
+        if not flows and consumer in _VALUE_CHECKED and kind not in (Kind.LOG_PROBS, Kind.LOG_SIGMOID):
+            self._value_check(name, consumer, x)
 
-    def _clipped_logits(self, name: str, site: tuple, producer: tuple | None, made_by: str) -> None:
+    def _clipped_logits(self, flows: tuple[Flow, ...], name: str, site: tuple, producer: tuple | None,
+                        made_by: str) -> None:
         """TL010: a clipping activation's output reached a loss that wants logits."""
 
         def report(at: tuple) -> None:
-            self._emit("TL010", at,
-                       f"{made_by} output reaches {name} at {_where(site)} as logits: the activation clips them. "
-                       "Drop the activation after the last layer.", [(site, f"reaches {name} here")])
+            for flow in flows:
+                self._report_flow(flow, at, made_by, name, site)
 
         if producer is not None:
             self._unlocated.pop(site, None)
@@ -762,27 +689,28 @@ class Watch:
         elif site not in self._unlocated:
             report(site)
 
-    def _check_batch_dim(self, name: str, x: torch.Tensor, target: Any, tag: tuple) -> None:
+    def _check_batch_dim(self, name: str, x: torch.Tensor, target: Any, tag: tuple, site: tuple) -> None:
         dim, size, ndim = tag[tags.DIM], tag[tags.DIM_SIZE], tag[tags.NDIM]
         if dim is None or size is None or not isinstance(target, _Tensor) or target.ndim < 1:
             return
         batch = target.shape[0]
         class_dim = checks.class_dim(x) if ndim == x.ndim else 0
         if dim != class_dim and size == batch and size > 1:
-            self._emit("TL013", tag[tags.SITE],
-                       f"softmax over dim={dim}, whose size {size} is the batch size of the target of {name}: "
-                       "each sample's output depends on the rest of the batch. Normalise over the class dimension.")
+            self._emit("TL013", tag[tags.SITE], render(
+                CATALOG.rule("TL013").message, producer=tag[tags.NAME], dim=dim,
+                value=f"tensor whose size {size} is the batch size of the target",
+                reaching=f" that reaches {name} at {_where(site)}"))
 
     # ------------------------------------------------------------------ value checks
 
-    def _value_check(self, name: str, loss: str, x: torch.Tensor) -> None:
+    def _value_check(self, name: str, consumer: Consumer, x: torch.Tensor) -> None:
         if self.check_every <= 0:
             return
-        calls = self._loss_calls.get(loss, 0) + 1
-        self._loss_calls[loss] = calls
+        calls = self._loss_calls.get(consumer, 0) + 1
+        self._loss_calls[consumer] = calls
         if calls != 1 and calls % self.check_every:
             return
-        cdim = -1 if loss == "kl" else checks.class_dim(x)
+        cdim = -1 if consumer is Consumer.KL_DIV else checks.class_dim(x)
         if x.is_cuda and torch.cuda.is_current_stream_capturing():
             return
         stats = checks.stats(x, cdim, self.rows)
@@ -792,36 +720,33 @@ class Watch:
         site = locate.user_site(3)
 
         def decide(values: list[float]) -> None:
-            self._decide(name, loss, classes, values, site)
+            self._decide(name, consumer, classes, values, site)
 
         if x.is_cuda:
             self._defer(stats, decide)
         else:
             decide(stats.tolist())
 
-    def _decide(self, name: str, loss: str, classes: int, values: list[float], site: tuple) -> None:
-        seen = checks.describe(values)
-        if loss == "ce" and checks.looks_like_probabilities(values, classes):
-            self._emit("TL001", site,
-                       f"the input of {name} is already probabilities (all in [0, 1], rows sum to 1: {seen}); "
-                       "it applies log_softmax itself. Pass the logits.", evidence="values", values=values)
-        elif loss == "nll" and checks.looks_like_probabilities(values, classes):
-            self._emit("TL004", site,
-                       f"the input of {name} is probabilities (all in [0, 1], rows sum to 1: {seen}), not "
-                       "log-probabilities. Use F.log_softmax.", evidence="values", values=values)
-        elif loss == "nll" and checks.looks_like_logits(values):
-            self._emit("TL012", site,
-                       f"the input of {name} is not log-probabilities ({seen}): raw logits make the loss "
-                       "unbounded below. Apply F.log_softmax first, or use F.cross_entropy.",
-                       evidence="values", values=values)
-        elif loss == "bce" and checks.outside_unit_interval(values):
-            self._emit("TL007", site,
-                       f"the input of {name} is outside [0, 1] ({seen}): it expects probabilities. "
-                       "Use BCEWithLogitsLoss on the logits.", evidence="values", values=values)
-        elif loss == "kl" and checks.nonnegative_bounded(values):
-            self._emit("TL008", site,
-                       f"the input of {name} looks like probabilities ({seen}); it expects log-probabilities. "
-                       "Use F.log_softmax.", evidence="values", values=values)
+    def _decide(self, name: str, consumer: Consumer, classes: int, values: list[float], site: tuple) -> None:
+        """What the values look like, then the flows of (that kind, this loss) report it."""
+        kind = None
+        if consumer in (Consumer.CROSS_ENTROPY, Consumer.NLL) and checks.looks_like_probabilities(values, classes):
+            kind = Kind.PROBS
+        elif consumer is Consumer.NLL and checks.looks_like_logits(values):
+            kind = Kind.LOGITS
+        elif consumer is Consumer.BCE and checks.outside_unit_interval(values):
+            kind = Kind.LOGITS
+        elif consumer is Consumer.KL_DIV and checks.nonnegative_bounded(values):
+            kind = Kind.PROBS
+        if kind is not None:
+            self._report_values(name, kind, consumer, checks.describe(values), values, site)
+
+    def _report_values(self, name: str, kind: Kind, consumer: Consumer, seen: str, values: list[float] | None,
+                       site: tuple) -> None:
+        for flow in CATALOG.flows(kind, consumer):
+            if flow.by_values is not None:
+                self._emit(flow.code, site, render(flow.by_values, consumer=name, seen=seen), evidence="values",
+                           values=values)
 
     def _defer(self, stats: torch.Tensor, decide: Callable[[list[float]], None]) -> None:
         """Copy `stats` to pinned host memory without blocking; read it once its event is done."""
