@@ -52,11 +52,12 @@ from .values import (
     UnknownValue,
     Value,
 )
-from .program import ClassInfo, FunctionInfo, ParamSink
+from .program import ClassInfo, FunctionInfo, ParamSink, Status
 from .syntax import parameters
 
 if TYPE_CHECKING:  # pragma: no cover
     from .events import ModuleFacts
+    from .flow import ModuleInterpreter
 
 # Bounds on contexts (see the module doc). Real training code needs a few levels
 # (script -> fit -> train_epoch -> step -> model.forward) and a few contexts per function.
@@ -147,7 +148,7 @@ def touches_torch(function: FunctionValue, depth: int = 0) -> bool:
     if function.bound_self is not None and isinstance(function.bound_self, InstanceValue) \
             and carries(function.bound_self, depth + 1):
         return True
-    if info.status != "done":
+    if info.status is not Status.DONE:
         return True
     return bool(info.param_sinks) or (depth <= 2 and informative(info.return_value, depth + 1))
 
@@ -283,14 +284,15 @@ def bind(info: FunctionInfo, args: Args | None, bound_self: Value | None,
     assert info.node is not None
     binding = Binding({})
     params = parameters(info.node.params)
-    is_method = info.owner is not None and not info.is_static and isinstance(info.node, cst.FunctionDef)
-    if is_method and params:
+    owner = info.owner
+    is_method = owner is not None and not info.is_static and isinstance(info.node, cst.FunctionDef)
+    if is_method and params and owner is not None:
         first = params[0].name.value
         if info.is_classmethod:
-            binding.vars[first] = bound_self if isinstance(bound_self, ClassValue) else ClassValue(info.owner)
+            binding.vars[first] = bound_self if isinstance(bound_self, ClassValue) else ClassValue(owner)
         else:
             binding.self_name = first
-            binding.vars[first] = bound_self if bound_self is not None else InstanceValue(info.owner)
+            binding.vars[first] = bound_self if bound_self is not None else InstanceValue(owner)
         binding.values.append(binding.vars[first])
         params = params[1:]
     node_params = info.node.params
@@ -402,7 +404,7 @@ class CallEngine:
         self.active: list[FunctionInfo] = []
         self.total = 0
         # Modules interpreted on demand for the bodies of their functions (path -> interpreter).
-        self.interpreters: dict[str, object] = {}
+        self.interpreters: dict[str, "ModuleInterpreter | None"] = {}
         # Objects made with arguments (their own attributes known), with where each was made:
         # their methods are interpreted on them once the module has run, as a framework would.
         self.objects: list[tuple[InstanceValue, Site | None]] = []

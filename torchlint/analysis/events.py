@@ -9,6 +9,7 @@ value reached its consumer.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import TYPE_CHECKING
 
 from .values import Site, Value
@@ -17,8 +18,19 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..parsing import ParsedModule
     from . import torch_api as api
 
-# Training mode of the path an event was recorded on (`if self.training:` splits).
-ANY, TRAIN, EVAL = "any", "train", "eval"
+
+class Mode(Enum):
+    """The training mode of a path (`if self.training:` splits it): an event records the mode
+    of the path it was recorded on, and a function's returns made only in eval mode do not
+    count for its result. Never serialised (events and flow states live in one run)."""
+
+    ANY = "any"  # not split, or joined again
+    TRAIN = "train"
+    EVAL = "eval"
+
+    def other(self) -> "Mode":
+        """The other side of a split (ANY has none: itself)."""
+        return Mode.EVAL if self is Mode.TRAIN else Mode.TRAIN if self is Mode.EVAL else self
 
 
 @dataclass
@@ -29,7 +41,7 @@ class LossCall:
     site: Site
     input: Value
     target: Value
-    mode: str = ANY
+    mode: Mode = Mode.ANY
     # Calls of user functions on the way to the loss: a helper the value was passed to
     # (`compute_loss(probs, y)`), or the calls that brought the model or the loss here
     # (`fit(model, criterion)`).
@@ -45,7 +57,7 @@ class ActivationCall:
     producer: "api.Producer"
     site: Site
     input: Value
-    mode: str = ANY
+    mode: Mode = Mode.ANY
     dim: int | None = None  # the literal `dim`, when given
     via: tuple[Site, ...] = ()
 
@@ -56,7 +68,7 @@ class LogCall:
 
     site: Site
     input: Value
-    mode: str = ANY
+    mode: Mode = Mode.ANY
     via: tuple[Site, ...] = ()
 
 
@@ -66,7 +78,7 @@ class ArgmaxCall:
 
     site: Site
     input: Value
-    mode: str = ANY
+    mode: Mode = Mode.ANY
     via: tuple[Site, ...] = ()
 
 

@@ -33,7 +33,7 @@ from ..parsing import ParsedModule
 from . import calls, containers
 from . import torch_api as api
 from .calls import Args, CallEngine, informative
-from .events import ANY, EVAL, TRAIN, ModuleFacts
+from .events import Mode, ModuleFacts
 from .values import (
     DEFERRED,
     NONE,
@@ -71,8 +71,8 @@ from .values import (
 )
 from .invocation import Invocation, callable_options
 from .names import import_bindings
-from .program import ClassInfo, FunctionInfo, SuperValue, class_member
-from .state import MODULE_SCOPE, Frame, LazyImport, State, join_states, resolved, self_attributes
+from .program import MODULE_SCOPE, ClassInfo, Closure, FunctionInfo, SuperValue, class_member
+from .state import Frame, LazyImport, State, join_states, resolved, self_attributes
 from .torch_semantics import TorchSemantics, module_label, probability
 from .syntax import (
     annotated_fields,
@@ -247,10 +247,10 @@ class ModuleInterpreter(Invocation, TorchSemantics):
             split = training_test(node.test)
             then_state, else_state = current.copy(), current.copy()
             if split is not None:
-                if current.mode == ANY:
+                if current.mode is Mode.ANY:
                     then_state.mode = split
-                    else_state.mode = EVAL if split == TRAIN else TRAIN
-                elif current.mode != split:
+                    else_state.mode = split.other()
+                elif current.mode is not split:
                     then_state.reachable = False  # already on the other path: never runs
                 else:
                     else_state.reachable = False
@@ -459,7 +459,7 @@ class ModuleInterpreter(Invocation, TorchSemantics):
     # -- definitions
 
     def define_function(self, node: cst.FunctionDef, state: State, frame: Frame, owner: ClassInfo | None = None,
-                        closure=None) -> FunctionInfo:
+                        closure: Closure | None = None) -> FunctionInfo:
         if closure is None:
             closure = MODULE_SCOPE if frame is self.module_frame else state.vars
         info = FunctionInfo(node, node.name.value, owner, closure, interpreter=self)
@@ -491,7 +491,7 @@ class ModuleInterpreter(Invocation, TorchSemantics):
         cls = ClassInfo(node, node.name.value, bases, interpreter=self)
         self.classes.append(cls)
         # The class body is its own namespace; methods see the enclosing scope, not it.
-        enclosing = MODULE_SCOPE if frame is self.module_frame else state.vars
+        enclosing: Closure = MODULE_SCOPE if frame is self.module_frame else state.vars
         class_state = State({})
         class_frame = Frame(None, enclosing)
         for statement in node.body.body:

@@ -11,11 +11,11 @@ from __future__ import annotations
 import libcst as cst
 
 from .calls import Args, Binding, Outcome, accepts, bind, informative, informative_self, is_context, is_module_class
-from .events import ANY, EVAL, LossCall
+from .events import LossCall, Mode
 from .values import UNKNOWN, ClassValue, DictValue, FunctionValue, InstanceValue, ListOf, NoneValue, OneOf, Param, Site, \
     StrValue, Tensor, TupleValue, Value, join, join_all
-from .program import ClassInfo, FunctionInfo, ParamSink
-from .state import MODULE_SCOPE, Frame, State, join_all_states, self_attributes
+from .program import MODULE_SCOPE, ClassInfo, Closure, FunctionInfo, ParamSink, Status
+from .state import Frame, State, join_all_states, self_attributes
 from .syntax import self_method_calls
 
 
@@ -44,7 +44,7 @@ class Invocation:
                     finally:
                         self.frame = outer
 
-    def scope_of(self, closure) -> dict[str, Value]:
+    def scope_of(self, closure: Closure) -> dict[str, Value]:
         return self.live_globals if closure is MODULE_SCOPE else closure
 
     def default_value(self, info: FunctionInfo):
@@ -55,19 +55,19 @@ class Invocation:
     def analyse_function(self, info: FunctionInfo) -> Value:
         """Interpret a function with its parameters unknown, once: the result serves every
         caller that knows nothing more."""
-        if info.status == "done" or info.node is None:
+        if info.status is Status.DONE or info.node is None:
             return info.return_value
         if info.interpreter is not None and info.interpreter is not self:
             return info.interpreter.analyse_function(info)
-        if info.status == "running":
+        if info.status is Status.RUNNING:
             return UNKNOWN  # recursion
-        info.status = "running"
+        info.status = Status.RUNNING
         binding = bind(info, None, None, self.default_value(info))
         outcome = self.interpret(info, binding, Frame(info, info.closure, binding.self_name))
         info.return_value = outcome.value
         info.self_writes = outcome.self_writes
         info.param_sinks = outcome.param_sinks
-        info.status = "done"
+        info.status = Status.DONE
         return info.return_value
 
     def interpret(self, info: FunctionInfo, binding: Binding, frame: Frame) -> Outcome:
@@ -76,14 +76,14 @@ class Invocation:
         try:
             state = State(dict(binding.vars))
             if isinstance(info.node, cst.Lambda):
-                frame.returns.append((self.eval(info.node.body, state, frame), ANY))
+                frame.returns.append((self.eval(info.node.body, state, frame), Mode.ANY))
             else:
                 end = self.exec_block(info.node.body.body, state, frame)
                 if end.reachable:
                     frame.exit_states.append(end)
         finally:
             self.frame = outer
-        trained = [value for value, mode in frame.returns if mode != EVAL]
+        trained = [value for value, mode in frame.returns if mode is not Mode.EVAL]
         result = join_all(trained) if trained and not frame.generator and info.transparent else UNKNOWN
         writes: dict[str, Value] = {}
         if frame.self_name is not None and frame.exit_states:
@@ -100,7 +100,7 @@ class Invocation:
         self.settle_functions(passed)
         constants = any(isinstance(value, StrValue) for value in passed)
         informed = informative_self(bound_self, info.owner) or any(informative(value) for value in passed)
-        if not informed and not (constants and (info.selectors or info.status == "new")):
+        if not informed and not (constants and (info.selectors or info.status is Status.NEW)):
             return self.call_free(info, args, node), None  # nothing here for a context to use
         if info.node is None:  # decoded from another module's summary
             found = self.resolver.definition(info, self.engine) if informed or info.selectors else None
@@ -108,7 +108,7 @@ class Invocation:
         if target is None or target.node is None:
             return self.call_free(info, args, node), None
         owner = target.interpreter if target.interpreter is not None else self
-        if constants and target.status == "new":
+        if constants and target.status is Status.NEW:
             owner.analyse_function(target)  # what it chooses by is known once it has been interpreted
         binding = bind(target, args, bound_self, owner.default_value(target))
         if not is_context(binding, target):
@@ -137,7 +137,7 @@ class Invocation:
         whether one says something is known once it has been (`calls.touches_torch`)."""
         for value in values:
             if isinstance(value, FunctionValue):
-                if value.info.status == "new" and value.info.node is not None:
+                if value.info.status is Status.NEW and value.info.node is not None:
                     self.analyse_function(value.info)
             elif depth < 2 and isinstance(value, (TupleValue, ListOf, DictValue)):
                 items = value.items if isinstance(value, TupleValue) else (
@@ -168,7 +168,7 @@ class Invocation:
             if isinstance(argument, Param) and self.frame.function is not None:
                 self.frame.param_sinks.append((argument.index, loss, loss_site, hops))
             elif isinstance(argument, Tensor):
-                self.sink.loss_calls.append(LossCall(loss, loss_site, argument, UNKNOWN, ANY, self.via() + hops))
+                self.sink.loss_calls.append(LossCall(loss, loss_site, argument, UNKNOWN, Mode.ANY, self.via() + hops))
 
     @staticmethod
     def returned(result: Value, args: Args) -> Value:
@@ -238,11 +238,11 @@ class Invocation:
         for method in writers:
             if not method.writes_self:
                 continue
-            if method.status == "new" and wanted is not None and not self.may_assign(cls, method, wanted):
+            if method.status is Status.NEW and wanted is not None and not self.may_assign(cls, method, wanted):
                 complete = False
                 continue
             self.analyse_function(method)
-            if method.status != "done":
+            if method.status is not Status.DONE:
                 complete = False
                 continue
             for name, value in method.self_writes.items():
@@ -263,7 +263,8 @@ class Invocation:
             if id(current) in seen:
                 continue
             seen.add(id(current))
-            if current.node is None or current.assigned_attributes is None or name in current.assigned_attributes:
+            if current.node is None or current.interpreter is None or current.assigned_attributes is None \
+                    or name in current.assigned_attributes:
                 return True
             calls = current.interpreter.parsed.fact("self_method_calls", current.node, self_method_calls)
             if calls is None:

@@ -6,12 +6,18 @@ closure known), or decoded from another module's summary (no node: its
 likewise. Neither holds the results of interpreting a body with particular
 arguments: those live in the call engine (`calls.CallEngine`), keyed by the
 arguments' abstract signature.
+
+A function's `status` says where its interpretation with unknown parameters stands
+(`Status`); a function's `closure` is the scope its body reads free names from: the
+enclosing function's variables, or `MODULE_SCOPE` (the module's variables as they are when
+it runs). Neither is ever serialised: a summary's functions are decoded as `Status.DONE`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from enum import Enum
+from typing import TYPE_CHECKING, Callable, Final, Iterator, Union
 
 from .values import UNKNOWN, ClassValue, FunctionValue, InstanceValue, Value
 
@@ -19,11 +25,36 @@ if TYPE_CHECKING:  # pragma: no cover
     import libcst as cst
 
     from . import torch_api as api
+    from .flow import ModuleInterpreter
     from .values import Site
 
 # A parameter that reaches a loss input inside a function:
 # (parameter index, loss, loss call site, calls in between).
 ParamSink = tuple[int, "api.Loss", "Site", tuple["Site", ...]]
+
+
+class Status(Enum):
+    """Where a function's interpretation with unknown parameters stands."""
+
+    NEW = "new"  # not interpreted yet
+    RUNNING = "running"  # under way (a call from inside it is recursion)
+    DONE = "done"  # its return value, `self` writes and parameter sinks are known
+
+
+class ModuleScope(Enum):
+    """The closure of a module-level function: its free names are read from the module's
+    variables as they are when it runs (`interpreter.live_globals`), not from a dict captured
+    where it was defined. One member, `MODULE_SCOPE` (an enum, so `is` narrows a `Closure`)."""
+
+    MODULE = "module"
+
+    def __repr__(self) -> str:
+        return "MODULE_SCOPE"
+
+
+MODULE_SCOPE: Final = ModuleScope.MODULE
+# The scope a function body reads free names from.
+Closure = Union[dict[str, Value], ModuleScope]
 
 
 @dataclass(eq=False)
@@ -33,12 +64,12 @@ class FunctionInfo:
     owner: "ClassInfo | None" = field(repr=False)
     # The scope the body reads free names from: a dict of the enclosing function's
     # variables, or `MODULE_SCOPE` for a module-level function (read at call time).
-    closure: Any = field(repr=False)
+    closure: Closure = field(repr=False)
     is_static: bool = False
     is_classmethod: bool = False
     is_property: bool = False
     transparent: bool = True  # decorators leave the return value alone
-    status: str = "new"  # new | running | done (the interpretation with unknown parameters)
+    status: Status = Status.NEW  # the interpretation with unknown parameters
     return_value: Value = UNKNOWN
     self_writes: dict[str, Value] = field(default_factory=dict)
     # The `self.<attr>` names its own body assigns (None: it may set any); empty for functions.
@@ -46,7 +77,7 @@ class FunctionInfo:
     param_sinks: list[ParamSink] = field(default_factory=list)
     # The interpreter that defined it (None for one decoded from a summary), and for a decoded
     # one, where it is defined: (module path, id in that module's summary).
-    interpreter: Any = field(default=None, repr=False)
+    interpreter: "ModuleInterpreter | None" = field(default=None, repr=False)
     definition: tuple[str, str] | None = None
     # Names the body chooses by (`table[name]`, `getattr(obj, name)`, `name == ...`), seen while
     # interpreting it: a string constant passed for such a parameter is worth a context
@@ -72,7 +103,8 @@ class ClassInfo:
     # A @dataclass (or NamedTuple) without its own __init__: the fields its generated
     # constructor takes, in order; None for other classes.
     fields: list[str] | None = None
-    interpreter: Any = field(default=None, repr=False)
+    # The interpreter that defined it (None for one decoded from a summary).
+    interpreter: "ModuleInterpreter | None" = field(default=None, repr=False)
     definition: tuple[str, str] | None = None
     # Whether its instances carry something a context can use (`calls.carries`), once known.
     carries: bool | None = field(default=None, repr=False)

@@ -51,7 +51,7 @@ from .values import (
     TupleValue,
     Value,
 )
-from .program import ClassInfo, FunctionInfo, class_member
+from .program import ClassInfo, FunctionInfo, Status, class_member
 from .summaries import Encoder, ModuleSummary, SiteLocator, site_from
 
 
@@ -471,7 +471,7 @@ class Project(Resolver):
         info = FunctionInfo(None, data["name"], owner, {}, is_static=data["static"], is_property=data["property"],
                             definition=(summary.path, function_id))
         info.selectors = set(data.get("selects", ()))
-        info.status = "done"
+        info.status = Status.DONE
         self.decoded_functions[key] = info
         info.return_value = self.decode(data["returns"], summary)
         for index, loss_name, site, via in data["sinks"]:
@@ -521,6 +521,6 @@ class Project(Resolver):
 
     @staticmethod
     def _returned(info: FunctionInfo | None) -> Value:
-        if info is None or info.status != "done" or isinstance(info.return_value, Param):
+        if info is None or info.status is not Status.DONE or isinstance(info.return_value, Param):
             return UNKNOWN
         return info.return_value

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Callable
 
-from .events import ANY, EVAL, TRAIN
+from .events import Mode
 from .values import UNKNOWN, Site, Value, join
-from .program import FunctionInfo, ParamSink
-
-# The closure of a module-level function: free names are read from the module's
-# variables as they are when the function runs (`interpreter.live_globals`).
-MODULE_SCOPE: Any = type("ModuleScope", (), {"__repr__": lambda self: "MODULE_SCOPE"})()
+from .program import Closure, FunctionInfo, ParamSink
 
 
 class LazyImport(Value):
@@ -42,7 +38,7 @@ class State:
     whether it can run at all."""
 
     vars: dict[str, Value]
-    mode: str = ANY
+    mode: Mode = Mode.ANY
     reachable: bool = True
 
     def copy(self) -> "State":
@@ -54,9 +50,10 @@ class Frame:
     """One interpretation of a function body (or of the module's, with `function` None)."""
 
     function: FunctionInfo | None
-    closure: Any  # a dict of the enclosing function's variables, or MODULE_SCOPE
+    closure: Closure  # a dict of the enclosing function's variables, or MODULE_SCOPE
     self_name: str | None = None
-    returns: list[tuple[Value, str]] = field(default_factory=list)
+    # What each `return` gave, with the training mode of its path.
+    returns: list[tuple[Value, Mode]] = field(default_factory=list)
     exit_states: list[State] = field(default_factory=list)
     generator: bool = False
     # A context: the function interpreted with its caller's values. `via` holds the calls
@@ -77,10 +74,10 @@ def join_states(a: State, b: State) -> State:
         return b
     if not b.reachable:
         return a
-    if {a.mode, b.mode} == {TRAIN, EVAL}:
+    if a.mode is not b.mode and a.mode is not Mode.ANY and b.mode is not Mode.ANY:
         # An `if self.training:` split: what follows is trained on the training path.
-        train = a if a.mode == TRAIN else b
-        return State(dict(train.vars), ANY, True)
+        train = a if a.mode is Mode.TRAIN else b
+        return State(dict(train.vars), Mode.ANY, True)
     merged: dict[str, Value] = {}
     for name in a.vars.keys() | b.vars.keys():
         if name in a.vars and name in b.vars:
@@ -89,7 +86,7 @@ def join_states(a: State, b: State) -> State:
         else:
             # Defined on one path only: the other path would fail with NameError.
             merged[name] = a.vars.get(name, b.vars.get(name, UNKNOWN))
-    return State(merged, a.mode if a.mode == b.mode else ANY, True)
+    return State(merged, a.mode if a.mode is b.mode else Mode.ANY, True)
 
 
 def join_all_states(states: list[State]) -> State:

@@ -11,7 +11,7 @@ from typing import Iterator
 
 import libcst as cst
 
-from .events import EVAL, TRAIN
+from .events import Mode
 from .nodes import child_nodes, is_expression
 
 
@@ -26,14 +26,14 @@ def parameters(params: cst.Parameters) -> list[cst.Param]:
     return result
 
 
-def training_test(test: cst.BaseExpression) -> str | None:
-    """TRAIN for `x.training`, EVAL for `not x.training`, else None."""
+def training_test(test: cst.BaseExpression) -> Mode | None:
+    """Mode.TRAIN for `x.training`, Mode.EVAL for `not x.training`, else None."""
     if isinstance(test, cst.Attribute) and test.attr.value == "training":
-        return TRAIN
+        return Mode.TRAIN
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         inner = training_test(test.expression)
         if inner is not None:
-            return EVAL if inner == TRAIN else TRAIN
+            return inner.other()
     return None
 
 

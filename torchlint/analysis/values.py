@@ -21,6 +21,8 @@ from ..catalog import Kind
 if TYPE_CHECKING:  # pragma: no cover
     import libcst as cst
 
+    from ..parsing import ParsedModule
+    from .program import ClassInfo, FunctionInfo
     from .torch_api import Loss, Producer
 
 
@@ -37,7 +39,7 @@ class Site:
     label: str
     # The parsed module the node belongs to (flow engine), or None when the
     # position is already known (summaries from another file or the cache).
-    source: Any = None
+    source: "ParsedModule | None" = None
     position: tuple[int, int, int, int] | None = None
 
     def key(self) -> tuple:
@@ -58,7 +60,7 @@ class Site:
     def ref(self) -> str:
         """`path:row` (`path:cell N:row` in a notebook), the way messages name a place."""
         row = self.locate()[0]
-        notebook = getattr(self.source, "notebook", None)
+        notebook = self.source.notebook if self.source is not None else None
         if notebook is not None:
             cell, line = notebook.to_cell(row)
             if cell is not None:
@@ -89,7 +91,7 @@ class Tensor(Value):
     kind: Kind
     origins: tuple[Site, ...] = ()
     producer: "Producer | None" = None
-    dim: Any = None  # int, or None when unknown / not applicable
+    dim: int | None = None  # the literal `dim` of the producer, or None when unknown / not applicable
     # Shape facts, only where the code makes them certain (None: unknown):
     # the number of dimensions, and the size of the last dimension.
     rank: int | None = None
@@ -108,7 +110,7 @@ class Tensor(Value):
     def shaped(self, rank: int | None, last_size: int | None) -> "Tensor":
         return replace(self, rank=rank, last_size=last_size)
 
-    def derived(self, **changes: Any) -> "Tensor":
+    def derived(self, **changes: Any) -> "Tensor":  # dim, rank, last_size, shifted
         """The same meaning with other facts (a reshape drops the dim, a shift sets `shifted`)."""
         return replace(self, **changes)
 
@@ -143,7 +145,7 @@ class TorchModule(Value):
 
     qualname: str
     site: Site
-    dim: Any = None
+    dim: int | None = None  # the literal `dim`, or None when unknown / not given
     dim_given: bool = False
     # out_features of a linear layer given as a literal (size of the output's last dim).
     features: int | None = None
@@ -253,18 +255,18 @@ class OneOf(Value):
 class FunctionValue(Value):
     """A user-defined function, method or lambda."""
 
-    info: Any  # program.FunctionInfo
+    info: "FunctionInfo"
     bound_self: Value | None = None
 
 
 @dataclass(eq=False)
 class ClassValue(Value):
-    info: Any  # program.ClassInfo
+    info: "ClassInfo"
 
 
 @dataclass(frozen=True, eq=False)
 class InstanceValue(Value):
-    cls: Any  # program.ClassInfo
+    cls: "ClassInfo"
     # This object's own attributes, where the code that made or changed it is known
     # (`Trainer(model, loss)` interpreted with its arguments, `trainer.criterion = ...`);
     # an attribute not listed comes from the class's table. None: only the class's table.
@@ -288,7 +290,7 @@ class InstanceValue(Value):
 class PartialValue(Value):
     func: Value
     args: tuple[Value, ...]
-    keywords: tuple[tuple[str, Any], ...] = field(default=())
+    keywords: tuple[tuple[str, Value], ...] = field(default=())
 
 
 def _same_pairs(a: tuple[tuple[str, Value], ...] | None, b: tuple[tuple[str, Value], ...] | None) -> bool:
