@@ -9,6 +9,7 @@ import pytest
 from torchlint import lint_sources
 from torchlint.fix import fix_sources
 from torchlint.rules import ALL_RULES
+from torchlint.rules.base import Example
 
 
 def _cases():
@@ -42,4 +43,27 @@ def test_fix_example(rule, example):
     # Idempotent, and the fixed finding is gone.
     again, count = fix_sources({"example.py": after}, unsafe=True)
     assert again["example.py"] == after and count == 0
+    assert not [f for f in lint_sources({"example.py": after}) if f.code == rule.code]
+
+
+def _invalid_examples_with_fixes():
+    for rule in ALL_RULES:
+        for index, example in enumerate(rule.invalid):
+            if isinstance(example, Example) and example.expected_fix is not None:
+                yield pytest.param(rule, example, id=f"{rule.code}-invalid-{index}")
+
+
+def test_invalid_examples_carry_their_expected_fix():
+    assert len(list(_invalid_examples_with_fixes())) >= 5
+
+
+@pytest.mark.parametrize("rule, example", list(_invalid_examples_with_fixes()))
+def test_invalid_example_expected_fix(rule, example):
+    """As Fixit's `expected_replacement`: `--fix` turns the invalid example into exactly this."""
+    assert example.files is None, "an expected fix is for a single-file example"
+    before, after = textwrap.dedent(example.code), textwrap.dedent(example.expected_fix)
+    fixed, count = fix_sources({"example.py": before}, unsafe=example.unsafe_fix)
+    assert count >= 1 and fixed["example.py"] == after
+    if example.unsafe_fix:
+        assert fix_sources({"example.py": before})[0]["example.py"] == before
     assert not [f for f in lint_sources({"example.py": after}) if f.code == rule.code]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..catalog import Consumer, Fixability, Flow, Kind, Reported, Severity
 from ._fixes import remove_activation
-from .base import FixExample, FlowRule
+from .base import Example, FixExample, FlowRule
 
 
 class SoftmaxBeforeCrossEntropy(FlowRule):
@@ -31,6 +31,11 @@ worse.
 Passing probabilities as the *target* (soft labels, distillation) is correct
 and is not reported.
 
+## Known problems
+A model that returns probabilities on one path and logits on another is not
+reported (the kinds disagree, and precision comes first), and neither is a
+softmax applied only in eval mode (`if not self.training:`).
+
 ## Example
 ```python
 logits = model(x)
@@ -44,6 +49,14 @@ logits = model(x)
 loss = F.cross_entropy(logits, y)
 probs = F.softmax(logits, dim=1)  # for metrics or inference only
 ```
+
+## Fix safety
+The fix removes the softmax. It is safe (`--fix`) when the softmax feeds only
+this loss, in the same function: written as the loss's argument, or a variable
+read nowhere else. Anywhere else (a model's `forward`, a layer of an
+`nn.Sequential`, a value also used for metrics) it is unsafe
+(`--unsafe-fixes`): the code that wanted probabilities now gets logits, so
+apply the softmax where they are needed (inference, metrics).
 
 ## References
 - https://pytorch.org/docs/stable/generated/torch.nn.CrossEntropyLoss.html
@@ -86,13 +99,22 @@ loss = criterion(model(torch.randn(2, 16)), torch.tensor([0, 1]))
 """,
     )
     invalid = (
-        """
+        Example(
+            """
 import torch.nn.functional as F
 
 def step(model, x, y):
     probs = F.softmax(model(x), dim=1)  # expect
     return F.cross_entropy(probs, y)
 """,
+            expected_fix="""
+import torch.nn.functional as F
+
+def step(model, x, y):
+    probs = model(x)  # expect
+    return F.cross_entropy(probs, y)
+""",
+        ),
         """
 from torch import nn
 

@@ -7,7 +7,7 @@ from typing import Iterable
 from ..catalog import Fixability, Severity, render
 from ..findings import Fix
 from ._fixes import UNSAFE, add_dim, guarded, make_fix, usable
-from .base import FixExample, Report, Rule
+from .base import Example, FixExample, Report, Rule
 
 
 class SoftmaxImplicitDim(Rule):
@@ -32,6 +32,10 @@ warning, which is easy to miss in training logs.
 `torch.softmax(x)` and `x.softmax()` require `dim` and fail loudly, so they
 are not reported.
 
+## Known problems
+A call kept for an old PyTorch behind a version check is reported like any
+other.
+
 ## Example
 ```python
 probs = F.softmax(logits)
@@ -43,6 +47,12 @@ head = nn.Sequential(nn.Linear(128, 10), nn.LogSoftmax())
 probs = F.softmax(logits, dim=-1)
 head = nn.Sequential(nn.Linear(128, 10), nn.LogSoftmax(dim=1))
 ```
+
+## Fix safety
+The fix passes `dim=-1`, the class dimension of (B, C) and (B, T, C) logits.
+It is always unsafe: for a tensor laid out otherwise ((C, H, W) maps,
+attention scores) the last dimension may be the wrong one, and wherever
+PyTorch picked another dimension the result changes.
 
 ## References
 - https://pytorch.org/docs/stable/generated/torch.nn.functional.softmax.html
@@ -66,12 +76,21 @@ def normalise(x):
 """,
     )
     invalid = (
-        """
+        Example(
+            """
 import torch.nn.functional as F
 
 def predict(logits):
     return F.softmax(logits)  # expect
 """,
+            expected_fix="""
+import torch.nn.functional as F
+
+def predict(logits):
+    return F.softmax(logits, dim=-1)  # expect
+""",
+            unsafe_fix=True,
+        ),
         """
 from torch import nn
 

@@ -25,6 +25,11 @@ outputs, cross-entropy has a floor it cannot go below and small gradients, and
 `NLLLoss` optimises a meaningless quantity. A softmax over sigmoid outputs
 sees scores squeezed into (0, 1) and can barely tell classes apart.
 
+## Known problems
+A multi-label model (one sigmoid per class) that reaches `CrossEntropyLoss`
+by mistake is reported too; the message names both ways out, because which
+model was meant is not in the code.
+
 ## Example
 ```python
 out = torch.sigmoid(self.fc(x))

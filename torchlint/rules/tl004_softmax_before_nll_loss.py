@@ -43,6 +43,12 @@ loss = F.nll_loss(log_probs, y)
 # or, on the logits: F.cross_entropy(model(x), y)
 ```
 
+## Fix safety
+The fix turns the softmax into its log form (`F.softmax` -> `F.log_softmax`,
+`nn.Softmax` -> `nn.LogSoftmax`, same `dim`). It is safe when the softmax feeds
+only this loss in the same function; otherwise unsafe, because other readers
+of the value then get log-probabilities.
+
 ## References
 - https://pytorch.org/docs/stable/generated/torch.nn.NLLLoss.html
 - https://pytorch.org/docs/stable/generated/torch.nn.functional.softmax.html
@@ -66,13 +72,22 @@ def step(model, x, y):
 """,
     )
     invalid = (
-        """
+        Example(
+            """
 import torch.nn.functional as F
 
 def step(model, x, y):
     probs = F.softmax(model(x), dim=1)  # expect
     return F.nll_loss(probs, y)
 """,
+            expected_fix="""
+import torch.nn.functional as F
+
+def step(model, x, y):
+    probs = F.log_softmax(model(x), dim=1)  # expect
+    return F.nll_loss(probs, y)
+""",
+        ),
         """
 from torch import nn
 

@@ -41,6 +41,12 @@ loss = nn.BCEWithLogitsLoss()(logits, y)
 probs = torch.sigmoid(logits)  # for metrics or thresholds only
 ```
 
+## Fix safety
+The fix removes the sigmoid. It is safe when the sigmoid feeds only this loss
+in the same function (the loss's argument, or a variable read nowhere else);
+anywhere else (a model's `forward`, an `nn.Sequential` layer) it is unsafe:
+code that wanted probabilities gets logits, so apply the sigmoid at inference.
+
 ## References
 - https://pytorch.org/docs/stable/generated/torch.nn.BCEWithLogitsLoss.html
 """

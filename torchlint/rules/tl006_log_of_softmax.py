@@ -87,13 +87,21 @@ def log_gate(score):
 """,
     )
     invalid = (
-        """
+        Example(
+            """
 import torch
 import torch.nn.functional as F
 
 def log_probs(logits):
     return torch.log(F.softmax(logits, dim=-1))  # expect
 """,
+            expected_fix="""
+import torch.nn.functional as F
+
+def log_probs(logits):
+    return F.log_softmax(logits, dim=-1)  # expect
+""",
+        ),
         """
 import torch
 import torch.nn.functional as F

@@ -41,6 +41,13 @@ head = nn.Linear(128, 1)
 loss = nn.BCEWithLogitsLoss()(head(x), y)  # applies the sigmoid, stably
 ```
 
+## Fix safety
+`F.binary_cross_entropy` becomes `F.binary_cross_entropy_with_logits` (their
+first six parameters match). That is safe when the scores are written as the
+loss's argument in the same function. Renaming a loss object
+(`nn.BCELoss()` -> `nn.BCEWithLogitsLoss()`) is unsafe, because the object
+may serve other calls that do pass probabilities.
+
 ## References
 - https://pytorch.org/docs/stable/generated/torch.nn.BCELoss.html
 - https://pytorch.org/docs/stable/generated/torch.nn.BCEWithLogitsLoss.html

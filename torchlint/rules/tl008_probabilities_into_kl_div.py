@@ -15,7 +15,7 @@ class ProbabilitiesIntoKlDiv(FlowRule):
     summary = "Softmax output is passed as the input of KLDivLoss (it expects log-probabilities)"
     docs = """
 ## What it does
-Checks for a softmax output that reaches the *input* (first argument) of
+Checks for a softmax (or sigmoid) output that reaches the *input* (first argument) of
 `nn.KLDivLoss` or `F.kl_div`, through variables, attributes, `nn.Sequential`,
 a model's `forward`, helpers and other files. The *target* (second argument)
 is probabilities by design and is never reported.
@@ -28,6 +28,10 @@ probabilities, the result is not a divergence at all: it can be negative
 and minimising it pushes the wrong quantity. Knowledge-distillation code is
 the usual victim; nothing raises.
 
+## Known problems
+Only the input is checked: a target given as log-probabilities without
+`log_target=True` is not reported.
+
 ## Example
 ```python
 loss = F.kl_div(F.softmax(student, dim=1), F.softmax(teacher, dim=1), reduction="batchmean")
@@ -37,6 +41,12 @@ loss = F.kl_div(F.softmax(student, dim=1), F.softmax(teacher, dim=1), reduction=
 ```python
 loss = F.kl_div(F.log_softmax(student, dim=1), F.softmax(teacher, dim=1), reduction="batchmean")
 ```
+
+## Fix safety
+The fix turns the softmax into `log_softmax` (`nn.Softmax` into
+`nn.LogSoftmax`), same `dim`. It is safe when the softmax feeds only this loss
+in the same function; otherwise unsafe, because other readers of the value
+then get log-probabilities. A sigmoid output gets no fix.
 
 ## References
 - https://pytorch.org/docs/stable/generated/torch.nn.KLDivLoss.html
@@ -61,6 +71,13 @@ def loss_of(student, teacher):
 """,
     )
     invalid = (
+        """
+import torch
+import torch.nn.functional as F
+
+def match(scores, target_probs):
+    return F.kl_div(torch.sigmoid(scores), target_probs, reduction="batchmean")  # expect
+""",
         """
 import torch.nn.functional as F
 

@@ -36,6 +36,11 @@ all; after a Tanh the scores live in (-1, 1), which caps how confident any
 prediction can be and so puts a floor under the loss. Training runs, slower
 and to a worse model.
 
+## Known problems
+The watcher confirms a clipping activation that reaches CrossEntropyLoss or
+BCEWithLogitsLoss; the path through `log_softmax` into `NLLLoss` is found
+statically only.
+
 ## Example
 ```python
 head = nn.Sequential(nn.Linear(128, 10), nn.ReLU())
@@ -154,8 +159,9 @@ def step(x, y):
              "layer.",
              evidence="{consumer} receives the {producer} output here"),
     )
-    # A clipping activation under a log_softmax that reaches NLLLoss: the pair is a cross-entropy.
-    through_log_softmax = (
+    # Its own check's message: a clipping activation under a log_softmax that reaches NLLLoss (the
+    # pair is a cross-entropy).
+    message = (
         "{producer} output goes through {through} to {consumer} at {at}{route}: together they are a cross-entropy, "
         "which expects unbounded logits, and the activation clips them (the model cannot push wrong classes down). "
         "Apply log_softmax to the output of the last linear layer."
@@ -171,7 +177,7 @@ def step(x, y):
             for origin in value.clipped:
                 yield Report(
                     origin,
-                    render(self.through_log_softmax, producer=origin.label, through=through,
+                    render(self.message, producer=origin.label, through=through,
                            consumer=call.loss.label, at=call.site.ref(), route=route(call.via)),
                     ((call.site, f"{call.loss.label} receives the log-probabilities here"),)
                     + tuple((site, f"{site.label} normalises the clipped scores here") for site in value.origins)

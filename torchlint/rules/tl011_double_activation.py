@@ -45,6 +45,13 @@ probs = model(x)  # or drop the nn.Softmax from the model
 scores = torch.sigmoid(z)
 ```
 
+## Fix safety
+The fix removes the inner activation, and only when both are written in the
+same form with the same arguments (`torch.sigmoid(torch.sigmoid(z))`,
+`x.softmax(-1).softmax(-1)`): the result is the one activation the code
+meant, so the fix is safe. Other shapes (a softmax over a log_softmax, two
+different dims) get no fix.
+
 ## References
 - https://pytorch.org/docs/stable/generated/torch.nn.functional.softmax.html
 - https://pytorch.org/docs/stable/generated/torch.sigmoid.html

@@ -41,6 +41,12 @@ loss = nn.CrossEntropyLoss()(model(x), y)
 # or add the log_softmax: nn.NLLLoss()(F.log_softmax(model(x), dim=1), y)
 ```
 
+## Fix safety
+`F.nll_loss` becomes `F.cross_entropy` (`nn.NLLLoss` becomes
+`nn.CrossEntropyLoss`); both take the same arguments in the same order. It is
+unsafe: if the scores were normalised by hand in a way torchlint does not
+see, the loss changes.
+
 ## References
 - https://pytorch.org/docs/stable/generated/torch.nn.NLLLoss.html
 - https://pytorch.org/docs/stable/generated/torch.nn.CrossEntropyLoss.html
@@ -72,7 +78,8 @@ def step(x, y):
 """,
     )
     invalid = (
-        """
+        Example(
+            """
 import torch.nn.functional as F
 from torch import nn
 
@@ -81,6 +88,17 @@ fc = nn.Linear(16, 4)
 def step(x, y):
     return F.nll_loss(fc(x), y)  # expect
 """,
+            expected_fix="""
+import torch.nn.functional as F
+from torch import nn
+
+fc = nn.Linear(16, 4)
+
+def step(x, y):
+    return F.cross_entropy(fc(x), y)  # expect
+""",
+            unsafe_fix=True,
+        ),
         """
 from torch import nn
 

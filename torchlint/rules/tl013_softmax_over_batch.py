@@ -33,6 +33,12 @@ normalises each class *across the samples*: a sample's row no longer sums to
 the prediction for the same input changes with the batch it is in. Losses
 and accuracy computed on it are wrong without any error.
 
+## Known problems
+Only values whose rank the code makes certain are checked
+(`torch.randn(B, C)`, `.view(B, -1)`, a linear layer's output); a softmax over
+dim 0 of a tensor of unknown rank is not reported, here (the watcher sees the
+real shape).
+
 ## Example
 ```python
 x = torch.flatten(features, 1)

@@ -43,6 +43,13 @@ loss = nn.BCEWithLogitsLoss()(logits, y)
 probs = torch.sigmoid(logits)  # where the probabilities are needed
 ```
 
+## Fix safety
+BCELoss on a sigmoid becomes BCEWithLogitsLoss on the logits: the sigmoid is
+removed and the loss renamed. It is safe when a functional loss and the
+sigmoid are in the same function and the sigmoid feeds only the loss;
+renaming a loss object, or removing a sigmoid that other code reads, is
+unsafe.
+
 ## References
 - https://pytorch.org/docs/stable/generated/torch.nn.BCEWithLogitsLoss.html
 - https://pytorch.org/docs/stable/amp.html#prefer-binary-cross-entropy-with-logits-over-binary-cross-entropy

@@ -31,6 +31,10 @@ exactly 0, whatever the input: the prediction is constant and no gradient
 flows back into the layer, so the model cannot learn. This is the classic
 binary classifier written with one output unit and a softmax.
 
+## Known problems
+Statically, only a dimension of size 1 that the code makes certain (a
+literal `nn.Linear(h, 1)`) is seen; the watcher sees every real shape.
+
 ## Example
 ```python
 head = nn.Sequential(nn.Linear(128, 1), nn.Softmax(dim=-1))
