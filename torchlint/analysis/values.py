@@ -7,14 +7,58 @@ handles: torch functions and modules, loss objects, user classes and their
 instances, functions, tuples and dicts.
 
 Values are immutable; `join` merges the values of two control-flow paths and
-loses information rather than inventing it: two different kinds join to
-unknown.
+loses information rather than inventing it, and `same` says whether two values
+say the same thing (structurally: never by comparing nodes).
+
+The order
+---------
+`join(a, b)` is at or above both `a` and `b` in this order (higher says less):
+
+* `UNKNOWN`, the one `UnknownValue`, is the top and the engine's only "don't
+  know": anything at all, a tensor or not. `join(UNKNOWN, x)` is `UNKNOWN`, and
+  so is the join of any two values this list does not join otherwise.
+* Tensors of one kind join to a tensor of that kind: origins and clipping
+  activations united, `dim`, `rank`, `last_size` and `producer` kept where both
+  agree (else None: not known), `shifted` if either is. `Kind.UNKNOWN` is a kind
+  like the others here: `Tensor(Kind.UNKNOWN)` is a tensor of no known meaning,
+  which exists to carry shape facts (`torch.randn(B, C)` has rank 2). Tensors of
+  two different kinds (`Kind.UNKNOWN` included) join to `UNKNOWN`, not to
+  `Tensor(Kind.UNKNOWN)`: the meaning is what the rules read, and a rank known
+  on a path of another meaning is not kept either.
+* Containers join member by member: tuples of one length item by item; tuples
+  and `ListOf`s otherwise to `ListOf(join of every item)`; dicts and records key
+  by key (a key on one path only keeps its value: the other path never set it);
+  instances of one class that both know their own attributes, attribute by
+  attribute; one `nn.Sequential` (one site) filled differently on two paths to
+  `SequentialValue((UNKNOWN,), site)`.
+* Values that are `same` join to the first (two `nn.CrossEntropyLoss()`s are
+  one loss, the first's site kept).
+* Objects that a call or an attribute read can be taken on one by one
+  (instances, classes, functions, `functools.partial`, torch modules,
+  `Sequential`, None) join to `OneOf` their options, at most
+  `MAX_ALTERNATIVES` (more: `UNKNOWN`). `OneOf(options)` is above each option.
+  Two different losses, torch references, foreign references, strings or
+  project modules are not alternatives: they join to `UNKNOWN`.
+
+*Not yet known* is not "don't know". `Param` (a parameter, the caller's
+argument: `invocation.returned` maps it back), `ImportRef`, `DeferredAttr` and
+`DeferredCall` (phase 1's imports and what is read or called on them:
+`project.Project` resolves them when it decodes a summary) and
+`state.LazyImport` (resolved when first read, before any join) stand for values
+that a later step supplies. They are not in the order below the top: joined
+with anything but themselves they give `UNKNOWN`. A `Param` joins with a
+`Param` of the same index (its rank kept where both agree); an import value is
+itself only (one binding read on both paths): two made apart, even from the
+same name, join to `UNKNOWN`, as what each will resolve to is not compared.
+
+`join` is commutative up to the order of what it keeps (origins, keys,
+options, which of two `same` values), and `join(x, x)` is `x`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..catalog import Kind
 
@@ -293,132 +337,6 @@ class PartialValue(Value):
     keywords: tuple[tuple[str, Value], ...] = field(default=())
 
 
-def _same_pairs(a: tuple[tuple[str, Value], ...] | None, b: tuple[tuple[str, Value], ...] | None) -> bool:
-    if a is None or b is None:
-        return a is b
-    return [k for k, _ in a] == [k for k, _ in b] and all(same(x, y) for (_, x), (_, y) in zip(a, b))
-
-
-def same(a: Value, b: Value) -> bool:
-    """Structural equality that is safe for values holding nodes."""
-    if a is b:
-        return True
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, Tensor):
-        return (a.kind == b.kind and a.dim == b.dim and a.rank == b.rank  # type: ignore[union-attr]
-                and a.last_size == b.last_size and a.shifted == b.shifted)  # type: ignore[union-attr]
-    if isinstance(a, (TorchRef, ForeignRef)):
-        return a.qualname == b.qualname  # type: ignore[union-attr]
-    if isinstance(a, TorchModule):
-        return (a.qualname == b.qualname and a.dim == b.dim  # type: ignore[union-attr]
-                and a.features == b.features)  # type: ignore[union-attr]
-    if isinstance(a, LossValue):
-        return a.loss == b.loss  # type: ignore[union-attr]
-    if isinstance(a, Param):
-        return a.index == b.index and a.rank == b.rank  # type: ignore[union-attr]
-    if isinstance(a, ClassValue):
-        return a.info is b.info  # type: ignore[union-attr]
-    if isinstance(a, InstanceValue):
-        return a.cls is b.cls and _same_pairs(a.attrs, b.attrs)  # type: ignore[union-attr]
-    if isinstance(a, FunctionValue):
-        return a.info is b.info and (  # type: ignore[union-attr]
-            a.bound_self is b.bound_self or (a.bound_self is not None and b.bound_self is not None  # type: ignore[union-attr]
-                                              and same(a.bound_self, b.bound_self)))  # type: ignore[union-attr]
-    if isinstance(a, ProjectModule):
-        return a.path == b.path  # type: ignore[union-attr]
-    if isinstance(a, (TupleValue, OneOf)):
-        left, right = (a.items, b.items) if isinstance(a, TupleValue) else (a.options, b.options)  # type: ignore
-        return len(left) == len(right) and all(same(x, y) for x, y in zip(left, right))
-    if isinstance(a, DictValue):
-        return _same_pairs(a.items, b.items) and (  # type: ignore[union-attr]
-            a.rest is b.rest or (a.rest is not None and b.rest is not None and same(a.rest, b.rest)))  # type: ignore
-    if isinstance(a, RecordValue):
-        return _same_pairs(a.fields, b.fields)  # type: ignore[union-attr]
-    if isinstance(a, ListOf):
-        return same(a.item, b.item)  # type: ignore[union-attr]
-    if isinstance(a, StrValue):
-        return a.text == b.text  # type: ignore[union-attr]
-    return False
-
-
-# Objects a join may keep as alternatives (`OneOf`): calling or reading one of them is
-# meaningful on each. Losses are not among them: two different losses disagree on what a
-# prediction must be, and precision comes first.
-_ALTERNATIVES = (InstanceValue, ClassValue, FunctionValue, PartialValue, TorchModule, SequentialValue, NoneValue)
-MAX_ALTERNATIVES = 4
-
-
-def _options(value: Value) -> tuple[Value, ...]:
-    return value.options if isinstance(value, OneOf) else (value,)
-
-
-def _join_pairs(a: tuple[tuple[str, Value], ...], b: tuple[tuple[str, Value], ...]) -> tuple[tuple[str, Value], ...]:
-    """Keys of both: joined; a key on one side only keeps its value (the other path never set it,
-    and a read of it there would fail)."""
-    right = dict(b)
-    merged = [(key, join(value, right[key]) if key in right else value) for key, value in a]
-    known = {key for key, _ in a}
-    merged += [(key, value) for key, value in b if key not in known]
-    return tuple(merged)
-
-
-def join(a: Value, b: Value) -> Value:
-    """The value of a variable that holds `a` on one path and `b` on another."""
-    if a is b:
-        return a
-    if isinstance(a, Tensor) and isinstance(b, Tensor) and a.kind == b.kind:
-        origins = tuple({site.key(): site for site in a.origins + b.origins}.values())
-        clipped = tuple({site.key(): site for site in a.clipped + b.clipped}.values())
-        return Tensor(a.kind, origins, a.producer if a.producer == b.producer else None,
-                      a.dim if a.dim == b.dim else None, a.rank if a.rank == b.rank else None,
-                      a.last_size if a.last_size == b.last_size else None, a.shifted or b.shifted, clipped)
-    if isinstance(a, Param) and isinstance(b, Param) and a.index == b.index:
-        return a if a.rank == b.rank else Param(a.index, a.name)
-    if isinstance(a, TupleValue) and isinstance(b, TupleValue) and len(a.items) == len(b.items):
-        return TupleValue(tuple(join(x, y) for x, y in zip(a.items, b.items)))
-    if isinstance(a, (TupleValue, ListOf)) and isinstance(b, (TupleValue, ListOf)):
-        # Lists of different lengths (one more `append` on one path): what every item agrees on.
-        items = [v for side in (a, b) for v in (side.items if isinstance(side, TupleValue) else (side.item,))]
-        return ListOf(join_all(items)) if items else ListOf(UNKNOWN)
-    if isinstance(a, DictValue) and isinstance(b, DictValue):
-        rest = a.rest if b.rest is None else (b.rest if a.rest is None else join(a.rest, b.rest))
-        return DictValue(_join_pairs(a.items, b.items), rest)
-    if isinstance(a, RecordValue) and isinstance(b, RecordValue):
-        return RecordValue(_join_pairs(a.fields, b.fields))
-    if isinstance(a, SequentialValue) and isinstance(b, SequentialValue) and a.site.key() == b.site.key() \
-            and not same(a, b):
-        # One nn.Sequential filled differently on two paths (`add_module` in a loop): its first
-        # layers are unknown; what is appended after is known again.
-        return SequentialValue((UNKNOWN,), a.site)
-    if isinstance(a, InstanceValue) and isinstance(b, InstanceValue) and a.cls is b.cls \
-            and a.attrs is not None and b.attrs is not None:
-        return InstanceValue(a.cls, _join_pairs(a.attrs, b.attrs))
-    if same(a, b):
-        return a
-    if all(isinstance(option, _ALTERNATIVES) for option in _options(a) + _options(b)):
-        options: list[Value] = []
-        for option in _options(a) + _options(b):
-            if not any(same(option, kept) for kept in options):
-                options.append(option)
-        if len(options) <= MAX_ALTERNATIVES:
-            return OneOf(tuple(options)) if len(options) > 1 else options[0]
-    return UNKNOWN
-
-
-def join_all(values: list[Value]) -> Value:
-    if not values:
-        return UNKNOWN
-    result = values[0]
-    for value in values[1:]:
-        result = join(result, value)
-    return result
-
-
-def is_maybe_tensor(value: Value) -> bool:
-    """Could this value be a torch.Tensor (so that `.softmax()` is Tensor.softmax)?"""
-    return isinstance(value, (UnknownValue, Tensor, Param, DeferredCall, DeferredAttr))
-
 
 # --- values that stand for other modules of the project ---------------------
 
@@ -462,5 +380,149 @@ class ProjectModule(Value):
     path: str
     is_package_dir: bool = False
 
-
 DEFERRED = (ImportRef, DeferredAttr, DeferredCall)
+
+
+# --------------------------------------------------------------------------- same
+
+
+def _same_pairs(a: tuple[tuple[str, Value], ...] | None, b: tuple[tuple[str, Value], ...] | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return [k for k, _ in a] == [k for k, _ in b] and all(same(x, y) for (_, x), (_, y) in zip(a, b))
+
+
+def _same_optional(a: Value | None, b: Value | None) -> bool:
+    return a is b or (a is not None and b is not None and same(a, b))
+
+
+def _same_items(a: tuple[Value, ...], b: tuple[Value, ...]) -> bool:
+    return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+
+
+# What `same` compares, per type (both values of that type). A type not listed is `same` only
+# as the same object: UnknownValue and NoneValue (singletons), PartialValue, the symbolic
+# import values (see the module doc), and the values of program.py and state.py.
+_SAME: dict[type, Callable[[Any, Any], bool]] = {
+    Tensor: lambda a, b: (a.kind == b.kind and a.dim == b.dim and a.rank == b.rank
+                          and a.last_size == b.last_size and a.shifted == b.shifted),
+    TorchRef: lambda a, b: a.qualname == b.qualname,
+    ForeignRef: lambda a, b: a.qualname == b.qualname,
+    TorchModule: lambda a, b: a.qualname == b.qualname and a.dim == b.dim and a.features == b.features,
+    LossValue: lambda a, b: a.loss == b.loss,
+    Param: lambda a, b: a.index == b.index and a.rank == b.rank,
+    ClassValue: lambda a, b: a.info is b.info,
+    InstanceValue: lambda a, b: a.cls is b.cls and _same_pairs(a.attrs, b.attrs),
+    FunctionValue: lambda a, b: a.info is b.info and _same_optional(a.bound_self, b.bound_self),
+    ProjectModule: lambda a, b: a.path == b.path,
+    TupleValue: lambda a, b: _same_items(a.items, b.items),
+    OneOf: lambda a, b: _same_items(a.options, b.options),
+    DictValue: lambda a, b: _same_pairs(a.items, b.items) and _same_optional(a.rest, b.rest),
+    RecordValue: lambda a, b: _same_pairs(a.fields, b.fields),
+    ListOf: lambda a, b: same(a.item, b.item),
+    StrValue: lambda a, b: a.text == b.text,
+}
+
+
+def same(a: Value, b: Value) -> bool:
+    """Whether `a` and `b` say the same thing (structural equality that never compares nodes:
+    origins and sites are not compared, see `_SAME`)."""
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    test = _SAME.get(type(a))
+    return test is not None and test(a, b)
+
+
+# --------------------------------------------------------------------------- join
+
+
+# Objects a join may keep as alternatives (`OneOf`): calling or reading one of them is
+# meaningful on each. Losses are not among them: two different losses disagree on what a
+# prediction must be, and precision comes first.
+ALTERNATIVES = (InstanceValue, ClassValue, FunctionValue, PartialValue, TorchModule, SequentialValue, NoneValue)
+MAX_ALTERNATIVES = 4
+
+
+def _options(value: Value) -> tuple[Value, ...]:
+    return value.options if isinstance(value, OneOf) else (value,)
+
+
+def _join_pairs(a: tuple[tuple[str, Value], ...], b: tuple[tuple[str, Value], ...]) -> tuple[tuple[str, Value], ...]:
+    """Keys of both: joined; a key on one side only keeps its value (the other path never set it,
+    and a read of it there would fail)."""
+    right = dict(b)
+    merged = [(key, join(value, right[key]) if key in right else value) for key, value in a]
+    known = {key for key, _ in a}
+    merged += [(key, value) for key, value in b if key not in known]
+    return tuple(merged)
+
+
+def _join_sites(a: tuple[Site, ...], b: tuple[Site, ...]) -> tuple[Site, ...]:
+    return tuple({site.key(): site for site in a + b}.values())
+
+
+def join(a: Value, b: Value) -> Value:
+    """The value of a variable that holds `a` on one path and `b` on another: at or above both in
+    the order of the module doc."""
+    if a is b:
+        return a
+    if a is UNKNOWN or b is UNKNOWN:
+        return UNKNOWN  # the top
+    # Tensors of one kind.
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a.kind == b.kind:
+        return Tensor(a.kind, _join_sites(a.origins, b.origins), a.producer if a.producer == b.producer else None,
+                      a.dim if a.dim == b.dim else None, a.rank if a.rank == b.rank else None,
+                      a.last_size if a.last_size == b.last_size else None, a.shifted or b.shifted,
+                      _join_sites(a.clipped, b.clipped))
+    # Not yet known: a parameter joins with itself only.
+    if isinstance(a, Param) and isinstance(b, Param) and a.index == b.index:
+        return a if a.rank == b.rank else Param(a.index, a.name)
+    # Containers, member by member.
+    if isinstance(a, TupleValue) and isinstance(b, TupleValue) and len(a.items) == len(b.items):
+        return TupleValue(tuple(join(x, y) for x, y in zip(a.items, b.items)))
+    if isinstance(a, (TupleValue, ListOf)) and isinstance(b, (TupleValue, ListOf)):
+        # Lists of different lengths (one more `append` on one path): what every item agrees on.
+        items = [v for side in (a, b) for v in (side.items if isinstance(side, TupleValue) else (side.item,))]
+        return ListOf(join_all(items)) if items else ListOf(UNKNOWN)
+    if isinstance(a, DictValue) and isinstance(b, DictValue):
+        rest = a.rest if b.rest is None else (b.rest if a.rest is None else join(a.rest, b.rest))
+        return DictValue(_join_pairs(a.items, b.items), rest)
+    if isinstance(a, RecordValue) and isinstance(b, RecordValue):
+        return RecordValue(_join_pairs(a.fields, b.fields))
+    if isinstance(a, SequentialValue) and isinstance(b, SequentialValue) and a.site.key() == b.site.key() \
+            and not same(a, b):
+        # One nn.Sequential filled differently on two paths (`add_module` in a loop): its first
+        # layers are unknown; what is appended after is known again.
+        return SequentialValue((UNKNOWN,), a.site)
+    if isinstance(a, InstanceValue) and isinstance(b, InstanceValue) and a.cls is b.cls \
+            and a.attrs is not None and b.attrs is not None:
+        return InstanceValue(a.cls, _join_pairs(a.attrs, b.attrs))
+    # The same thing twice.
+    if same(a, b):
+        return a
+    # Alternatives.
+    if all(isinstance(option, ALTERNATIVES) for option in _options(a) + _options(b)):
+        options: list[Value] = []
+        for option in _options(a) + _options(b):
+            if not any(same(option, kept) for kept in options):
+                options.append(option)
+        if len(options) <= MAX_ALTERNATIVES:
+            return OneOf(tuple(options)) if len(options) > 1 else options[0]
+    return UNKNOWN
+
+
+def join_all(values: list[Value]) -> Value:
+    """The join of every value (UNKNOWN for none)."""
+    if not values:
+        return UNKNOWN
+    result = values[0]
+    for value in values[1:]:
+        result = join(result, value)
+    return result
+
+
+def is_maybe_tensor(value: Value) -> bool:
+    """Could this value be a torch.Tensor (so that `.softmax()` is Tensor.softmax)?"""
+    return isinstance(value, (UnknownValue, Tensor, Param, DeferredCall, DeferredAttr))
