@@ -19,40 +19,47 @@ import os
 import posixpath
 import sys
 import threading
-from typing import Any, Callable
+from typing import Any, Callable, Protocol, TypeVar
 
 from ..parsing import ParsedModule, ParseFailure, parse_file
 from ..roots import is_project_root
+from . import codec
 from . import torch_api as api
 from .calls import Args, CallEngine
+from .codec import Code, SiteLocator, decode_site
 from .flow import ModuleInterpreter, Resolver, foreign_result
+from .program import ClassInfo, FunctionInfo, Status, class_member
 from .state import resolved
+from .summaries import Encoder, ModuleSummary
 from .values import (
-    NONE,
     UNKNOWN,
     ClassValue,
-    DictValue,
     ForeignRef,
     FunctionValue,
     ImportRef,
     InstanceValue,
     Kind,
-    ListOf,
-    LossValue,
-    OneOf,
     Param,
     ProjectModule,
     RecordValue,
     SequentialValue,
-    StrValue,
     Tensor,
     TorchModule,
     TorchRef,
-    TupleValue,
     Value,
 )
-from .program import ClassInfo, FunctionInfo, Status, class_member
-from .summaries import Encoder, ModuleSummary, SiteLocator, site_from
+
+T = TypeVar("T")
+
+
+class SummaryStore(Protocol):
+    """Summaries kept between runs (`cache.SummaryCache`)."""
+
+    def lookup(self, name: str) -> dict[str, Any] | None:
+        """The cached `to_cache()` data of the module at `name`, while its text is unchanged."""
+
+    def record(self, name: str, summary: ModuleSummary) -> None:
+        """Keep a summary made in this run."""
 
 
 # Work that recurses on its own (a LibCST parse, a phase-1 interpretation) runs on a fresh stack
@@ -74,7 +81,7 @@ def _stack_deeper_than(frames: int) -> bool:
     return True
 
 
-def _on_a_fresh_stack(work: Callable[[], Any]) -> Any:
+def _on_a_fresh_stack(work: Callable[[], T]) -> T:
     """`work()`, in a thread of its own when this stack is already deep (a new thread counts its
     Python frames from zero); its result or exception as if called here."""
     if not _stack_deeper_than(DEEP_STACK):
@@ -113,7 +120,7 @@ class Project(Resolver):
 
     def __init__(self, modules: dict[str, ParsedModule | ParseFailure], roots: list[str], on_disk: bool,
                  loader: Callable[[str], ParsedModule | ParseFailure] | None = None,
-                 known: "set[str] | None" = None, summary_cache: Any = None) -> None:
+                 known: "set[str] | None" = None, summary_cache: SummaryStore | None = None) -> None:
         self.modules = dict(modules)
         # Summaries kept between runs (`session.SummaryCache`): `lookup(path)` gives the cached
         # data of a module whose text is unchanged, `record(path, summary)` keeps a new one.
@@ -271,9 +278,9 @@ class Project(Resolver):
             self.reads.add(path)
             parsed = self.parsed(path)
             if parsed is not None:
-                interpreter = ModuleInterpreter(parsed, self, engine, as_main=False)
-                engine.interpreters[path] = interpreter
-                interpreter.run_module()
+                defining = ModuleInterpreter(parsed, self, engine, as_main=False)
+                engine.interpreters[path] = defining
+                defining.run_module()
         interpreter = engine.interpreters[path]
         if interpreter is None:
             return None
@@ -341,99 +348,20 @@ class Project(Resolver):
         self.decoded[key] = value
         return value
 
-    # -- decoding summary data into values
+    # -- decoding summary data into values (codec.Reader: `codec.py` reads each value type)
 
-    def decode(self, data: Any, summary: ModuleSummary) -> Value:
-        kind = data.get("t")
-        decoder: Callable[[dict, ModuleSummary], Value] | None = getattr(self, f"_decode_{kind}", None)
-        return decoder(data, summary) if decoder is not None else UNKNOWN
+    def decode(self, data: Code, summary: ModuleSummary) -> Value:
+        return codec.decode(data, self, summary)
 
-    def _decode_tensor(self, data, summary) -> Value:
-        producer = api.PRODUCERS.get(data.get("producer") or "") or api.TENSOR_METHOD_PRODUCERS.get(
-            (data.get("producer") or "").rsplit(".", 1)[-1]
-        )
-        origins = tuple(site_from(origin, summary) for origin in data["origins"])
-        clipped = tuple(site_from(origin, summary) for origin in data.get("clipped") or ())
-        return Tensor(Kind[data["kind"]], origins, producer, data.get("dim"), data.get("rank"), data.get("last"),
-                      bool(data.get("shifted")), clipped)
-
-    def _decode_param(self, data, summary) -> Value:
-        return Param(data["i"], data["n"], data.get("r"))
-
-    def _decode_torch(self, data, summary) -> Value:
-        return TorchRef(data["q"])
-
-    def _decode_foreign(self, data, summary) -> Value:
-        return ForeignRef(data["q"])
-
-    def _decode_torchmodule(self, data, summary) -> Value:
-        return TorchModule(data["q"], site_from(data["site"], summary), data.get("dim"), data.get("dim_given", False),
-                           data.get("features"))
-
-    def _decode_loss(self, data, summary) -> Value:
-        loss = api.LOSSES.get(data["q"])
-        return LossValue(loss, site_from(data["site"], summary)) if loss is not None else UNKNOWN
-
-    def _decode_seq(self, data, summary) -> Value:
-        layers = tuple(self.decode(layer, summary) for layer in data["layers"])
-        return SequentialValue(layers, site_from(data["site"], summary))
-
-    def _decode_tuple(self, data, summary) -> Value:
-        return TupleValue(tuple(self.decode(item, summary) for item in data["items"]))
-
-    def _decode_dict(self, data, summary) -> Value:
-        rest = self.decode(data["rest"], summary) if data.get("rest") else None
-        return DictValue(tuple((key, self.decode(item, summary)) for key, item in data["items"]), rest)
-
-    def _decode_list(self, data, summary) -> Value:
-        return ListOf(self.decode(data["item"], summary))
-
-    def _decode_record(self, data, summary) -> Value:
-        return RecordValue(tuple((key, self.decode(item, summary)) for key, item in data["fields"]))
-
-    def _decode_oneof(self, data, summary) -> Value:
-        return OneOf(tuple(self.decode(option, summary) for option in data["options"]))
-
-    def _decode_none(self, data, summary) -> Value:
-        return NONE
-
-    def _decode_str(self, data, summary) -> Value:
-        return StrValue(str(data["v"]))
-
-    def _decode_class(self, data, summary) -> Value:
-        cls = self.decode_class(summary, data["id"])
-        return ClassValue(cls) if cls is not None else UNKNOWN
-
-    def _decode_instance(self, data, summary) -> Value:
-        cls = self.decode_class(summary, data["cls"])
-        if cls is None:
-            return UNKNOWN
-        attrs = data.get("attrs")
-        if attrs is None:
-            return InstanceValue(cls)
-        return InstanceValue(cls, tuple((key, self.decode(item, summary)) for key, item in attrs))
-
-    def _decode_function(self, data, summary) -> Value:
-        info = self.decode_function(summary, data["id"])
-        if info is None:
-            return UNKNOWN
-        bound = self.decode(data["self"], summary) if data.get("self") else None
-        return FunctionValue(info, bound_self=bound)
-
-    def _decode_ref(self, data, summary) -> Value:
-        return self.resolve_import(ImportRef(data["m"], data["l"], data["n"]), summary.path)
-
-    def _decode_attr(self, data, summary) -> Value:
-        return self.attribute_of(self.decode(data["base"], summary), data["n"])
-
-    def _decode_call(self, data, summary) -> Value:
-        base = self.decode(data["base"], summary)
-        if data.get("kw"):
-            keywords = {key: self.decode(item, summary) for key, item in data["kw"]}
+    def call_of(self, base: Value, keywords: dict[str, Value] | None) -> Value:
+        """What a call that phase 1 left symbolic (`DeferredCall`) gives, its callee resolved:
+        with keywords, a record a foreign class makes, or the fields of a dataclass of the
+        project; else what `result_of_call` knows of the callee."""
+        if keywords:
             if isinstance(base, ForeignRef):
                 return foreign_result(base.qualname, Args([], keywords))
             fields = base.info.data_fields() if isinstance(base, ClassValue) else None
-            if fields is not None:  # a dataclass of the project made with keywords: its fields
+            if isinstance(base, ClassValue) and fields is not None:  # a dataclass of the project: its fields
                 return InstanceValue(base.info, tuple((k, v) for k, v in keywords.items() if k in fields))
         return self.result_of_call(base)
 
@@ -477,7 +405,8 @@ class Project(Resolver):
         for index, loss_name, site, via in data["sinks"]:
             loss = api.LOSSES.get(loss_name)
             if loss is not None:
-                info.param_sinks.append((index, loss, site_from(site, summary), tuple(site_from(v, summary) for v in via)))
+                info.param_sinks.append((index, loss, decode_site(site, summary),
+                                         tuple(decode_site(v, summary) for v in via)))
         return info
 
     # -- operations on resolved values, for deferred summary data

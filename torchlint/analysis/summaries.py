@@ -5,7 +5,11 @@ project modules stay symbolic (`ImportRef`, `DeferredAttr`, `DeferredCall`)
 and are resolved by whoever reads the summary (`project.Project`). That makes
 summaries cacheable and computable in parallel.
 
-Encoded values are plain data (dicts, lists, strings, numbers) except sites,
+A summary holds the module's exports, its classes (bases, methods, attribute
+table, class variables, dataclass fields) and functions (return value,
+parameter sinks, the names they choose by), its values encoded by
+`codec.py` (one entry per value type: its encoding, decoding and check). The
+encoded data is plain data (dicts, lists, strings, numbers) except sites,
 which stay `Site` objects in memory so that positions are computed only when a
 finding needs them; `ModuleSummary.to_json()` turns them into positions.
 
@@ -16,49 +20,37 @@ back from the cache gives `CachedSite`s; the rare one that a finding must place
 is found again by summarising the module's text afresh (`SiteLocator`): the
 text is the one the cache entry was made from (its hash matched), so the walk
 meets the same sites in the same order.
+
+`SUMMARY_VERSION` keys the summary cache (and the results cache, see
+`cache._versioned_key`): a change of what a summary holds or how a value is
+written must change it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from . import torch_api as api
-from .values import (
-    ClassValue,
-    DeferredAttr,
-    DeferredCall,
-    DictValue,
-    ForeignRef,
-    FunctionValue,
-    ImportRef,
-    InstanceValue,
-    Kind,
-    ListOf,
-    LossValue,
-    NoneValue,
-    OneOf,
-    Param,
-    RecordValue,
-    SequentialValue,
-    Site,
-    StrValue,
-    Tensor,
-    TorchModule,
-    TorchRef,
-    TupleValue,
-    Value,
-)
+from . import codec
+from .codec import CachedSite, Code, SiteLocator, valid_site
+from .values import ClassValue, FunctionValue, Site, Value
 
-UNKNOWN_CODE: dict[str, Any] = {"t": "unknown"}
+if TYPE_CHECKING:  # pragma: no cover
+    from .flow import ModuleInterpreter
+    from .program import ClassInfo, FunctionInfo
+
+__all__ = ["SUMMARY_VERSION", "CachedSite", "Encoder", "ModuleSummary", "SiteLocator"]
+
 SUMMARY_VERSION = 3
 
 
 @dataclass
 class ModuleSummary:
     path: str
-    exports: dict[str, Any] = field(default_factory=dict)
+    exports: dict[str, Code] = field(default_factory=dict)
+    # class id -> {"name", "bases", "methods" (name -> function id), "attrs", "class_vars", "fields"}
     classes: dict[str, Any] = field(default_factory=dict)
+    # function id ("f", "Class.method") -> {"name", "returns", "property", "static", "sinks", "selects"}
     functions: dict[str, Any] = field(default_factory=dict)
     # What the module imports from outside torch ([module, level, name]): the
     # modules whose summaries its own findings may depend on.
@@ -121,79 +113,29 @@ def _sites_to_json(data: Any) -> Any:
     return data
 
 
-# The keys each encoded value has (see `Encoder.encode`), and which of them hold values, lists
-# of values, sites or lists of sites: what a cached summary is checked against before use.
-_SHAPES: dict[str, tuple[tuple[str, ...], str]] = {
-    "unknown": ((), ""), "param": (("i", "n"), ""), "torch": (("q",), ""), "foreign": (("q",), ""),
-    "ref": (("m", "l", "n"), ""), "class": (("id",), ""), "instance": (("cls",), "attrs:optionalpairs"),
-    "tensor": (("kind", "origins"), "origins:sites clipped:optionalsites"),
-    "torchmodule": (("q", "site"), "site:site"),
-    "loss": (("q", "site"), "site:site"), "seq": (("layers", "site"), "layers:values site:site"),
-    "tuple": (("items",), "items:values"), "dict": (("items",), "items:pairs rest:optional"),
-    "list": (("item",), "item:value"), "record": (("fields",), "fields:pairs"),
-    "oneof": (("options",), "options:values"), "none": ((), ""), "str": (("v",), ""),
-    "function": (("id",), "self:optional"), "attr": (("base", "n"), "base:value"), "call": (("base",), "base:value kw:optionalpairs"),
-}
-
-
-def _valid_site(data: Any) -> bool:
-    return (isinstance(data, dict) and isinstance(data.get("site"), int) and isinstance(data.get("label"), str)
-            and isinstance(data.get("path"), str))
-
-
-def _valid_value(data: Any, depth: int = 0) -> bool:
-    if not isinstance(data, dict) or depth > 50 or data.get("t") not in _SHAPES:
-        return False
-    required, parts = _SHAPES[data["t"]]
-    if any(key not in data for key in required):
-        return False
-    for part in parts.split():
-        key, what = part.split(":")
-        item = data.get(key)
-        if what == "site" and not _valid_site(item):
-            return False
-        if what == "sites" and not (isinstance(item, list) and all(_valid_site(site) for site in item)):
-            return False
-        if what == "value" and not _valid_value(item, depth + 1):
-            return False
-        if what == "optional" and item is not None and not _valid_value(item, depth + 1):
-            return False
-        if what == "values" and not (isinstance(item, list) and all(_valid_value(v, depth + 1) for v in item)):
-            return False
-        if what.startswith("optional") and item is None:
-            continue
-        if what in ("pairs", "optionalpairs") and not (isinstance(item, list) and all(
-                isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str)
-                and _valid_value(pair[1], depth + 1) for pair in item)):
-            return False
-        if what == "optionalsites" and not (isinstance(item, list) and all(_valid_site(site) for site in item)):
-            return False
-    return True
-
-
 def _valid_summary(summary: "ModuleSummary") -> bool:
     """Whether cached data has the shape `Encoder` writes (a damaged entry is not used)."""
     def values(mapping: Any) -> bool:
-        return isinstance(mapping, dict) and all(_valid_value(value) for value in mapping.values())
+        return isinstance(mapping, dict) and all(codec.valid(value) for value in mapping.values())
 
     if not (values(summary.exports) and isinstance(summary.classes, dict) and isinstance(summary.functions, dict)
             and isinstance(summary.imports, list)):
         return False
     for data in summary.classes.values():
         if not (isinstance(data, dict) and isinstance(data.get("name"), str) and isinstance(data.get("methods"), dict)
-                and isinstance(data.get("bases"), list) and all(_valid_value(b) for b in data["bases"])
+                and isinstance(data.get("bases"), list) and all(codec.valid(b) for b in data["bases"])
                 and values(data.get("attrs")) and values(data.get("class_vars"))
                 and (data.get("fields") is None or (isinstance(data["fields"], list)
                                                     and all(isinstance(f, str) for f in data["fields"])))):
             return False
     for data in summary.functions.values():
-        if not (isinstance(data, dict) and isinstance(data.get("name"), str) and _valid_value(data.get("returns"))
+        if not (isinstance(data, dict) and isinstance(data.get("name"), str) and codec.valid(data.get("returns"))
                 and isinstance(data.get("sinks"), list) and isinstance(data.get("selects", []), list)
                 and all(isinstance(name, str) for name in data.get("selects", []))):
             return False
         for sink in data["sinks"]:
-            if not (isinstance(sink, list) and len(sink) == 4 and _valid_site(sink[2]) and isinstance(sink[3], list)
-                    and all(_valid_site(via) for via in sink[3])):
+            if not (isinstance(sink, list) and len(sink) == 4 and valid_site(sink[2]) and isinstance(sink[3], list)
+                    and all(valid_site(via) for via in sink[3])):
                 return False
     return True
 
@@ -209,73 +151,10 @@ def _map_sites(data: Any, visit: Callable[[Site], Any]) -> Any:
     return data
 
 
-def site_from(data: Any, summary: ModuleSummary | None = None) -> Site:
-    if isinstance(data, Site):
-        return data
-    if isinstance(data, dict):  # to_cache's form
-        if summary is None or summary.locator is None:
-            raise ValueError("a cached site outside a cached summary")
-        return CachedSite(str(data["path"]), str(data["label"]), int(data["site"]), summary.locator)
-    path, position, label = data
-    return Site(path, None, label, position=tuple(position))
-
-
-class SiteLocator:
-    """Finds the sites of one cached summary again, by summarising the module afresh, once."""
-
-    def __init__(self, fresh_summary: Callable[[], ModuleSummary | None]) -> None:
-        self._fresh_summary = fresh_summary
-        self._sites: list[Site] | None = None
-
-    def site(self, ordinal: int) -> Site | None:
-        if self._sites is None:
-            fresh = self._fresh_summary()
-            self._sites = fresh.sites() if fresh is not None else []
-        return self._sites[ordinal] if 0 <= ordinal < len(self._sites) else None
-
-
-class CachedSite(Site):
-    """A site of a summary read from the cache, known by its ordinal in that summary. Its node,
-    source and position are found only when something asks for them (a finding that names it,
-    a fix); its identity (`key`) needs none of them."""
-
-    def __init__(self, path: str, label: str, ordinal: int, locator: SiteLocator) -> None:
-        self.path = path
-        self.label = label
-        self.ordinal = ordinal
-        self.position = None
-        self._locator = locator
-        self._found: Site | None | bool = None
-
-    def key(self) -> tuple:
-        return (self.path, "#", self.ordinal)
-
-    def _site(self) -> Site | None:
-        if self._found is None:
-            self._found = self._locator.site(self.ordinal) or False
-        return self._found or None
-
-    @property
-    def node(self):  # type: ignore[override]
-        found = self._site()
-        return found.node if found is not None else None
-
-    @property
-    def source(self):  # type: ignore[override]
-        found = self._site()
-        return found.source if found is not None else None
-
-    def locate(self) -> tuple[int, int, int, int]:
-        if self.position is None:
-            found = self._site()
-            self.position = found.locate() if found is not None else (1, 1, 1, 1)
-        return self.position
-
-
 class Encoder:
     """Turns the values left by a phase-1 interpretation into summary data."""
 
-    def __init__(self, interpreter) -> None:
+    def __init__(self, interpreter: "ModuleInterpreter") -> None:
         self.interpreter = interpreter
         self.summary = ModuleSummary(interpreter.path)
         self.class_ids: dict[int, str] = {}
@@ -302,7 +181,7 @@ class Encoder:
                 self.summary.functions[self.function_ids[id(value.info)]] = self.encode_function(value.info)
         return self.summary
 
-    def encode_class(self, cls) -> dict[str, Any]:
+    def encode_class(self, cls: "ClassInfo") -> dict[str, Any]:
         attrs = self.interpreter.instance_attrs(cls)
         methods = {}
         for name, method in cls.methods.items():
@@ -319,7 +198,7 @@ class Encoder:
             "fields": cls.fields,
         }
 
-    def encode_function(self, info) -> dict[str, Any]:
+    def encode_function(self, info: "FunctionInfo") -> dict[str, Any]:
         self.interpreter.analyse_function(info)
         return {
             "name": info.name,
@@ -330,71 +209,13 @@ class Encoder:
             "selects": sorted(info.selectors),
         }
 
-    def encode(self, value: Value, depth: int = 0) -> Any:
-        if depth > 20:
-            return UNKNOWN_CODE
-        depth += 1
-        if isinstance(value, Tensor):
-            if value.kind == Kind.UNKNOWN:
-                return UNKNOWN_CODE
-            return {
-                "t": "tensor",
-                "kind": value.kind.name,
-                "origins": list(value.origins),
-                "producer": value.producer.qualname if value.producer else None,
-                "dim": value.dim if isinstance(value.dim, int) else None,
-                "rank": value.rank,
-                "last": value.last_size,
-                "shifted": value.shifted,
-                "clipped": list(value.clipped),
-            }
-        if isinstance(value, Param):
-            return {"t": "param", "i": value.index, "n": value.name, "r": value.rank}
-        if isinstance(value, TorchRef):
-            return {"t": "torch", "q": value.qualname}
-        if isinstance(value, ForeignRef):
-            return {"t": "foreign", "q": value.qualname}
-        if isinstance(value, TorchModule):
-            return {"t": "torchmodule", "q": value.qualname, "site": value.site,
-                    "dim": value.dim if isinstance(value.dim, int) else None, "dim_given": value.dim_given,
-                    "features": value.features}
-        if isinstance(value, LossValue):
-            return {"t": "loss", "q": value.loss.qualname, "site": value.site}
-        if isinstance(value, SequentialValue):
-            return {"t": "seq", "layers": [self.encode(layer, depth) for layer in value.layers], "site": value.site}
-        if isinstance(value, TupleValue):
-            return {"t": "tuple", "items": [self.encode(item, depth) for item in value.items]}
-        if isinstance(value, DictValue):
-            return {"t": "dict", "items": [[str(key), self.encode(item, depth)] for key, item in value.items],
-                    "rest": self.encode(value.rest, depth) if value.rest is not None else None}
-        if isinstance(value, ListOf):
-            return {"t": "list", "item": self.encode(value.item, depth)}
-        if isinstance(value, RecordValue):
-            return {"t": "record", "fields": [[key, self.encode(item, depth)] for key, item in value.fields]}
-        if isinstance(value, OneOf):
-            options = [self.encode(option, depth) for option in value.options]
-            return {"t": "oneof", "options": options} if UNKNOWN_CODE not in options else UNKNOWN_CODE
-        if isinstance(value, NoneValue):
-            return {"t": "none"}
-        if isinstance(value, StrValue):
-            return {"t": "str", "v": value.text}
-        if isinstance(value, ClassValue) and id(value.info) in self.class_ids:
-            return {"t": "class", "id": self.class_ids[id(value.info)]}
-        if isinstance(value, InstanceValue) and id(value.cls) in self.class_ids:
-            attrs = None if value.attrs is None else [[key, self.encode(item, depth)] for key, item in value.attrs]
-            return {"t": "instance", "cls": self.class_ids[id(value.cls)], "attrs": attrs}
-        if isinstance(value, FunctionValue) and id(value.info) in self.function_ids:
-            bound = self.encode(value.bound_self, depth) if value.bound_self is not None else None
-            return {"t": "function", "id": self.function_ids[id(value.info)], "self": bound}
-        if isinstance(value, ImportRef):
-            return {"t": "ref", "m": value.module, "l": value.level, "n": value.name}
-        if isinstance(value, DeferredAttr):
-            return {"t": "attr", "base": self.encode(value.base, depth), "n": value.name}
-        if isinstance(value, DeferredCall):
-            keywords = [[key, self.encode(item, depth)] for key, item in value.keywords]
-            return {"t": "call", "base": self.encode(value.base, depth), "kw": keywords or None}
-        return UNKNOWN_CODE
+    def encode(self, value: Value, depth: int = 0) -> Code:
+        return codec.encode(value, self, depth)
 
+    # -- codec.Writer
 
-def loss_by_name(qualname: str) -> "api.Loss | None":
-    return api.LOSSES.get(qualname)
+    def class_id(self, info: "ClassInfo") -> str | None:
+        return self.class_ids.get(id(info))
+
+    def function_id(self, info: "FunctionInfo") -> str | None:
+        return self.function_ids.get(id(info))
