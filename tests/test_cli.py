@@ -261,13 +261,13 @@ def test_text_report_of_a_parse_error(tmp_path: Path) -> None:
 # The CLI with an analysis engine that crashes: what a torchlint bug looks like to a user.
 CRASHING_ENGINE = """\
 import sys
-import torchlint.api
+import torchlint.check
 from torchlint.cli import main
 
 def crash(*args, **kwargs):
     raise ValueError("engine bug")
 
-torchlint.api.analyze_module = crash
+torchlint.check.analyze_module = crash
 sys.exit(main(sys.argv[1:]))
 """
 

@@ -127,16 +127,16 @@ def test_unreadable_file_is_tl000(tmp_path: Path) -> None:
 
 
 def test_internal_error_in_one_file_does_not_change_the_others(monkeypatch) -> None:
-    import torchlint.api as api
+    import torchlint.check as check
 
-    real = api.analyze_module
+    real = check.analyze_module
 
     def flaky(module, resolver=None):
         if module.path == "boom.py":
             raise KeyError("engine bug")
         return real(module, resolver)
 
-    monkeypatch.setattr(api, "analyze_module", flaky)
+    monkeypatch.setattr(check, "analyze_module", flaky)
     findings = torchlint.lint_sources({"a.py": BUG, "boom.py": BUG, "c.py": BUG})
     assert [(f.filename, f.code) for f in findings] == [("a.py", "TL001"), ("boom.py", "TL000"), ("c.py", "TL001")]
     assert findings[1].message.startswith("internal error: KeyError")

@@ -14,6 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import torchlint.api as api
+import torchlint.check as check
+import torchlint.session as session
 from torchlint import lint_paths, lint_sources
 from torchlint.cache import Cache, project_files_key
 from torchlint.cli import main
@@ -153,8 +155,8 @@ def test_precheck_skips_files_that_cannot_matter(tmp_path: Path, monkeypatch) ->
         "only_layers.py": "import torch.nn as nn\n\nlayer = nn.Linear(2, 3)\n",
     })
     analysed = []
-    real = api.__getattr__("analyze_module")
-    monkeypatch.setattr(api, "analyze_module", lambda module, project: analysed.append(module.path) or real(module, project))
+    real = check.__getattr__("analyze_module")
+    monkeypatch.setattr(check, "analyze_module", lambda module, project: analysed.append(module.path) or real(module, project))
     monkeypatch.chdir(tmp_path)
     findings = lint_paths(["."]).findings
     assert [f.code for f in findings] == ["TL002"]
@@ -194,13 +196,13 @@ def test_workers_without_a_temporary_directory_still_lint(monkeypatch) -> None:
 
 def count_analyses(monkeypatch) -> list[str]:
     analysed: list[str] = []
-    real = api.__getattr__("analyze_module")
+    real = check.__getattr__("analyze_module")
 
     def spy(module, project):
         analysed.append(module.path)
         return real(module, project)
 
-    monkeypatch.setattr(api, "analyze_module", spy)
+    monkeypatch.setattr(check, "analyze_module", spy)
     return analysed
 
 
@@ -463,8 +465,8 @@ def test_linting_restores_the_collector_thresholds(tmp_path: Path, monkeypatch) 
     before = gc.get_threshold()
     assert before != LINT_GC_THRESHOLDS
     seen = []
-    original = api._check_module
-    monkeypatch.setattr(api, "_check_module", lambda *a: seen.append(gc.get_threshold()) or original(*a))
+    original = session.check_module
+    monkeypatch.setattr(session, "check_module", lambda *a: seen.append(gc.get_threshold()) or original(*a))
     assert lint_paths(["."]).findings
     assert seen and set(seen) == {LINT_GC_THRESHOLDS}
     assert gc.get_threshold() == before

@@ -28,12 +28,8 @@ if _sys.argv[:1] == ["-m"] and _run_as_module() and not getattr(_sys.flags, "saf
     if _sys.path and _sys.path[0] in ("", _os.getcwd()):
         del _sys.path[0]
 
-__version__ = "0.1.0"
-
-from .api import LintResult, lint_paths, lint_source, lint_sources  # noqa: E402
-from .config import Config  # noqa: E402
-from .findings import Finding, Location, Related, Severity  # noqa: E402
 from .lazy import lazy_attributes as _lazy_attributes  # noqa: E402
+from .version import __version__  # noqa: E402
 
 __all__ = [
     "Config",
@@ -51,8 +47,20 @@ __all__ = [
     "TorchlintWarning",
 ]
 
-# The runtime watcher imports torch, so it is loaded on first use only.
+# Everything is loaded on first use: the runtime watcher imports torch, and the
+# library entry point the engine's layers. So `import torchlint` (which every
+# `import torchlint.<module>` runs first) stays cheap, and no module of the
+# package depends on the root's imports (docs/architecture.md's layers).
 _LAZY = {
+    "LintResult": ("torchlint.api", "LintResult"),
+    "lint_paths": ("torchlint.api", "lint_paths"),
+    "lint_source": ("torchlint.api", "lint_source"),
+    "lint_sources": ("torchlint.api", "lint_sources"),
+    "Config": ("torchlint.config", "Config"),
+    "Finding": ("torchlint.findings", "Finding"),
+    "Location": ("torchlint.findings", "Location"),
+    "Related": ("torchlint.findings", "Related"),
+    "Severity": ("torchlint.findings", "Severity"),
     "watch": ("torchlint.runtime.watch", "watch"),
     "Watch": ("torchlint.runtime.watch", "Watch"),
     "MisuseError": ("torchlint.runtime.errors", "MisuseError"),

@@ -29,6 +29,7 @@ import time
 from typing import Any
 
 from .findings import Edit, Finding, Fix, Location, Related, Severity
+from .version import __version__
 
 CACHE_DIR_NAME = ".torchlint_cache"
 # Part of every key: bump it when the layout changes, or when the same files
@@ -53,7 +54,6 @@ def default_cache_dir(root: str) -> str:
 
 def _versioned_key(*parts: Any) -> str:
     """A short hash of this torchlint's version, the cache and summary formats, and `parts`."""
-    from . import __version__
     from .analysis.summaries import SUMMARY_VERSION
 
     text = json.dumps([FORMAT, __version__, SUMMARY_VERSION, *parts], sort_keys=True, default=repr)

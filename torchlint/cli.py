@@ -18,7 +18,7 @@ from typing import Any, Iterator, Sequence
 
 import click
 
-from . import __version__
+from .version import __version__
 from .api import LintResult, lint_paths
 from .config import FAIL_ON, Config, ConfigError, ConfigResolver
 from .diff import DiffError, changed_lines, filter_changed

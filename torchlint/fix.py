@@ -32,9 +32,10 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from .config import Config
+from .encoding import decode
 from .lines import printable
 from .findings import Edit, Finding, Fix, applicable
-from .parsing import ParseFailure, decode, parse_file, parse_source
+from .parsing import ParseFailure, parse_file, parse_source
 
 MAX_PASSES = 10
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -229,14 +230,14 @@ def _write_through_temporary(path: str, data: bytes) -> None:
 def _lint(paths: Sequence[str], resolver, overlay: dict[str, str]):
     # The linted files as they stand after the previous passes (in memory for --diff).
     from .analysis.project import Project
-    from .roots import find_roots
-    from .api import _lint_modules
+    from .check import lint_modules
     from .discovery import discover
+    from .roots import find_roots
 
     files = discover(list(paths), resolver)
     modules = {path: parse_source(path, overlay[path]) if path in overlay else parse_file(path) for path in files}
     project = Project(modules, find_roots(list(paths)), on_disk=True)
-    return _lint_modules(project, list(modules.values()), resolver), files
+    return lint_modules(project, list(modules.values()), resolver), files
 
 
 def fixable_file(path: str) -> bool:
@@ -252,9 +253,10 @@ def fix_paths(paths: Sequence[str], config=None, *, unsafe: bool = False,
     report) only the files of the i-th of n slices, as `--shard` checks them; the whole project
     is still read.
     """
-    from .api import _resolver, shard_files
+    from .api import shard_files
+    from .check import as_resolver
 
-    config = _resolver(config)
+    config = as_resolver(config)
     result = FixResult()
     sources: dict[str, _SourceFile] = {}
     selected: set[str] | None = None

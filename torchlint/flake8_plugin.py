@@ -16,7 +16,7 @@ import ast
 import os
 from typing import Any, Iterator
 
-from . import __version__
+from .version import __version__
 
 
 class TorchlintChecker:

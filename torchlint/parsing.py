@@ -9,6 +9,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
+from .encoding import DecodeError, decode
 from .lines import python_lines
 
 if TYPE_CHECKING:  # LibCST is imported when first needed: a cached run never is
@@ -66,40 +67,6 @@ class ParseFailure:
     row: int = 1
     column: int = 1
     cell: int | None = None
-
-
-def decode(data: bytes) -> str:
-    """Decode source bytes as Python does: BOM, then PEP 263 cookie, then UTF-8.
-
-    Raises DecodeError with a message fit for a TL000 finding.
-    """
-    import io
-    import tokenize
-
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError as error:  # undecodable first lines, an unknown codec, a BOM that contradicts it
-        message = str(getattr(error, "msg", error))
-        if "invalid or missing encoding declaration" in message:
-            encoding = "utf-8"  # the first lines are not UTF-8: say where
-        else:
-            raise DecodeError(message) from None
-    try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError as error:
-        name = "UTF-8" if encoding in ("utf-8", "utf-8-sig") else encoding
-        bad = data[error.start]
-        hint = "; declare the file's encoding with a PEP 263 coding comment" if name == "UTF-8" else ""
-        raise DecodeError(f"not valid {name} (byte 0x{bad:02x} at offset {error.start}){hint}") from None
-    except LookupError:
-        raise DecodeError(f"unknown encoding: {encoding}") from None
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    return text
-
-
-class DecodeError(ValueError):
-    pass
 
 
 def parse_source(path: str, data: bytes | str) -> ParsedModule | ParseFailure:
@@ -205,7 +172,7 @@ def _parser_output_trusted() -> Iterator[None]:
     leave it off (nodes another thread builds by hand meanwhile go unchecked).
     """
     global _trusting, _validating_post_init
-    from libcst._nodes.base import CSTNode
+    from libcst import CSTNode
 
     with _TRUST_LOCK:
         if _trusting == 0:

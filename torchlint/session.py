@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Iterator, Sequence
 
 from .analysis.project import Project
+from .check import check_module, explicitly_ignored, parse_error
 from .config import Config
 from .findings import Finding
 from .parsing import CheckedSource, ParsedModule, ParseFailure, check_source, parse_checked, read_notebook
@@ -162,13 +163,11 @@ class Session:
     # -- linting
 
     def lint_file(self, path: str, config: Config, rules) -> FileResult:
-        from . import api  # api imports this module
-
         checked = self.checked(path)
         if checked is None:
             checked = ParseFailure(path, "cannot read file")
         if isinstance(checked, ParseFailure):
-            findings = [] if api._explicitly_ignored(config, "TL000", path) else [api._parse_error(checked)]
+            findings = [] if explicitly_ignored(config, "TL000", path) else [parse_error(checked)]
             return FileResult(path, findings, {}, self._hashes.get(path), analysed=False)
         # Notebooks are always analysed: nothing imports them, and the
         # pre-check reads files as plain Python.
@@ -180,10 +179,10 @@ class Session:
             failure = self.project.modules.get(path)
             if not isinstance(failure, ParseFailure):
                 failure = ParseFailure(path, "cannot parse")
-            findings = [] if api._explicitly_ignored(config, "TL000", path) else [api._parse_error(failure)]
+            findings = [] if explicitly_ignored(config, "TL000", path) else [parse_error(failure)]
             return FileResult(path, findings, {}, self.hash(path), analysed=True)
         self.project.begin_file()
-        findings = api._check_module(self.project, module, rules)
+        findings = check_module(self.project, module, rules)
         if path not in self.project.summaries:
             # Nothing holds sites of this tree (no summary of it was made): let
             # it go, a later importer parses it again. Keeps memory flat.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .lines import python_lines
-from .parsing import decode
+from .encoding import decode
 
 
 class SourceCache:

@@ -7,16 +7,10 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..findings import Finding, Location
-from ..lines import printable
+from ..findings import Finding
+from .locations import where  # noqa: F401  (re-exported)
 
 FORMATS = ("text", "concise", "json", "sarif", "github", "gitlab", "junit")
-
-
-def where(filename: str, location: Location, cell: int | None = None) -> str:
-    """`train.py:12:5`, or `analysis.ipynb:cell 3:2:5` in a notebook (as ruff writes it)."""
-    prefix = f"{printable(filename)}:cell {cell}" if cell is not None else printable(filename)
-    return f"{prefix}:{location.row}:{location.column}"
 
 
 def render(output_format: str, findings: Iterable[Finding], *, color: bool = False, verbose: bool = False) -> str:

@@ -8,8 +8,8 @@ import click
 
 from ..findings import Finding
 from ..lines import printable
-from . import where
-from .text import SEVERITY_COLORS, _summary
+from .locations import where
+from .text import SEVERITY_COLORS, summary
 
 
 def render(findings: Iterable[Finding], *, color: bool = False) -> str:
@@ -24,4 +24,4 @@ def render(findings: Iterable[Finding], *, color: bool = False) -> str:
             at = click.style(at, bold=True)
             code = click.style(code, fg=SEVERITY_COLORS[finding.severity], bold=True)
         lines.append(f"{at}: {code} {printable(finding.message)}")
-    return "\n".join(lines) + "\n" + _summary(findings) + "\n"
+    return "\n".join(lines) + "\n" + summary(findings) + "\n"

@@ -13,7 +13,7 @@ import os
 from typing import Any, Iterable
 from urllib.parse import quote
 
-from .. import __version__
+from ..version import __version__
 from ..findings import DOCS_URL, Finding, Location
 from ..fingerprint import fingerprints
 from ..rules import ALL_RULES

@@ -23,7 +23,7 @@ import click
 from ..findings import Finding, Severity
 from ..sources import SourceCache
 from ..lines import printable
-from . import where
+from .locations import where
 
 SEVERITY_COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
 TAB_WIDTH = 4
@@ -40,7 +40,7 @@ def render(findings: Iterable[Finding], *, color: bool = False) -> str:
         return paint("All checks passed!", fg="green", bold=True) + "\n"
     sources = SourceCache()
     blocks = [_render_finding(finding, sources, paint) for finding in findings]
-    return "\n".join(blocks) + "\n" + _summary(findings) + "\n"
+    return "\n".join(blocks) + "\n" + summary(findings) + "\n"
 
 
 def _render_finding(finding: Finding, sources: SourceCache, paint: Painter) -> str:
@@ -81,7 +81,8 @@ def _caret_length(finding: Finding, source_line: str) -> int:
     return max(1, _display_width(printable(source_line[start:end])))
 
 
-def _summary(findings: list[Finding]) -> str:
+def summary(findings: list[Finding]) -> str:
+    """The closing line: `Found 3 findings (2 errors, 1 warning).` (the concise format's too)."""
     counts = Counter(finding.severity for finding in findings)
     by_severity = ", ".join(
         _plural(counts[severity], severity.value)
