@@ -15,6 +15,7 @@ import pytest
 from torchlint import lint_sources
 from torchlint.analysis import calls
 from torchlint.analysis.flow import ModuleInterpreter
+from torchlint.catalog import Consumer
 from torchlint.analysis.values import (
     NONE,
     UNKNOWN,
@@ -214,7 +215,7 @@ def test_a_parameter_rebound_inside_the_callee_is_the_callees_value() -> None:
         result = train(m, nn.CrossEntropyLoss(), x)
     """
     value = value_of(source)
-    assert isinstance(value, LossValue) and value.loss.family == "nll"
+    assert isinstance(value, LossValue) and value.loss.consumer is Consumer.NLL
 
 
 def test_constructor_injection_and_setters_keep_the_objects_attributes() -> None:
@@ -234,10 +235,10 @@ def test_constructor_injection_and_setters_keep_the_objects_attributes() -> None
         after_assignment = trainer.loss_fn
     """
     interpreter = interpret(source)
-    families = {name: interpreter.globals[name].loss.family
-                for name in ("default", "given", "after_setter", "after_assignment")}
-    assert families == {"default": "cross_entropy", "given": "nll", "after_setter": "bce",
-                        "after_assignment": "kl_div"}
+    consumers = {name: interpreter.globals[name].loss.consumer
+                 for name in ("default", "given", "after_setter", "after_assignment")}
+    assert consumers == {"default": Consumer.CROSS_ENTROPY, "given": Consumer.NLL, "after_setter": Consumer.BCE,
+                         "after_assignment": Consumer.KL_DIV}
 
 
 def test_super_init_sets_attributes_on_the_subclass_object() -> None:
@@ -252,7 +253,7 @@ def test_super_init_sets_attributes_on_the_subclass_object() -> None:
         result = Child(m).criterion
     """
     value = value_of(source)
-    assert isinstance(value, LossValue) and value.loss.family == "cross_entropy"
+    assert isinstance(value, LossValue) and value.loss.consumer is Consumer.CROSS_ENTROPY
 
 
 def test_dataclass_and_namespace_configs_hold_the_criterion() -> None:
@@ -267,8 +268,8 @@ def test_dataclass_and_namespace_configs_hold_the_criterion() -> None:
         ns = SimpleNamespace(criterion=nn.NLLLoss()).criterion
     """
     interpreter = interpret(source)
-    assert interpreter.globals["result"].loss.family == "cross_entropy"
-    assert interpreter.globals["ns"].loss.family == "nll"
+    assert interpreter.globals["result"].loss.consumer is Consumer.CROSS_ENTROPY
+    assert interpreter.globals["ns"].loss.consumer is Consumer.NLL
 
 
 @pytest.mark.parametrize("wrap", ["nn.DataParallel(Net())", "torch.compile(Net())", "Net().to(device).train()",
@@ -396,7 +397,7 @@ def test_none_tests_prune_the_branch_that_cannot_run() -> None:
         unknown = make(other)
     """
     interpreter = interpret(source)
-    assert interpreter.globals["chosen"].loss.family == "nll"
+    assert interpreter.globals["chosen"].loss.consumer is Consumer.NLL
     assert interpreter.globals["unknown"] is UNKNOWN  # `other` may be None or not
 
 
@@ -518,7 +519,7 @@ def test_a_setter_called_from_another_method_sets_the_attribute() -> None:
         result = trainer.loss_fn
     """
     value = value_of(source)
-    assert isinstance(value, LossValue) and value.loss.family == "cross_entropy"
+    assert isinstance(value, LossValue) and value.loss.consumer is Consumer.CROSS_ENTROPY
 
 
 def test_a_method_is_not_settled_early_for_another_methods_read() -> None:
@@ -538,7 +539,7 @@ def test_a_method_is_not_settled_early_for_another_methods_read() -> None:
                 return self.loss(torch.sigmoid(x), y)
     """
     facts = interpret(source).facts
-    assert [(call.loss.family, call.input.kind) for call in facts.loss_calls] == [("bce", Kind.SIGMOID)]
+    assert [(call.loss.consumer, call.input.kind) for call in facts.loss_calls] == [(Consumer.BCE, Kind.SIGMOID)]
 
 
 def test_a_read_still_joins_every_method_that_may_assign_the_attribute() -> None:
