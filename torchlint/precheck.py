@@ -180,7 +180,7 @@ class Relevance:
                 for name in names:
                     if name == "*":
                         continue
-                    sub = self.project._lookup(package_dir, name)
+                    sub = self.project.lookup(package_dir, name)
                     if sub is not None:
                         found.update(dict.fromkeys(self._deep(sub)))
         found.pop(path, None)

@@ -193,7 +193,7 @@ class Project(Resolver):
             base = posixpath.dirname(importer) if not self.on_disk else os.path.dirname(importer)
             for _ in range(level - 1):
                 base = os.path.dirname(base)
-            return self._lookup(base, dotted)
+            return self.lookup(base, dotted)
         bases = [os.path.dirname(importer)]
         # The importer's own project first (a monorepo linted from above its
         # projects), then the roots of the paths the user gave.
@@ -201,7 +201,7 @@ class Project(Resolver):
         for root in ([own] if own is not None else []) + list(self.roots):
             bases += [root, os.path.join(root, "src") if root else "src"]
         for base in dict.fromkeys(bases):
-            found = self._lookup(base, dotted)
+            found = self.lookup(base, dotted)
             if found is not None:
                 return found
         return None
@@ -220,7 +220,7 @@ class Project(Resolver):
         self._roots_of[directory] = found
         return found
 
-    def _lookup(self, base: str, dotted: str) -> ProjectModule | None:
+    def lookup(self, base: str, dotted: str) -> ProjectModule | None:
         key = (base, dotted)
         if key not in self._looked_up:
             self._looked_up[key] = self._look_up(base, dotted)
@@ -260,7 +260,7 @@ class Project(Resolver):
             os.path.dirname(module.path) if module.path.endswith("__init__.py") else None
         )
         if package_dir is not None:
-            submodule = self._lookup(package_dir, name)
+            submodule = self.lookup(package_dir, name)
             if submodule is not None:
                 return submodule
         return UNKNOWN
