@@ -169,7 +169,7 @@ def _dotted_name(node) -> str:
 
 @guarded
 def log_of_sigmoid(log_site, origin) -> Fix | None:
-    """TL006: `torch.log(torch.sigmoid(x))` / `x.sigmoid().log()` -> `F.logsigmoid(x)` (the file's name for F)."""
+    """TL016: `torch.log(torch.sigmoid(x))` / `x.sigmoid().log()` -> `F.logsigmoid(x)` (the file's name for F)."""
     if not usable(log_site) or origin.source is not log_site.source:
         return None
     source, log_call, inner = log_site.source, log_site.node, origin.node
