@@ -61,6 +61,13 @@ changes what it is trained for.
         """
 import torch.nn.functional as F
 
+def positive_class_loss(scores, is_positive):
+    p_positive = F.softmax(scores, dim=1)[:, 1]  # a probability, into a loss that wants one
+    return F.binary_cross_entropy(p_positive, is_positive.float())
+""",
+        """
+import torch.nn.functional as F
+
 def step(model, x, y):
     logits = model(x)
     loss = F.binary_cross_entropy_with_logits(logits, y)
@@ -76,6 +83,13 @@ def distill(student_logits, teacher_logits):
 """,
     )
     invalid = (
+        """
+import torch.nn.functional as F
+
+def positive_class_loss(scores, is_positive):
+    p_positive = F.softmax(scores, dim=1)[:, 1]  # expect
+    return F.binary_cross_entropy_with_logits(p_positive, is_positive.float())
+""",
         """
 import torch.nn.functional as F
 
