@@ -751,3 +751,64 @@ def test_optimizer_step_aside_resumes_and_never_strands_the_watch():
             assert other._pushed  # never stepped aside: nothing would push it back
             F.nll_loss(F.softmax(model.body(x), dim=1), y)
     assert codes(w) == ["TL004"] and codes(other) == ["TL004"]
+
+
+# --------------------------------------------------------------------------- copies, pickles, TorchScript
+
+
+def _user_hook(module, args):
+    return None
+
+
+def test_a_copy_of_a_watched_model_carries_no_watch():
+    """An EMA copy (deepcopy, AveragedModel) keeps the user's hooks and none of the watch's: after
+    a phase switch and many forwards it must not start a second watch."""
+    import copy
+
+    model = nn.Sequential(nn.Linear(12, 5), nn.Softmax(dim=1))
+    model.register_forward_pre_hook(_user_hook)
+    x, y = data()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TorchlintWarning)
+        with torchlint.watch(model, steps=5) as w:
+            assert len(model._forward_pre_hooks) == 2
+            ema = copy.deepcopy(model)
+            averaged = torch.optim.swa_utils.AveragedModel(model)
+            for module in (ema, averaged.module):
+                assert list(module._forward_pre_hooks.values()) == [_user_hook]
+            for _ in range(3):
+                F.cross_entropy(model(x), y)
+    assert codes(w) == ["TL001"]
+    ema.eval()
+    for _ in range(60):  # a watch carried into the copy would re-arm here and never close
+        ema(x)
+    ema.train()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TorchlintWarning)
+        F.cross_entropy(ema(x), y)  # nothing watches the copy once the watch is closed
+    assert len(model._forward_pre_hooks) == 1
+
+
+def test_a_watched_model_pickles_and_saves_without_the_watch():
+    import io
+    import pickle
+
+    model = nn.Sequential(nn.Linear(12, 5), nn.Softmax(dim=1))
+    with torchlint.watch(model):
+        data_bytes = pickle.dumps(model)
+        buffer = io.BytesIO()
+        torch.save(model, buffer)
+    assert b"torchlint" not in data_bytes
+    buffer.seek(0)
+    loaded = torch.load(buffer, weights_only=False)
+    assert len(loaded._forward_pre_hooks) == 0
+    assert pickle.loads(data_bytes)(torch.randn(2, 12)).shape == (2, 5)
+
+
+def test_watching_a_torchscript_module_is_one_clear_error_and_leaves_no_state():
+    scripted = torch.jit.script(nn.Sequential(nn.Linear(12, 5), nn.Softmax(dim=1)))
+    with pytest.raises(TypeError, match="TorchScript"):
+        torchlint.watch(scripted)
+    x, y = data()
+    w = watched(lambda: F.cross_entropy(F.softmax(x, dim=1), y))
+    assert codes(w) == ["TL001"]  # the failed watch left nothing on this thread's stack

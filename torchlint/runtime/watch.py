@@ -15,11 +15,13 @@ The mode is per-thread: a watch sees the torch calls of the thread that started 
 from __future__ import annotations
 
 import atexit
+import copy
 import logging
 import os
 import threading
 import warnings
 import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
@@ -117,6 +119,43 @@ def _where(site: tuple | None) -> str:
     return f"{_display_path(site[0])}:{site[1]}"
 
 
+class _WatchedHooks(OrderedDict):
+    """A watched model's forward pre-hooks. A copy or a pickle of the model (an EMA copy,
+    `AveragedModel`, `torch.save(model)`) gets a plain OrderedDict of the user's own hooks, without
+    the watch's: the copy is not watched, and pickling never meets the watch's closures."""
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self.watch_ids: set[int] = set()
+
+    def _own(self) -> list:
+        return [(key, hook) for key, hook in self.items() if key not in self.watch_ids]
+
+    def __reduce__(self):
+        return (OrderedDict, (self._own(),))
+
+    def __reduce_ex__(self, protocol):
+        return self.__reduce__()
+
+    def __copy__(self) -> OrderedDict:
+        return OrderedDict(self._own())
+
+    def __deepcopy__(self, memo) -> OrderedDict:
+        return OrderedDict((key, copy.deepcopy(hook, memo)) for key, hook in self._own())
+
+
+def _hook_model(model: torch.nn.Module, hook: Callable) -> Any:
+    """`model.register_forward_pre_hook(hook)`, kept out of copies and pickles of the model."""
+    hooks = model._forward_pre_hooks
+    if not isinstance(hooks, _WatchedHooks):
+        # Before registering: the handle keeps a reference to the dict it was put in.
+        hooks = _WatchedHooks(hooks)
+        model.__dict__["_forward_pre_hooks"] = hooks
+    handle = model.register_forward_pre_hook(hook)
+    hooks.watch_ids.add(handle.id)
+    return handle
+
+
 @dataclass
 class _Pending:
     """A value check queued on a CUDA device, read when its event is done."""
@@ -206,6 +245,12 @@ class Watch:
     def start(self) -> "Watch":
         if self._started:
             return self
+        if isinstance(self.model, torch.jit.ScriptModule):
+            raise TypeError(
+                "torchlint.watch: a TorchScript module (torch.jit.script / torch.jit.trace) runs outside "
+                "Python, where its torch calls cannot be watched. Watch the eager model, or call "
+                "torchlint.watch() without a model to check the losses its outputs reach."
+            )
         self._started = True
         _open.add(self)
         active = _active()
@@ -226,7 +271,13 @@ class Watch:
                     UserWarning,
                     stacklevel=3,
                 )
-            self._hook = self.model.register_forward_pre_hook(self._pre_hook)
+            try:
+                self._hook = _hook_model(self.model, self._pre_hook)
+            except BaseException:  # leave no state behind: later watches on this thread must work
+                active.remove(self)
+                _open.discard(self)
+                self._closed = True
+                raise
             # The optimizer makes most torch calls of a step and none of them can misuse an
             # activation: step aside from optimizer.step() until the model's next forward.
             self._optimizer_hook = register_optimizer_step_pre_hook(self._pause)
