@@ -98,7 +98,8 @@ def test_run_json_and_strict(script, capsys):
     assert out.startswith("args: []\n")
     items = json.loads(out.split("\n", 1)[1])
     assert {item["code"] for item in items} == {"TL001", "TL004"}
-    assert all(item["source"] == "runtime" and item["confirmed"] for item in items)
+    # a runtime-only report: its findings are evidence, nothing static was confirmed
+    assert all(item["source"] == "runtime" and item["confirmed"] is False for item in items)
     assert run("run", "--strict", name) == 1
     assert "MisuseError" in capsys.readouterr().err
 
@@ -113,6 +114,7 @@ def test_runtime_report_merges_into_static_findings(script, capsys):
     assert by_code["TL001"]["source"] == "static" and by_code["TL001"]["confirmed"] is True
     assert by_code["TL001"]["runtime"]["count"] == 3
     assert by_code["TL004"]["source"] == "runtime"  # only seen at runtime: added
+    assert by_code["TL004"]["confirmed"] is False  # ... and not a confirmation of anything
     # without the runtime report nothing is confirmed
     assert run(name, "--output-format", "json") == 1
     assert all(not item["confirmed"] for item in json.loads(capsys.readouterr().out))

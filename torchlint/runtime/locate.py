@@ -16,10 +16,12 @@ _TORCHLINT_DIR = os.path.dirname(os.path.abspath(torchlint.__file__)) + os.sep
 _INTERNAL_PREFIXES: list[str] = [_TORCHLINT_DIR]
 _GENERATED = ("<eval_with_key", "<frozen", "<string>.__torch", "<torch_package")
 
-# code object -> True when its frames belong to torch/torchlint (skipped).
-_internal: dict[CodeType, bool] = {}
-# (code, lasti) -> site; bounded by the number of distinct call sites.
-_sites: dict[tuple[CodeType, int], tuple] = {}
+# (code object, its file) -> True when its frames belong to torch/torchlint (skipped). The file is
+# part of the key because code objects compare equal across files: two identical functions at
+# the same line of two files are equal code objects.
+_internal: dict[tuple[CodeType, str], bool] = {}
+# (code, its file, lasti) -> site; bounded by the number of distinct call sites.
+_sites: dict[tuple[CodeType, str, int], tuple] = {}
 _MAX_CACHE = 100_000
 
 Site = tuple  # (filename, line, column, end_line, end_column); 1-based; column 0 when unknown
@@ -36,13 +38,14 @@ def add_internal_dir(path: str) -> None:
 
 
 def _is_internal(code: CodeType) -> bool:
-    verdict = _internal.get(code)
+    filename = code.co_filename
+    key = (code, filename)
+    verdict = _internal.get(key)
     if verdict is None:
-        filename = code.co_filename
         verdict = filename.startswith(_GENERATED) or any(filename.startswith(p) for p in _INTERNAL_PREFIXES)
         if len(_internal) > _MAX_CACHE:
             _internal.clear()
-        _internal[code] = verdict
+        _internal[key] = verdict
     return verdict
 
 
@@ -81,7 +84,7 @@ def _site_of(frame) -> Site:
     if frame is None:
         return UNKNOWN
     code, lasti = frame.f_code, frame.f_lasti
-    key = (code, lasti)
+    key = (code, code.co_filename, lasti)
     site = _sites.get(key)
     if site is None:
         site = _position(code, lasti, frame.f_lineno)

@@ -1,7 +1,8 @@
 """Merge runtime findings (a `watch(report=...)` / `torchlint run --report` JSON file) into static ones.
 
 A static finding seen again at runtime (same code, same file, and the same line at either end of
-its evidence) is marked `confirmed`; runtime findings that match nothing are added. No torch here.
+its evidence) is marked `confirmed`; runtime findings that match nothing are added, not confirmed
+(nothing static saw them). No torch here.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def merge(static: Iterable[Finding], runtime: Iterable[Finding]) -> list[Finding
                 merged[index] = dataclasses.replace(finding, confirmed=True, extra=extra)
                 break
         else:
-            merged.append(dataclasses.replace(seen, source="runtime"))
+            merged.append(dataclasses.replace(seen, source="runtime", confirmed=False))
     return sorted(merged, key=Finding.sort_key)
 
 

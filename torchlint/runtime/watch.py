@@ -446,7 +446,9 @@ class Watch:
                 if other
             ),
             source="runtime",
-            confirmed=True,
+            # `confirmed` says a static finding was seen again at runtime (`--runtime-report`);
+            # the watcher's own findings are evidence, not confirmations of themselves.
+            confirmed=False,
             extra={"runtime": runtime},
         )
         self._records[key] = finding
