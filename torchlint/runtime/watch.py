@@ -47,6 +47,8 @@ DEFAULT_ROWS = 64
 _is_compiling = torch.compiler.is_compiling
 _Tensor = torch.Tensor
 _PLAIN_TENSORS = (torch.Tensor, torch.nn.Parameter)
+# Loss modules: a functional loss called from one's forward is named as the user wrote it.
+_LOSS_MODULES = (torch.nn.modules.loss._Loss,)
 _ACTIVATION_MODULES = (
     torch.nn.Softmax, torch.nn.LogSoftmax, torch.nn.Softmin, torch.nn.Sigmoid, torch.nn.ReLU,
     torch.nn.ReLU6, torch.nn.Hardtanh, torch.nn.ELU, torch.nn.Tanh,
@@ -672,8 +674,8 @@ class Watch:
             except RuntimeError as error:
                 # BCELoss refuses inputs outside [0, 1] on CPU: say why before torch does.
                 if "between 0 and 1" in str(error):
-                    self._report_values(_func_name(func), Kind.LOGITS, consumer, "torch refused them", None,
-                                        locate.user_site(2))
+                    site, name = self._loss_site(_func_name(func))
+                    self._report_values(name, Kind.LOGITS, consumer, "torch refused them", None, site)
                 raise
 
         return handler
@@ -705,7 +707,7 @@ class Watch:
         if kind in (Kind.LOG_PROBS, Kind.LOG_SIGMOID) and consumer is not Consumer.CROSS_ENTROPY \
                 and tag[tags.DIM_SIZE] != 1:
             return
-        site = locate.user_site(3)
+        site, name = self._loss_site(name)
         flows = CATALOG.flows(kind, consumer)
         if kind is Kind.ACTIVATED and flows:
             self._clipped_logits(flows, name, site, producer, made_by)
@@ -721,6 +723,15 @@ class Watch:
             self._report_flow(flow, producer, made_by, name, site)
         if not flows and consumer in _VALUE_CHECKED and kind not in (Kind.LOG_PROBS, Kind.LOG_SIGMOID):
             self._value_check(name, consumer, x)
+
+    @staticmethod
+    def _loss_site(name: str) -> tuple[tuple, str]:
+        """The user's line of a loss call, and the loss as the user wrote it: `nn.CrossEntropyLoss`
+        when the functional loss runs inside that module's `forward`, else `name` (`F.cross_entropy`)."""
+        site, module = locate.user_site_and_module(2, _LOSS_MODULES)
+        if module is not None:
+            name = f"nn.{type(module).__name__}"
+        return site, name
 
     def _clipped_logits(self, flows: tuple[Flow, ...], name: str, site: tuple, producer: tuple | None,
                         made_by: str) -> None:
@@ -770,7 +781,7 @@ class Watch:
         if stats is None:
             return
         classes = x.shape[cdim] if x.ndim else 1
-        site = locate.user_site(3)
+        site, name = self._loss_site(name)
 
         def decide(values: list[float]) -> None:
             self._decide(name, consumer, classes, values, site)
