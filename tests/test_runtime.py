@@ -845,3 +845,19 @@ def test_the_loss_is_named_as_the_user_wrote_it():
     probabilities = torch.full((16, 5), 0.2)  # no tag, no graph: found from the values
     by_values = watched(lambda: nn.CrossEntropyLoss()(probabilities, y))
     assert one(by_values, "TL001").message.startswith("the input of nn.CrossEntropyLoss is already probabilities")
+
+
+class _KeywordModel(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(12, 5)
+
+    def forward(self, input_ids=None):
+        return F.softmax(self.fc(input_ids), dim=0)  # over the batch
+
+
+def test_tl013_reads_the_batch_size_from_a_keyword_call():
+    model = _KeywordModel()
+    x, _ = data()
+    w = watched(lambda: model(input_ids=x), model)
+    assert "TL013" in codes(w)

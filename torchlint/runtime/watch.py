@@ -153,7 +153,7 @@ def _hook_model(model: torch.nn.Module, hook: Callable) -> Any:
         # Before registering: the handle keeps a reference to the dict it was put in.
         hooks = _WatchedHooks(hooks)
         model.__dict__["_forward_pre_hooks"] = hooks
-    handle = model.register_forward_pre_hook(hook)
+    handle = model.register_forward_pre_hook(hook, with_kwargs=True)
     hooks.watch_ids.add(handle.id)
     return handle
 
@@ -357,7 +357,7 @@ class Watch:
             for mode in reversed(above):
                 torch._C._push_on_torch_function_stack(mode)
 
-    def _pre_hook(self, module, args) -> None:
+    def _pre_hook(self, module, args, kwargs) -> None:
         if self._retired and module.training is self._phase and not self._pending:
             return  # retired, same phase: all a retired watch costs a step is this line
         if _is_compiling() or self._closed or threading.get_ident() != self._owner:
@@ -365,8 +365,11 @@ class Watch:
         try:
             # Read the batch size before pushing the mode back: with it pushed, even `.shape` is
             # a torch call that goes through it.
-            if args and isinstance(args[0], _Tensor):
-                shape = args[0].shape
+            # The batch is the first tensor argument: `model(x)`, or `model(input_ids=...)` as HF
+            # models are called.
+            first = args[0] if args else next(iter(kwargs.values()), None) if kwargs else None
+            if isinstance(first, _Tensor):
+                shape = first.shape
                 if shape:
                     self._batch = shape[0]
             self._forward_seen = True
