@@ -861,3 +861,30 @@ def test_tl013_reads_the_batch_size_from_a_keyword_call():
     x, _ = data()
     w = watched(lambda: model(input_ids=x), model)
     assert "TL013" in codes(w)
+
+
+def test_a_users_torch_function_mode_inside_the_watch_keeps_findings_at_the_users_lines():
+    from torch.overrides import TorchFunctionMode
+
+    class Counting(TorchFunctionMode):
+        calls = 0
+
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            Counting.calls += 1
+            return func(*args, **(kwargs or {}))
+
+    x, y = data()
+
+    def step():
+        with Counting():
+            probs = F.softmax(x, dim=1)  # the line TL001 must point at
+            F.cross_entropy(probs, y)
+
+    w = watched(step)
+    finding = one(w, "TL001")
+    import inspect
+
+    lines, first = inspect.getsourcelines(step)
+    expected = first + next(i for i, line in enumerate(lines) if "the line TL001 must point at" in line)
+    assert finding.location.row == expected and finding.filename.endswith("test_runtime.py")
+    assert Counting.calls > 0

@@ -42,7 +42,10 @@ def _is_internal(code: CodeType) -> bool:
     key = (code, filename)
     verdict = _internal.get(key)
     if verdict is None:
-        verdict = filename.startswith(_GENERATED) or any(filename.startswith(p) for p in _INTERNAL_PREFIXES)
+        # A `__torch_function__` (a user's own TorchFunctionMode or tensor subclass pushed inside
+        # the watch) forwards torch calls; the misuse is where its caller made the call.
+        verdict = (code.co_name == "__torch_function__" or filename.startswith(_GENERATED)
+                   or any(filename.startswith(p) for p in _INTERNAL_PREFIXES))
         if len(_internal) > _MAX_CACHE:
             _internal.clear()
         _internal[key] = verdict
