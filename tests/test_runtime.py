@@ -888,3 +888,23 @@ def test_a_users_torch_function_mode_inside_the_watch_keeps_findings_at_the_user
     expected = first + next(i for i, line in enumerate(lines) if "the line TL001 must point at" in line)
     assert finding.location.row == expected and finding.filename.endswith("test_runtime.py")
     assert Counting.calls > 0
+
+
+def test_an_activation_module_called_from_three_places_is_one_finding():
+    """A GAN's discriminator ending in nn.Sigmoid, called three times a step: one TL005."""
+    torch.manual_seed(0)
+    disc = nn.Sequential(nn.Linear(12, 1), nn.Sigmoid())
+    criterion = nn.BCEWithLogitsLoss()
+    real, _ = data()
+    fake = torch.randn(16, 12)
+    ones, zeros = torch.ones(16, 1), torch.zeros(16, 1)
+
+    def step():
+        d_real = criterion(disc(real), ones)
+        d_fake = criterion(disc(fake.detach()), zeros)
+        g_loss = criterion(disc(fake), ones)
+        return d_real + d_fake + g_loss
+
+    w = watched(step, disc)
+    found = [finding for finding in w.findings if finding.code == "TL005"]
+    assert len(found) == 1 and found[0].extra["runtime"]["count"] == 6

@@ -223,6 +223,9 @@ class Watch:
         self._phase_calls = 0
         self._batch: int | None = None
         self._module_names: dict[int, str] | None = None
+        # An activation module -> the site of its first call: one finding per activation, however
+        # many places call the model (a GAN's three D(...) calls).
+        self._module_sites: "weakref.WeakKeyDictionary[torch.nn.Module, tuple]" = weakref.WeakKeyDictionary()
         self._loss_calls: dict[str, int] = {}
         self._pending: list[_Pending] = []
         self._pinned: torch.Tensor | None = None
@@ -557,6 +560,7 @@ class Watch:
                 site, module = locate.user_site_and_module(2, _ACTIVATION_MODULES)
                 if module is not None:
                     made_by = f"{made_by} in {self._module_name(module)}"
+                    site = self._module_sites.setdefault(module, site)
                 if softmax_family:
                     dim, size = self._softmax_checks(func, kind, x, args, kwargs, site, implicit)
                 if softmax_or_sigmoid:
