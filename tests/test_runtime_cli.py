@@ -94,9 +94,9 @@ def test_run_exit_codes(script, capsys):
 def test_run_json_and_strict(script, capsys):
     name = script(TRAIN)
     assert run("run", "--output-format", "json", name) == 1
-    out = capsys.readouterr().out
-    assert out.startswith("args: []\n")
-    items = json.loads(out.split("\n", 1)[1])
+    captured = capsys.readouterr()
+    assert "args: []\n" in captured.err  # the script's own output is kept out of the report's stream
+    items = json.loads(captured.out)
     assert {item["code"] for item in items} == {"TL001", "TL004"}
     # a runtime-only report: its findings are evidence, nothing static was confirmed
     assert all(item["source"] == "runtime" and item["confirmed"] is False for item in items)
@@ -120,3 +120,15 @@ def test_runtime_report_merges_into_static_findings(script, capsys):
     assert all(not item["confirmed"] for item in json.loads(capsys.readouterr().out))
     Path("bad.json").write_text("{}")
     assert run(name, "--runtime-report", "bad.json") == 2
+
+
+def test_run_json_report_is_valid_json_when_the_script_prints(script):
+    """`torchlint run --output-format json script.py > out.json`: the script's prints (Python's
+    and the file descriptor's) go to stderr, the report alone to stdout."""
+    name = script(TRAIN.replace('print("args:", sys.argv[1:])',
+                                'print("args:", sys.argv[1:]); import os; os.write(1, b"raw fd write\\n")'))
+    result = subprocess.run([str(TORCHLINT), "run", "--output-format", "json", name], capture_output=True, text=True)
+    assert result.returncode == 1, result.stderr
+    items = json.loads(result.stdout)
+    assert {item["code"] for item in items} == {"TL001", "TL004"}
+    assert "args: []" in result.stderr and "raw fd write" in result.stderr

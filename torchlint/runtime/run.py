@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import runpy
 import sys
@@ -20,8 +21,13 @@ def run_script(
     strict: bool = False,
     rules: list[str] | None = None,
     check_every: int | None = None,
+    output_to_stderr: bool = False,
 ) -> tuple[int, list[Finding]]:
-    """Run `script` as `__main__` with `args`, watched; return (its exit code, the findings)."""
+    """Run `script` as `__main__` with `args`, watched; return (its exit code, the findings).
+
+    `output_to_stderr`: the script's standard output goes to standard error, so that a report
+    printed on stdout afterwards (`--output-format json`) is the only thing there.
+    """
     from .watch import DEFAULT_CHECK_EVERY, watch
 
     saved_argv, saved_path = sys.argv[:], sys.path[:]
@@ -36,8 +42,10 @@ def run_script(
         report=report,
         check_every=DEFAULT_CHECK_EVERY if check_every is None else check_every,
     )
+    redirect = _stdout_to_stderr() if output_to_stderr else contextlib.nullcontext()
     try:
-        runpy.run_path(script, run_name="__main__")
+        with redirect:
+            runpy.run_path(script, run_name="__main__")
     except SystemExit as exit_:
         code = _exit_code(exit_.code)
     except KeyboardInterrupt:
@@ -50,6 +58,33 @@ def run_script(
         sys.argv[:] = saved_argv
         sys.path[:] = saved_path
     return code, handle.findings
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr():
+    """Both `sys.stdout` and file descriptor 1 (`os.write(1, ...)`, child processes) write to stderr."""
+    saved_stdout = sys.stdout
+    try:
+        saved_stdout.flush()
+    except Exception:
+        pass
+    try:
+        saved_fd = os.dup(1)
+        os.dup2(2, 1)
+    except OSError:  # no fd 1 (a closed stdout, an embedded interpreter): sys.stdout alone
+        saved_fd = None
+    sys.stdout = sys.stderr
+    try:
+        yield
+    finally:
+        try:
+            sys.stdout.flush()
+        except Exception:
+            pass
+        sys.stdout = saved_stdout
+        if saved_fd is not None:
+            os.dup2(saved_fd, 1)
+            os.close(saved_fd)
 
 
 def _exit_code(value: object) -> int:
@@ -78,12 +113,15 @@ def _exit_code(value: object) -> int:
 def run_command(script, args, output_format, exit_zero, report, strict, check_every) -> int:
     """Run a Python script under torchlint.watch and report the misuse seen on real tensors.
 
-    Exits with the script's code; if the script succeeded, 1 when there are findings.
+    Exits with the script's code; if the script succeeded, 1 when there are findings. With
+    `--output-format json` the script's own standard output goes to standard error, so that
+    `torchlint run --output-format json script.py > out.json` is valid JSON.
     """
     from ..report import json as json_report
     from ..report import text as text_report
 
-    code, findings = run_script(script, args, report=report, strict=strict, check_every=check_every)
+    code, findings = run_script(script, args, report=report, strict=strict, check_every=check_every,
+                                output_to_stderr=output_format == "json")
     if output_format == "json":
         click.echo(json_report.render(findings), nl=False)
     else:
