@@ -89,6 +89,8 @@ def _write_atomically(path: str, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+        if _STOPPED.is_set():  # stopped while writing: the directory is being removed, do not keep it
+            raise OSError("torchlint is stopping")
         os.replace(temporary, path)
     except BaseException:
         try:

@@ -55,13 +55,15 @@ def _die_with(parent: int, temporary: str | None) -> None:
             import shutil
             import time
 
-            # A write already under way, or another worker's (its own signal comes a moment later,
-            # and it removes the directory again then), may still land: a few tries.
-            for _ in range(20):
+            # A write already under way in another thread of this worker (a parse on a fresh
+            # stack), or another worker's (its own signal comes a moment later, and it removes the
+            # directory again then), may still land and make the directory again: try for up to
+            # 3 s, until it stays gone.
+            for _ in range(60):
                 shutil.rmtree(temporary, ignore_errors=True)
+                time.sleep(0.05)
                 if not os.path.exists(temporary):
                     break
-                time.sleep(0.05)
         os._exit(1)
 
     signal.signal(signal.SIGTERM, leave)
