@@ -908,3 +908,34 @@ def test_an_activation_module_called_from_three_places_is_one_finding():
     w = watched(step, disc)
     found = [finding for finding in w.findings if finding.code == "TL005"]
     assert len(found) == 1 and found[0].extra["runtime"]["count"] == 6
+
+
+def test_close_says_the_model_ran_on_another_thread():
+    import threading
+
+    model = Head(lambda z: F.softmax(z, dim=1))
+    x, y = data()
+    w = torchlint.watch(model)
+    worker = threading.Thread(target=lambda: [F.cross_entropy(model(x), y) for _ in range(3)])
+    worker.start()
+    worker.join()
+    with pytest.warns(UserWarning, match="3 forward call.*another thread"):
+        w.close()
+    assert w.findings == []  # not seen: said, not silently passed over
+
+
+def test_close_says_a_nested_watch_is_left_blind():
+    outer = torchlint.watch()
+    inner = torchlint.watch()
+    with pytest.warns(UserWarning, match="1 watch.*still open"):
+        outer.close()
+    inner.close()
+
+
+def test_a_watch_with_nothing_unseen_closes_quietly():
+    model = Head(lambda z: z)
+    x, y = data()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with torchlint.watch(model):
+            F.cross_entropy(model(x), y)

@@ -230,6 +230,8 @@ class Watch:
         self._pending: list[_Pending] = []
         self._pinned: torch.Tensor | None = None
         self._pinned_next = 0
+        # Forwards of the watched model on another thread: not watched, said at close().
+        self._other_thread_forwards = 0
         self._unlocated: dict[tuple, Callable[[], None]] = {}  # see _clipped_logits
         self.start()
 
@@ -312,10 +314,30 @@ class Watch:
             unlocated, self._unlocated = self._unlocated, {}
             for report_here in unlocated.values():
                 report_here()
+            self._say_what_was_not_watched()
         if self.report:
             self.write_report(self.report)
         for finding in self.findings:
             log.info("%s %s (%sx)", finding.code, finding.message, finding.extra["runtime"]["count"])
+
+    def _say_what_was_not_watched(self) -> None:
+        """One line per blind spot of this watch, at close(): what it could not see is not silence."""
+        if self._other_thread_forwards:
+            warnings.warn(
+                f"torchlint.watch: the model ran {self._other_thread_forwards} forward call(s) on another "
+                "thread, which this watch did not see (a watch sees the thread that started it). Start the "
+                "watch on the thread that trains.",
+                UserWarning,
+                stacklevel=3,
+            )
+        still_open = [watch for watch in self._subscribers if not watch._closed]
+        if still_open:
+            warnings.warn(
+                f"torchlint.watch: closed while {len(still_open)} watch(es) started inside it are still open; "
+                "they see nothing from here on. Close the inner watch first.",
+                UserWarning,
+                stacklevel=3,
+            )
 
     def __enter__(self) -> "Watch":
         return self.start()
@@ -363,7 +385,10 @@ class Watch:
     def _pre_hook(self, module, args, kwargs) -> None:
         if self._retired and module.training is self._phase and not self._pending:
             return  # retired, same phase: all a retired watch costs a step is this line
-        if _is_compiling() or self._closed or threading.get_ident() != self._owner:
+        if _is_compiling() or self._closed:
+            return
+        if threading.get_ident() != self._owner:
+            self._other_thread_forwards += 1
             return
         try:
             # Read the batch size before pushing the mode back: with it pushed, even `.shape` is
