@@ -939,3 +939,18 @@ def test_a_watch_with_nothing_unseen_closes_quietly():
         warnings.simplefilter("error")
         with torchlint.watch(model):
             F.cross_entropy(model(x), y)
+
+
+def test_close_says_compiled_code_was_not_checked():
+    torch._dynamo.reset()
+
+    @torch.compile(backend="eager")
+    def step(z, y):
+        return F.cross_entropy(F.softmax(z, dim=1), y)
+
+    x, y = data()
+    with pytest.warns(UserWarning, match="traced by torch.compile"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", TorchlintWarning)
+            with torchlint.watch():
+                step(x, y)

@@ -171,10 +171,15 @@ class _Mode(TorchFunctionMode):
     def __init__(self, handlers: dict) -> None:
         super().__init__()
         self.handlers = handlers
+        # Calls the watch checks that torch.compile traced instead: not checked, said at close().
+        self.compiled_calls = 0
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         handler = self.handlers.get(func)
-        if handler is None or _is_compiling():
+        if handler is None:
+            return func(*args, **(kwargs or {}))
+        if _is_compiling():
+            self.compiled_calls += 1
             return func(*args, **(kwargs or {}))
         return handler(func, args, kwargs or {})
 
@@ -327,6 +332,14 @@ class Watch:
                 f"torchlint.watch: the model ran {self._other_thread_forwards} forward call(s) on another "
                 "thread, which this watch did not see (a watch sees the thread that started it). Start the "
                 "watch on the thread that trains.",
+                UserWarning,
+                stacklevel=3,
+            )
+        if self._mode.compiled_calls:
+            warnings.warn(
+                f"torchlint.watch: {self._mode.compiled_calls} activation or loss call(s) were traced by "
+                "torch.compile and not checked there (only their eager runs and the values reaching a loss "
+                "were). Wrap the watched steps in torch.compiler.set_stance('force_eager') to check them.",
                 UserWarning,
                 stacklevel=3,
             )
