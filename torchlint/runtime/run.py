@@ -7,6 +7,7 @@ import os
 import runpy
 import sys
 import traceback
+import warnings
 
 import click
 
@@ -42,9 +43,14 @@ def run_script(
         report=report,
         check_every=DEFAULT_CHECK_EVERY if check_every is None else check_every,
     )
+    from .errors import TorchlintWarning
+
     redirect = _stdout_to_stderr() if output_to_stderr else contextlib.nullcontext()
     try:
-        with redirect:
+        with redirect, warnings.catch_warnings():
+            # The report printed at the end names each finding once; the watcher's warnings, as
+            # they happen, would print each a second time.
+            warnings.simplefilter("ignore", TorchlintWarning)
             runpy.run_path(script, run_name="__main__")
     except SystemExit as exit_:
         code = _exit_code(exit_.code)
