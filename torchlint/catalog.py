@@ -135,9 +135,6 @@ class Flow:
                        else "{producer} produces the " + self.kind.value + " here")
             object.__setattr__(self, "evidence", default)
 
-    def render(self, **fields: object) -> str:
-        return render(self.message, **fields)
-
 
 @dataclass(frozen=True)
 class RuleInfo:
@@ -166,7 +163,7 @@ class Catalog:
         table: dict[tuple[Kind, Consumer], list[Flow]] = {}
         for rule in rules:
             for flow in rule.flows:
-                for consumer in sorted(flow.consumers, key=lambda c: c.value):
+                for consumer in flow.consumers:
                     table.setdefault((flow.kind, consumer), []).append(flow)
         self._table = {key: tuple(flows) for key, flows in table.items()}
 

@@ -121,6 +121,9 @@ class Consumption:
     event: object  # the LossCall / LogCall / ActivationCall, for fix builders
 
 
+_ACTIVATION_CONSUMERS = frozenset(ACTIVATION_CONSUMERS.values())
+
+
 def consumptions(facts: "ModuleFacts", consumers: frozenset[Consumer]) -> Iterator[Consumption]:
     """The module's events whose consumer is one of `consumers`, in the order they were recorded."""
     if consumers & LOSS_CONSUMERS:
@@ -130,7 +133,7 @@ def consumptions(facts: "ModuleFacts", consumers: frozenset[Consumer]) -> Iterat
     if Consumer.LOG in consumers:
         for log in facts.log_calls:
             yield Consumption(Consumer.LOG, log.site.label, log.site, log.input, log.via, log)
-    if consumers & set(ACTIVATION_CONSUMERS.values()):
+    if consumers & _ACTIVATION_CONSUMERS:
         for activation in facts.activation_calls:
             consumer = ACTIVATION_CONSUMERS.get(activation.producer.kind)
             if consumer in consumers:
@@ -190,15 +193,16 @@ class FlowRule(Rule):
         via = use.via if flow.through_calls else ()
         shifted = flow.shifted_message is not None and isinstance(use.input, Tensor) and use.input.shifted
         template = flow.shifted_message if shifted else flow.message
+        # The consumer's place and the calls on the way are the same for every origin.
+        common = dict(consumer=use.label, at=use.site.ref(), route=route(via))
+        through = passed_on(via)
         if flow.reported is Reported.AT_PRODUCER:
             for origin in origins:
-                fields = dict(producer=origin.label, consumer=use.label, route=route(via))
-                message = render(template, at=use.site.ref(), **fields)
-                related = ((use.site, render(flow.evidence, **fields)),) + passed_on(via)
-                yield Report(origin, message, related, None if shifted else self.fix(flow, (origin,), use))
+                related = ((use.site, render(flow.evidence, producer=origin.label, **common)),) + through
+                yield Report(origin, render(template, producer=origin.label, **common), related,
+                             None if shifted else self.fix(flow, (origin,), use))
         else:
-            fields = dict(producer=labels(origins), consumer=use.label, route=route(via))
-            message = render(template, at=use.site.ref(), **fields)
-            related = tuple((origin, render(flow.evidence, producer=origin.label, consumer=use.label))
-                            for origin in origins) + passed_on(via)
-            yield Report(use.site, message, related, None if shifted else self.fix(flow, origins, use))
+            related = tuple((origin, render(flow.evidence, producer=origin.label, **common))
+                            for origin in origins) + through
+            yield Report(use.site, render(template, producer=labels(origins), **common), related,
+                         None if shifted else self.fix(flow, origins, use))

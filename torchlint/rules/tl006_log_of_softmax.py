@@ -9,6 +9,19 @@ from ._fixes import LOG_FORMS, SAFE, call_form, callee_attr, cst, first_arg_is, 
 from .base import Example, FixExample, FlowRule
 
 
+def log_flow(code: str, kind: Kind, better: str) -> Flow:
+    """A log of a `kind` output (TL006, TL016), reported at the log, naming the stable function."""
+    return Flow(
+        code, kind, frozenset({Consumer.LOG}), Reported.AT_CONSUMER,
+        "log of the {producer} output{route}: probabilities that round to 0 give -inf here, and NaN losses and "
+        f"gradients after it. Use {better}, which computes the same value stably.",
+        evidence="{producer} produces the value here",
+        shifted_message="log of the {producer} output{route}, moved off 0 by a small constant or a clamp: every "
+        "log-probability below log(eps) becomes log(eps), so confidently wrong predictions stop giving a "
+        f"gradient. Use {better}, which computes the exact value stably.",
+    )
+
+
 class LogOfSoftmax(FlowRule):
     code = "TL006"
     name = "log-of-softmax"
@@ -201,15 +214,7 @@ def log_probs(logits):
         ),
     )
 
-    flows = (
-        Flow("TL006", Kind.PROBS, frozenset({Consumer.LOG}), Reported.AT_CONSUMER,
-             "log of the {producer} output{route}: probabilities that round to 0 give -inf here, and NaN losses and "
-             "gradients after it. Use log_softmax, which computes the same value stably.",
-             evidence="{producer} produces the value here",
-             shifted_message="log of the {producer} output{route}, moved off 0 by a small constant or a clamp: "
-             "every log-probability below log(eps) becomes log(eps), so confidently wrong predictions stop giving a "
-             "gradient. Use log_softmax, which computes the exact value stably."),
-    )
+    flows = (log_flow("TL006", Kind.PROBS, "log_softmax"),)
 
     def fix(self, flow, origins, use):
         return log_of_softmax(use.site, origins[0]) if len(origins) == 1 else None

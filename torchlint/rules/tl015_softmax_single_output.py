@@ -6,7 +6,7 @@ from typing import Iterable
 
 from ..analysis.values import Tensor
 from ..catalog import Kind, Severity, render
-from .base import Example, Report, Rule, origins_of
+from .base import Example, Report, Rule, labels, origins_of
 
 
 class SoftmaxSingleOutput(Rule):
@@ -133,7 +133,7 @@ def confidence(x):
             if not last:
                 continue
             origins = origins_of(value, value.kind)
-            made_by = ", ".join(dict.fromkeys(o.label for o in origins)) or "a 1-unit layer"
+            made_by = labels(origins) or "a 1-unit layer"
             yield Report(
                 call.site,
                 render(self.message, producer=call.producer.label, input=f"the output of {made_by}",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from ..catalog import Consumer, Fixability, Flow, Kind, Reported, Severity
+from ..catalog import Fixability, Kind, Severity
 from ..findings import Fix
 from ._fixes import SAFE, call_form, callee_attr, cst, first_arg_is, guarded, input_node, make_fix, replace, text_of, \
     usable
 from .base import FixExample, FlowRule
+from .tl006_log_of_softmax import log_flow
 
 
 class LogOfSigmoid(FlowRule):
@@ -126,15 +127,7 @@ def log_gate(score):
         ),
     )
 
-    flows = (
-        Flow("TL016", Kind.SIGMOID, frozenset({Consumer.LOG}), Reported.AT_CONSUMER,
-             "log of the {producer} output{route}: probabilities that round to 0 give -inf here, and NaN losses and "
-             "gradients after it. Use F.logsigmoid, which computes the same value stably.",
-             evidence="{producer} produces the value here",
-             shifted_message="log of the {producer} output{route}, moved off 0 by a small constant or a clamp: "
-             "every log-probability below log(eps) becomes log(eps), so confidently wrong predictions stop giving a "
-             "gradient. Use F.logsigmoid, which computes the exact value stably."),
-    )
+    flows = (log_flow("TL016", Kind.SIGMOID, "F.logsigmoid"),)
 
     def fix(self, flow, origins, use):
         return log_of_sigmoid(use.site, origins[0]) if len(origins) == 1 else None
