@@ -5,8 +5,8 @@ Fast path: one identity-keyed dict lookup per torch call (`handlers.get(func)`);
 (see `tags.py`); view-like ops copy the tag; consumers (the losses, `torch.log`, a second
 activation) read it, or rebuild it from `grad_fn`, look up the catalog's flow table
 (`rules.CATALOG.flows(kind, consumer)`) and report what it names at the user's own source lines,
-with the same message template the static rule renders. Value checks (`checks.py`) run on the 1st and then every `check_every`-th
-call of each loss; on CUDA their results are read back without blocking (event + pinned copy)
+with the same message template the static rule renders. Value checks (`checks.py`) run on the
+1st and then every `check_every`-th call of each loss; on CUDA their results are read back without blocking (event + pinned copy)
 when ready, and at `close()` at the latest.
 
 The mode is per-thread: a watch sees the torch calls of the thread that started it.
@@ -15,7 +15,6 @@ The mode is per-thread: a watch sees the torch calls of the thread that started 
 from __future__ import annotations
 
 import atexit
-import copy
 import logging
 import os
 import threading
@@ -133,17 +132,8 @@ class _WatchedHooks(OrderedDict):
     def _own(self) -> list:
         return [(key, hook) for key, hook in self.items() if key not in self.watch_ids]
 
-    def __reduce__(self):
+    def __reduce__(self):  # pickle, copy.copy and copy.deepcopy all rebuild the dict from this
         return (OrderedDict, (self._own(),))
-
-    def __reduce_ex__(self, protocol):
-        return self.__reduce__()
-
-    def __copy__(self) -> OrderedDict:
-        return OrderedDict(self._own())
-
-    def __deepcopy__(self, memo) -> OrderedDict:
-        return OrderedDict((key, copy.deepcopy(hook, memo)) for key, hook in self._own())
 
 
 def _hook_model(model: torch.nn.Module, hook: Callable) -> Any:
@@ -231,7 +221,7 @@ class Watch:
         # An activation module -> the site of its first call: one finding per activation, however
         # many places call the model (a GAN's three D(...) calls).
         self._module_sites: "weakref.WeakKeyDictionary[torch.nn.Module, tuple]" = weakref.WeakKeyDictionary()
-        self._loss_calls: dict[str, int] = {}
+        self._loss_calls: dict[Consumer, int] = {}
         self._pending: list[_Pending] = []
         self._pinned: torch.Tensor | None = None
         self._pinned_next = 0
@@ -406,9 +396,9 @@ class Watch:
         try:
             # Read the batch size before pushing the mode back: with it pushed, even `.shape` is
             # a torch call that goes through it.
-            # The batch is the first tensor argument: `model(x)`, or `model(input_ids=...)` as HF
-            # models are called.
-            first = args[0] if args else next(iter(kwargs.values()), None) if kwargs else None
+            # The batch is the first argument's: `model(x)`, or `model(input_ids=...)` as HF models
+            # are called.
+            first = args[0] if args else next(iter(kwargs.values()), None)
             if isinstance(first, _Tensor):
                 shape = first.shape
                 if shape:
@@ -767,7 +757,7 @@ class Watch:
         for flow in flows:
             self._report_flow(flow, producer, made_by, name, site)
         if not flows and consumer in _VALUE_CHECKED and kind not in (Kind.LOG_PROBS, Kind.LOG_SIGMOID):
-            self._value_check(name, consumer, x)
+            self._value_check(name, consumer, x, located=(site, name))
 
     @staticmethod
     def _loss_site(name: str) -> tuple[tuple, str]:
@@ -812,7 +802,9 @@ class Watch:
 
     # ------------------------------------------------------------------ value checks
 
-    def _value_check(self, name: str, consumer: Consumer, x: torch.Tensor) -> None:
+    def _value_check(self, name: str, consumer: Consumer, x: torch.Tensor,
+                     located: tuple[tuple, str] | None = None) -> None:
+        """`located`: the loss's site and name when the caller already looked them up."""
         if self.check_every <= 0:
             return
         calls = self._loss_calls.get(consumer, 0) + 1
@@ -826,7 +818,7 @@ class Watch:
         if stats is None:
             return
         classes = x.shape[cdim] if x.ndim else 1
-        site, name = self._loss_site(name)
+        site, name = located or self._loss_site(name)
 
         def decide(values: list[float]) -> None:
             self._decide(name, consumer, classes, values, site)
