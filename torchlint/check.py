@@ -77,12 +77,14 @@ def lint_modules(
             if not explicitly_ignored(config, PARSE_ERROR.code, module.path):
                 found[(PARSE_ERROR.code, module.path, 0)] = parse_error(module)
             continue
-        for finding in check_module(project, module, rules):
+        for finding in [*recovery_error(module, config), *check_module(project, module, rules)]:
             keep_shortest(found, finding, resolver, suppressions)
     if report_unused_noqa:
         for module, config in zip(modules, configs):
-            # Asking for the report selects TL100, unless it is ignored explicitly.
-            if isinstance(module, ParsedModule) and not explicitly_ignored(config, UNUSED_NOQA.code, module.path):
+            # Asking for the report selects TL100, unless it is ignored explicitly; not in a file that
+            # does not parse (its suppressions may be in what was set aside).
+            if (isinstance(module, ParsedModule) and module.recovery is None
+                    and not explicitly_ignored(config, UNUSED_NOQA.code, module.path)):
                 for finding in unused_suppressions(module.path, suppressions.of(module.path)):
                     found[(finding.code, finding.filename, finding.location)] = finding
 
@@ -225,6 +227,23 @@ def _check_module_deeply(project: Project, module: ParsedModule, rules: Iterable
         return [finding]
 
 
+def recovery_error(module: ParsedModule, config: Config) -> list[Finding]:
+    """The TL000 of a module analysed with its unparsable statements set aside (`recovery.py`),
+    at CPython's error, unless `config` ignores TL000 by name; [] for a module that parses."""
+    failure = module.syntax_error
+    if failure is None or explicitly_ignored(config, PARSE_ERROR.code, module.path):
+        return []
+    return [parse_error(failure)]
+
+
+def _in_recovered_file(site: Any, project: Project) -> bool:
+    """Whether `site` is in a file that does not parse as it is (no fix is offered there)."""
+    source = site.source
+    if source is None:
+        source = project.modules.get(site.path)
+    return getattr(source, "recovery", None) is not None
+
+
 def _to_finding(rule: Rule, report: Report, project: Project) -> Finding | None:
     row, col, end_row, end_col = report.primary.locate()
     related = []
@@ -240,7 +259,8 @@ def _to_finding(rule: Rule, report: Report, project: Project) -> Finding | None:
         location=Location(row, col),
         end_location=Location(end_row, end_col),
         related=tuple(related),
-        fix=report.fix,
+        # A fix's edits are in the primary site's file: none in a file that does not parse.
+        fix=report.fix if report.fix is None or not _in_recovered_file(report.primary, project) else None,
     )
 
 

@@ -35,7 +35,7 @@ from .config import Config
 from .encoding import decode
 from .lines import printable
 from .findings import Edit, Finding, Fix, applicable
-from .parsing import ParseFailure, parse_file, parse_source
+from .parsing import parse_file, parse_source, parses
 
 MAX_PASSES = 10
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -279,8 +279,8 @@ def fix_paths(paths: Sequence[str], config=None, *, unsafe: bool = False,
         for path, fixes in sorted(by_file.items()):
             if path not in sources:
                 source = _read(path)
-                if source is None or isinstance(parse_source(path, source.text), ParseFailure):
-                    continue  # never touch what does not parse
+                if source is None or not parses(path, source.text):
+                    continue  # never touch what does not parse (even once its errors are set aside)
                 sources[path] = source
                 result.original[path] = source.text
             before = result.current.get(path, sources[path].text)
@@ -292,7 +292,7 @@ def fix_paths(paths: Sequence[str], config=None, *, unsafe: bool = False,
                 data = sources[path].encode(after)
             except UnicodeEncodeError:
                 continue
-            if isinstance(parse_source(path, data), ParseFailure):
+            if not parses(path, data):
                 continue  # a fix that breaks the file is dropped, never written
             result.current[path] = after
             result.fixed[path] += count
@@ -389,7 +389,7 @@ def fix_sources(sources: dict[str, str], config: Config | None = None, *, unsafe
             before = current[path]
             after, count = apply_fixes(before, fixes)
             after = remove_unused_imports(before, after)
-            if count and after != before and not isinstance(parse_source(path, after), ParseFailure):
+            if count and after != before and parses(path, after):
                 current[path] = after
                 total += count
                 progress = True

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from .encoding import DecodeError, decode
 from .lines import python_lines
+from .recovery import Recovery, recover
 
 if TYPE_CHECKING:  # LibCST is imported when first needed: a cached run never is
     import libcst as cst
@@ -31,6 +32,21 @@ class ParsedModule:
     # Facts about this tree's nodes that cost a walk (`id(node)` -> value, per kind): a module is
     # interpreted again for each file whose contexts need its definitions, its tree once.
     node_facts: dict[str, dict[int, Any]] = field(default_factory=dict, repr=False)
+    # A file CPython refused, parsed with its unparsable statements set aside (`recovery.py`):
+    # `text` is the repaired text (every other line as in the file). Its findings carry no fix,
+    # and its TL000 is `syntax_error`.
+    recovery: Recovery | None = field(default=None, repr=False)
+
+    @property
+    def syntax_error(self) -> ParseFailure | None:
+        """CPython's error on the file as it is, for a recovered module (else None)."""
+        recovery = self.recovery
+        if recovery is None:
+            return None
+        count = recovery.lines_set_aside
+        aside = f", {count} line{'s' if count != 1 else ''} set aside" if count else ""
+        return ParseFailure(self.path, f"syntax error: {recovery.message} (the rest analysed{aside})",
+                            recovery.row, recovery.column)
 
     def fact(self, kind: str, node: Any, compute: Callable[[Any], Any]) -> Any:
         facts = self.node_facts.setdefault(kind, {})
@@ -76,6 +92,12 @@ def parse_source(path: str, data: bytes | str) -> ParsedModule | ParseFailure:
     return parse_checked(checked)
 
 
+def parses(path: str, data: bytes | str) -> bool:
+    """Whether `data` parses as it is (not only once its unparsable statements are set aside)."""
+    parsed = parse_source(path, data)
+    return isinstance(parsed, ParsedModule) and parsed.recovery is None
+
+
 @dataclass
 class CheckedSource:
     """A decoded file that CPython's parser has seen (`tree`, or `cpython_error`
@@ -119,7 +141,12 @@ def check_source(path: str, data: bytes | str) -> CheckedSource | ParseFailure:
 
 
 def parse_checked(checked: CheckedSource) -> ParsedModule | ParseFailure:
-    """The LibCST parse of a file `check_source` accepted."""
+    """The LibCST parse of a file `check_source` accepted.
+
+    A file CPython refused is parsed as it is when LibCST accepts it (newer syntax than this
+    Python's), else with the statements CPython cannot parse set aside (`recovery.recover`);
+    only when that fails too is it a failure, at CPython's error.
+    """
     import libcst as cst
 
     path, text, cpython_error = checked.path, checked.text, checked.cpython_error
@@ -127,6 +154,9 @@ def parse_checked(checked: CheckedSource) -> ParsedModule | ParseFailure:
         module = _libcst_parse(text, cpython_error is None)
     except cst.ParserSyntaxError as error:
         if cpython_error is not None:
+            recovered = _recovered(path, text, cpython_error)
+            if recovered is not None:
+                return recovered
             return ParseFailure(path, f"syntax error: {cpython_error.msg}", cpython_error.lineno or 1,
                                 cpython_error.offset or 1)
         message = str(error.message).strip().splitlines()[0] if error.message else "invalid syntax"
@@ -136,6 +166,23 @@ def parse_checked(checked: CheckedSource) -> ParsedModule | ParseFailure:
     except Exception as error:  # the native parser raises a few other types
         return ParseFailure(path, f"cannot parse: {type(error).__name__}: {str(error)[:200]}")
     return ParsedModule(path, module, text)
+
+
+def _recovered(path: str, text: str, error: SyntaxError) -> ParsedModule | None:
+    """The module of `text` with what CPython cannot parse set aside, or None."""
+    import libcst as cst
+
+    try:
+        with _default_recursion_limit():
+            recovery = recover(text, error)
+        if recovery is None:
+            return None
+        module = _libcst_parse(recovery.text, True)
+    except (cst.ParserSyntaxError, RecursionError, MemoryError):
+        return None
+    except Exception:  # the native parser raises a few other types
+        return None
+    return ParsedModule(path, module, recovery.text, recovery=recovery)
 
 
 def _libcst_parse(text: str, valid_for_cpython: bool) -> cst.Module:

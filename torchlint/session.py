@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Iterator, Sequence
 
 from .analysis.project import Project
-from .check import check_module, explicitly_ignored, parse_error
+from .check import check_module, explicitly_ignored, parse_error, recovery_error
 from .config import Config
 from .findings import Finding
 from .parsing import CheckedSource, ParsedModule, ParseFailure, check_source, parse_checked, read_notebook
@@ -182,7 +182,9 @@ class Session:
             findings = [] if explicitly_ignored(config, "TL000", path) else [parse_error(failure)]
             return FileResult(path, findings, {}, self.hash(path), analysed=True)
         self.project.begin_file()
-        findings = check_module(self.project, module, rules)
+        # A file CPython refused and LibCST took once its unparsable statements were set aside:
+        # its TL000 (at CPython's error) and the findings of the rest.
+        findings = [*recovery_error(module, config), *check_module(self.project, module, rules)]
         if path not in self.project.summaries:
             # Nothing holds sites of this tree (no summary of it was made): let
             # it go, a later importer parses it again. Keeps memory flat.
