@@ -552,6 +552,59 @@ def test_steps_retire_and_rearm_on_phase_change():
     assert _stack() == depth
 
 
+def test_find_models_adopts_the_models_and_retires_like_a_watched_model():
+    """watch(find_models=True), as `torchlint run` uses it: the modules with parameters called before
+    the first optimizer step (a GAN's generator and discriminator) are watched as if passed as
+    `model`, so the watch retires after `steps` steps and re-arms when they switch to eval."""
+    from torch.nn.modules.module import _global_forward_pre_hooks
+
+    torch.manual_seed(0)
+    generator, discriminator = nn.Linear(4, 12), Head(lambda z: F.softmax(z, dim=1))
+    transform = nn.Identity()  # no parameters: called on its own, it is not a model
+    opt_g = torch.optim.SGD(generator.parameters(), lr=0.1)
+    opt_d = torch.optim.SGD(discriminator.parameters(), lr=0.1)
+    y = torch.randint(0, 5, (16,))
+    depth, hooks = _stack(), len(_global_forward_pre_hooks)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TorchlintWarning)
+        with torchlint.watch(steps=3, find_models=True) as w:
+            for _ in range(6):
+                fake = generator(transform(torch.randn(16, 4)))
+                F.cross_entropy(discriminator(fake.detach()), y).backward()
+                opt_d.step()
+                F.cross_entropy(discriminator(fake), y).backward()  # after opt_d.step(): still watched
+                opt_g.step()
+            assert len(_global_forward_pre_hooks) == hooks  # discovery ended at the first step
+            assert len(w._hooks) == 2  # generator and discriminator, not the transform
+            assert not w.active and _stack() == depth  # retired
+            count = one(w, "TL001").extra["runtime"]["count"]
+            discriminator.eval()
+            with torch.no_grad():
+                F.nll_loss(discriminator(generator(torch.randn(16, 4))), y)
+    assert codes(w) == ["TL001", "TL004"]  # the eval-phase misuse: re-armed
+    # `steps` counts forward calls of the watched models (three per iteration here), so it retired
+    # in the second iteration, having seen the discriminator's softmax twice.
+    assert count == 2
+    assert _stack() == depth and len(_global_forward_pre_hooks) == hooks
+    assert not generator._forward_pre_hooks and not discriminator._forward_pre_hooks
+
+
+def test_find_models_without_an_optimizer_retires_and_ends_discovery():
+    from torch.nn.modules.module import _global_forward_pre_hooks
+
+    model, (x, y) = Head(lambda z: F.softmax(z, dim=1)), data()
+    hooks = len(_global_forward_pre_hooks)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TorchlintWarning)
+        with torchlint.watch(steps=2, find_models=True) as w:
+            with torch.no_grad():
+                for _ in range(4):
+                    F.cross_entropy(model(x), y)
+            assert not w.active
+            assert len(_global_forward_pre_hooks) == hooks
+    assert codes(w) == ["TL001"]
+
+
 def test_threads_are_independent():
     import threading
 
@@ -908,6 +961,60 @@ def test_an_activation_module_called_from_three_places_is_one_finding():
     w = watched(step, disc)
     found = [finding for finding in w.findings if finding.code == "TL005"]
     assert len(found) == 1 and found[0].extra["runtime"]["count"] == 6
+
+
+def test_an_activation_module_built_while_watching_is_reported_where_it_is_written():
+    """Under `torchlint run` the model is built inside the watch: an `nn.Softmax` written as an
+    argument of `nn.Sequential(...)` is reported there, where the static finding is, not where the
+    model is called. Built before the watch (or from `*layers`), it is reported at the call."""
+    import inspect
+
+    y = torch.randint(0, 4, (16,))
+    x = torch.randn(16, 8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TorchlintWarning)
+        with torchlint.watch(steps=None) as w:
+            model = nn.Sequential(
+                nn.Linear(8, 4),
+                nn.Sequential(nn.Identity(), nn.Softmax(dim=1)),  # nested: the inner call's argument
+            )
+            layers = [nn.Linear(8, 4), nn.Sigmoid()]
+            starred = nn.Sequential(*layers)
+            for _ in range(2):
+                F.cross_entropy(model(x), y)
+                F.binary_cross_entropy_with_logits(starred(x), torch.ones(16, 4))  # the call site
+    source, first = inspect.getsourcelines(
+        test_an_activation_module_built_while_watching_is_reported_where_it_is_written)
+    row = {marker: first + next(i for i, line in enumerate(source) if marker in line)
+           for marker in ("# nested", "# the call site")}
+    tl001, tl005 = one(w, "TL001"), one(w, "TL005")
+    column = source[row["# nested"] - first].index("nn.Softmax(dim=1)") + 1
+    assert (tl001.location.row, tl001.location.column) == (row["# nested"], column)
+    assert tl001.end_location.column == column + len("nn.Softmax(dim=1)")
+    assert tl001.message.startswith("nn.Softmax output reaches F.cross_entropy")
+    assert tl005.location.row == row["# the call site"]
+
+
+def _torch_warnings_of_handled_calls():
+    """Calls the watch handles that make torch warn: C++ warnings in builtins (an `out=` resized),
+    Python ones in `F.*` with stacklevel 2 and 3. Returns (file, line, text) of each warning."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        torch.sigmoid(torch.randn(3), out=torch.empty(1))
+        torch.log(torch.rand(3), out=torch.empty(1))
+        F.log_softmax(torch.randn(2, 3, 4))
+        F.kl_div(torch.randn(3, 4).log_softmax(1), torch.rand(3, 4))
+        F.nll_loss(torch.randn(4, 3).log_softmax(1), torch.randint(0, 3, (4,)), size_average=False)
+    return [(w.filename, w.lineno, str(w.message)[:40]) for w in caught if w.category is not TorchlintWarning]
+
+
+def test_torch_warnings_inside_watched_calls_name_the_users_line_not_torchlint():
+    unwatched = _torch_warnings_of_handled_calls()
+    with torchlint.watch(rules=["TL001"]):  # TL002 off: torch's own implicit-dim warning stays
+        watched = _torch_warnings_of_handled_calls()
+    assert len(unwatched) == 5
+    assert watched == unwatched
+    assert not any("torchlint" in filename for filename, _, _ in watched)
 
 
 def test_close_says_the_model_ran_on_another_thread():

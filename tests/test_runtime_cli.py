@@ -80,6 +80,89 @@ def test_run_subprocess_end_to_end(script):
     assert "TorchlintWarning" not in result.stderr  # each finding is printed once: in the report
 
 
+LONG_TRAINING = textwrap.dedent(
+    """\
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    for step in range(80):
+        x, y = torch.randn(32, 8), torch.randint(0, 4, (32,))
+        loss = F.cross_entropy(F.softmax(model(x), dim=1), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    print("modes left on the stack after 80 steps:", torch._C._len_torch_function_stack())
+    model.eval()
+    with torch.no_grad():
+        F.nll_loss(model(x), y)  # the eval phase: the watch re-arms for it
+    """
+)
+
+
+def test_run_finds_the_model_and_retires(script):
+    """`torchlint run` watches the script's model as `torchlint.watch(model)` does: after its first
+    50 steps the watch retires (its mode leaves the stack, so a long run costs little more), and it
+    re-arms for the eval phase."""
+    result = subprocess.run([str(TORCHLINT), "run", "--output-format", "json", script(LONG_TRAINING)],
+                            capture_output=True, text=True)
+    assert result.returncode == 1, result.stderr
+    assert "modes left on the stack after 80 steps: 0" in result.stderr
+    by_code = {item["code"]: item for item in json.loads(result.stdout)}
+    assert set(by_code) == {"TL001", "TL012"}
+    assert by_code["TL001"]["runtime"]["count"] == 50
+
+
+MODULE_ACTIVATIONS = textwrap.dedent(
+    """\
+    import torch
+    import torch.nn as nn
+
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(8, 4)
+            self.act = nn.Softmax(dim=1)
+
+        def forward(self, x):
+            return self.act(self.fc(x))
+
+
+    model = nn.Sequential(
+        nn.Linear(8, 4),
+        nn.Softmax(dim=1),
+    )
+    net = Net()
+    criterion = nn.CrossEntropyLoss()
+    for _ in range(3):
+        x, y = torch.randn(16, 8), torch.randint(0, 4, (16,))
+        loss = criterion(model(x), y) + criterion(net(x), y)
+    """
+)
+
+
+def test_run_reports_module_activations_where_the_static_findings_are(script):
+    """An `nn.Softmax` in `nn.Sequential(...)` and one called in a forward, both reaching one loss
+    line: the runtime report has each at the static finding's place and message, and
+    `--runtime-report` confirms both (not the first one twice)."""
+    name = script(MODULE_ACTIVATIONS)
+    ran = subprocess.run([str(TORCHLINT), "run", "--report", "runtime.json", "--output-format", "json", name],
+                         capture_output=True, text=True)
+    assert ran.returncode == 1, ran.stderr
+    static = subprocess.run([str(TORCHLINT), "--no-cache", "--output-format", "json", name],
+                            capture_output=True, text=True)
+    places = lambda items: sorted((i["location"]["row"], i["location"]["column"], i["message"]) for i in items)
+    assert places(json.loads(ran.stdout)) == places(json.loads(static.stdout))
+    assert [row for row, _, _ in places(json.loads(static.stdout))] == [12, 17]
+    merged = subprocess.run([str(TORCHLINT), "--no-cache", "--output-format", "json", "--runtime-report",
+                             "runtime.json", name], capture_output=True, text=True)
+    items = json.loads(merged.stdout)
+    assert len(items) == 2 and all(item["confirmed"] and item["source"] == "static" for item in items)
+
+
 def test_run_exit_codes(script, capsys):
     name = script(TRAIN)
     assert run("run", "--exit-zero", name) == 0

@@ -48,16 +48,24 @@ def from_json(item: dict[str, Any]) -> Finding:
 def merge(static: Iterable[Finding], runtime: Iterable[Finding]) -> list[Finding]:
     merged = list(static)
     for seen in runtime:
-        for index, finding in enumerate(merged):
-            if finding.source != "runtime" and _same(finding, seen):
-                extra = dict(finding.extra)
-                if "runtime" in seen.extra:
-                    extra["runtime"] = seen.extra["runtime"]
-                merged[index] = dataclasses.replace(finding, confirmed=True, extra=extra)
-                break
-        else:
+        candidates = [index for index, finding in enumerate(merged)
+                      if finding.source != "runtime" and _same(finding, seen)]
+        if not candidates:
             merged.append(dataclasses.replace(seen, source="runtime", confirmed=False))
+            continue
+        # Two activations reaching one loss line share that end: the static finding at the runtime
+        # one's own place first, then one not confirmed yet.
+        index = min(candidates, key=lambda i: (not _same_place(merged[i], seen), merged[i].confirmed))
+        finding = merged[index]
+        extra = dict(finding.extra)
+        if "runtime" in seen.extra:
+            extra["runtime"] = seen.extra["runtime"]
+        merged[index] = dataclasses.replace(finding, confirmed=True, extra=extra)
     return sorted(merged, key=Finding.sort_key)
+
+
+def _same_place(static: Finding, seen: Finding) -> bool:
+    return _same_file(static.filename, seen.filename) and static.location == seen.location
 
 
 def _same(static: Finding, seen: Finding) -> bool:

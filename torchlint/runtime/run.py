@@ -29,15 +29,19 @@ def run_script(
     `output_to_stderr`: the script's standard output goes to standard error, so that a report
     printed on stdout afterwards (`--output-format json`) is the only thing there.
     """
-    from .watch import DEFAULT_CHECK_EVERY, watch
+    from .watch import DEFAULT_CHECK_EVERY, DEFAULT_STEPS, watch
 
     saved_argv, saved_path = sys.argv[:], sys.path[:]
     sys.argv = [script, *args]
     sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
     code = 0
+    # The script's models are found as they first run, so the watch retires after DEFAULT_STEPS
+    # steps of each train/eval phase, as torchlint.watch(model) does: a long run costs the watch
+    # for its first steps only.
     handle = watch(
         None,
-        steps=None,
+        steps=DEFAULT_STEPS,
+        find_models=True,
         strict=strict,
         rules=rules,
         report=report,

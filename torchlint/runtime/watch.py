@@ -26,6 +26,7 @@ from typing import Any, Callable, Iterable
 
 import torch
 import torch.nn.functional as F
+from torch.nn.modules.module import register_module_forward_pre_hook, register_module_module_registration_hook
 from torch.optim.optimizer import register_optimizer_step_pre_hook
 from torch.overrides import TorchFunctionMode
 
@@ -190,6 +191,7 @@ class Watch:
         report: str | os.PathLike | None = None,
         check_every: int = DEFAULT_CHECK_EVERY,
         rows: int = DEFAULT_ROWS,
+        find_models: bool = False,
     ) -> None:
         if steps is not None and steps < 1:
             raise ValueError("steps must be a positive number of forward calls, or None")
@@ -199,6 +201,7 @@ class Watch:
         self.report = os.fspath(report) if report is not None else None
         self.check_every = check_every
         self.rows = rows
+        self.find_models = find_models and model is None
         self.rules = self._select(rules)
         self.findings: list[Finding] = []
         self._records: dict[tuple, Finding] = {}
@@ -210,8 +213,13 @@ class Watch:
         self._closed = False
         self._started = False
         self._owner = threading.get_ident()
-        self._hook = None
+        self._hooks: list[Any] = []  # the watched models' forward pre-hooks
         self._optimizer_hook = None
+        # find_models: a global forward pre-hook that adopts the models until the first optimizer
+        # step, and the modules it has seen (the adopted models' own submodules among them).
+        self._discovery = None
+        self._registration = None  # see _registered
+        self._known_modules: "weakref.WeakSet[torch.nn.Module]" = weakref.WeakSet()
         self._paused = False
         self._forward_seen = False
         self._phase: bool | None = None
@@ -274,7 +282,7 @@ class Watch:
                     stacklevel=3,
                 )
             try:
-                self._hook = _hook_model(self.model, self._pre_hook)
+                self._hooks.append(_hook_model(self.model, self._pre_hook))
             except BaseException:  # leave no state behind: later watches on this thread must work
                 active.remove(self)
                 _open.discard(self)
@@ -283,6 +291,10 @@ class Watch:
             # The optimizer makes most torch calls of a step and none of them can misuse an
             # activation: step aside from optimizer.step() until the model's next forward.
             self._optimizer_hook = register_optimizer_step_pre_hook(self._pause)
+        elif self.find_models and self.steps is not None:
+            self._discovery = register_module_forward_pre_hook(self._discover)
+            self._optimizer_hook = register_optimizer_step_pre_hook(self._pause)
+        self._registration = register_module_module_registration_hook(self._registered)
         self._push()
         return self
 
@@ -300,10 +312,10 @@ class Watch:
             if self in self._parent._subscribers:
                 self._parent._subscribers.remove(self)
         else:
-            for hook in (self._hook, self._optimizer_hook):
+            for hook in (*self._hooks, self._optimizer_hook, self._discovery, self._registration):
                 if hook is not None:
                     hook.remove()
-            self._hook = self._optimizer_hook = None
+            self._hooks, self._optimizer_hook, self._discovery, self._registration = [], None, None, None
             self._pop()
             self._poll(block=True)
             unlocated, self._unlocated = self._unlocated, {}
@@ -426,12 +438,52 @@ class Watch:
                 if self._optimizer_hook is not None:  # nothing to step aside from until re-armed
                     self._optimizer_hook.remove()
                     self._optimizer_hook = None
+                if self._discovery is not None:  # no optimizer (inference): the models are known
+                    self._discovery.remove()
+                    self._discovery = None
                 self._poll(block=False)
                 log.debug("torchlint.watch retired after %d %s steps", self.steps, "train" if phase else "eval")
         except Exception:  # never break the user's forward
             log.debug("torchlint.watch pre-hook failed", exc_info=True)
 
+    def _registered(self, parent, name, child) -> None:
+        """An activation module written as an argument of `nn.Sequential(...)` while watching (under
+        `torchlint run`, the script builds its model inside the watch): its findings go where it is
+        written, where the static finding is, rather than where the model is called."""
+        try:
+            if (
+                isinstance(parent, torch.nn.Sequential)
+                and isinstance(child, _ACTIVATION_MODULES)
+                and name.isdigit()
+                and threading.get_ident() == self._owner
+            ):
+                site = locate.argument_site(1, int(name))
+                if site is not None:
+                    self._module_sites[child] = site
+        except Exception:  # never break the user's model construction
+            log.debug("torchlint.watch registration hook failed", exc_info=True)
+
+    def _discover(self, module, args) -> None:
+        """find_models: adopt each module with parameters called outside the models adopted so far
+        (the model, a GAN's two), as if it had been passed as `model`, until the first optimizer step."""
+        try:
+            if module in self._known_modules or threading.get_ident() != self._owner or _is_compiling():
+                return
+            if next(module.parameters(), None) is None:
+                return  # a loss, an activation or a transform called on its own: not a model
+            self._known_modules.update(module.modules())
+            self._hooks.append(_hook_model(module, self._pre_hook))
+            log.debug("torchlint.watch adopted %s as a model", type(module).__name__)
+            # Its own hook is registered too late for this call (torch has already listed them).
+            self._pre_hook(module, args, {})
+        except Exception:  # never break the user's forward
+            log.debug("torchlint.watch model discovery failed", exc_info=True)
+
     def _pause(self, optimizer, args, kwargs) -> None:
+        if self._discovery is not None:
+            # Every model of the training step has run once by its first optimizer step.
+            self._discovery.remove()
+            self._discovery = None
         # Only when the model's pre-hook has run since the last pause: it is what pushes us back.
         if (
             self._forward_seen
@@ -583,11 +635,13 @@ class Watch:
             if not isinstance(x, _Tensor):
                 return func(*args, **kwargs)
             site = dim = size = None
+            call = locate.plain_call
             made_by = _func_name(func)
             try:
+                call = locate.caller(2, func)
                 site, module = locate.user_site_and_module(2, _ACTIVATION_MODULES)
                 if module is not None:
-                    made_by = f"{made_by} in {self._module_name(module)}"
+                    made_by = self._module_name(module)  # `nn.Softmax`, as the static finding says
                     site = self._module_sites.setdefault(module, site)
                 if softmax_family:
                     dim, size = self._softmax_checks(func, kind, x, args, kwargs, site, implicit)
@@ -606,9 +660,9 @@ class Watch:
                 # PyTorch's own implicit-dim warning would point into torchlint; TL002 says more.
                 with warnings.catch_warnings():
                     warnings.filterwarnings("ignore", "Implicit dimension choice", UserWarning)
-                    out = func(*args, **kwargs)
+                    out = call(func, args, kwargs)
             else:
-                out = func(*args, **kwargs)
+                out = call(func, args, kwargs)  # torch's own warnings stay at the user's line
             if site is not None and isinstance(out, _Tensor) and type(out) in _PLAIN_TENSORS:
                 try:
                     tags.put(out, tags.make(kind, dim, size, x.ndim, site, made_by))
@@ -668,8 +722,10 @@ class Watch:
         x = args[0] if args else kwargs.get("input")
         kind = None
         site = None
+        call = locate.plain_call
         if isinstance(x, _Tensor):
             try:
+                call = locate.caller(2, func)
                 tag = tags.get(x)
                 if tag is None and x.grad_fn is not None:
                     tag = tags.origin(x)
@@ -683,7 +739,7 @@ class Watch:
                 raise
             except Exception:
                 log.debug("torchlint handler failed", exc_info=True)
-        out = func(*args, **kwargs)
+        out = call(func, args, kwargs)
         if kind is not None and isinstance(out, _Tensor):
             tags.put(out, tags.make(kind, None, None, x.ndim, site, _func_name(func)))
         return out
@@ -696,16 +752,18 @@ class Watch:
             target = args[1] if len(args) > 1 else kwargs.get("target")
             if not isinstance(x, _Tensor) or type(x) not in _PLAIN_TENSORS:
                 return func(*args, **kwargs)
+            call = locate.plain_call
             try:
+                call = locate.caller(2, func)
                 self._check_loss(func, consumer, x, target)
             except (MisuseError, Warning):
                 raise
             except Exception:
                 log.debug("torchlint handler failed", exc_info=True)
             if consumer is not Consumer.BCE:
-                return func(*args, **kwargs)
+                return call(func, args, kwargs)
             try:
-                return func(*args, **kwargs)
+                return call(func, args, kwargs)
             except RuntimeError as error:
                 # BCELoss refuses inputs outside [0, 1] on CPU: say why before torch does.
                 if "between 0 and 1" in str(error):
@@ -892,6 +950,7 @@ def watch(
     report: str | os.PathLike | None = None,
     check_every: int = DEFAULT_CHECK_EVERY,
     rows: int = DEFAULT_ROWS,
+    find_models: bool = False,
 ) -> Watch:
     """Watch this thread's torch calls for activation/loss misuse, on real tensors.
 
@@ -899,7 +958,7 @@ def watch(
 
     model: optional; with it, the watch retires after `steps` forward calls of the model in each
         train/eval phase and re-arms when `model.training` flips (`steps=None`: never retire).
-        Without a model everything is watched until `close()`.
+        Without a model everything is watched until `close()`, unless `find_models`.
     strict: raise `torchlint.MisuseError` at the first confirmed misuse, before the call runs.
         Otherwise each problem is reported once per call site as a `torchlint.TorchlintWarning`
         and collected in `.findings`.
@@ -909,7 +968,11 @@ def watch(
         (0 disables them). On CUDA they never synchronise: their results are read when ready,
         at the next loss or forward call, or at `close()` at the latest.
     rows: value checks look at the first `rows` rows of the loss input.
+    find_models: without a model, find the models: each module with parameters called (outside
+        the models already found) before the first `optimizer.step()` is watched as if passed as
+        `model`, so the watch retires after `steps` steps. `torchlint run` uses this.
     """
-    return Watch(model, steps=steps, strict=strict, rules=rules, report=report, check_every=check_every, rows=rows)
+    return Watch(model, steps=steps, strict=strict, rules=rules, report=report, check_every=check_every, rows=rows,
+                 find_models=find_models)
 
 
