@@ -153,6 +153,45 @@ def test_notebook_is_linted_across_cells(tmp_path: Path) -> None:
     assert concise.startswith("analysis.ipynb:cell 4:3:9: TL001 ")
 
 
+def test_notebook_findings_in_gitlab_and_junit_carry_the_ipynb_files_line(tmp_path: Path) -> None:
+    """GitLab's Code Quality widget and JUnit viewers show the file itself: the line is the one in
+    the .ipynb JSON where the cell's source line is written; the text still names the cell."""
+    import xml.etree.ElementTree as ET
+
+    write(tmp_path, {"analysis.ipynb": NOTEBOOK})
+    ipynb_lines = NOTEBOOK.splitlines()
+    expected = 1 + next(i for i, line in enumerate(ipynb_lines) if "probs = F.softmax(logits, dim=1)" in line)
+    gitlab = json.loads(torchlint("--output-format", "gitlab", cwd=tmp_path).stdout)
+    assert gitlab[0]["location"]["lines"] == {"begin": expected, "end": expected}
+    assert "(cell 4, line 3)" in gitlab[0]["description"]
+    junit = ET.fromstring(torchlint("--output-format", "junit", cwd=tmp_path).stdout)
+    case = junit.find(".//testcase")
+    assert case.get("line") == str(expected)
+    assert case.find("failure").text.startswith("cell 4, line 3, col 9")
+
+
+def test_notebook_file_lines_follow_the_json_whatever_its_layout() -> None:
+    from torchlint.notebook import file_lines
+
+    document = {
+        "cells": [
+            {"cell_type": "code", "metadata": {"source": "not this"}, "outputs": [{"text": ['"source": [']}],
+             "source": ["a = 1\r\n", "b = 2\nc = 3\n", "\n", "d"]},
+            {"cell_type": "code", "metadata": {}, "outputs": [], "source": "x = 1\ny = 2"},
+        ],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
+    }
+    text = json.dumps(document, indent=1)
+    lines = text.splitlines()
+    row = lambda fragment: 1 + next(i for i, line in enumerate(lines) if fragment in line)
+    assert file_lines(text) == {
+        (1, 1): row('"a = 1'), (1, 2): row('"b = 2'), (1, 3): row('"b = 2'), (1, 4): row('"\\n"'),
+        (1, 5): row('"d"'), (2, 1): row('"x = 1'), (2, 2): row('"x = 1'),
+    }
+    assert file_lines(json.dumps(document)) == {key: 1 for key in file_lines(text)}  # all on one line
+    assert file_lines("{") == {}
+
+
 def test_notebook_noqa_and_python_files_alongside(tmp_path: Path) -> None:
     suppressed = NOTEBOOK.replace("dim=1)", "dim=1)  # noqa: TL001")
     write(tmp_path, {"a.ipynb": suppressed, "b.py": implicit_dim()})

@@ -10,6 +10,7 @@ notebook, as a notebook editor shows them.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from dataclasses import dataclass
@@ -141,3 +142,89 @@ class _Continuation:
         if len(self.quote) == 1 and not ends_in_backslash:
             self.quote = ""  # an unterminated string: a syntax error the parser reports
         self.backslash = ends_in_backslash and not self.quote
+
+
+def file_lines(data: bytes | str) -> dict[tuple[int, int], int]:
+    """(cell, line in the cell) -> the line of the `.ipynb` file where that source line is written,
+    for the reports whose viewers show the file itself (GitLab Code Quality, JUnit). A source
+    written as one JSON string (not a list of lines) maps all its lines to that string's line."""
+    text = data.decode("utf-8") if isinstance(data, bytes) else data
+    breaks = [index for index, char in enumerate(text) if char == "\n"]
+    decoder = json.JSONDecoder()
+
+    def line_of(offset: int) -> int:
+        return bisect.bisect_right(breaks, offset - 1) + 1
+
+    found: dict[tuple[int, int], int] = {}
+    try:
+        cells = _member(text, _space(text, 0), "cells", decoder)
+        if cells is None or text[cells] != "[":
+            return found
+        for number, cell_start in enumerate(_elements(text, cells, decoder), start=1):
+            if text[cell_start] != "{":
+                continue
+            source = _member(text, cell_start, "source", decoder)
+            if source is None:
+                continue
+            if text[source] == '"':
+                value = decoder.raw_decode(text, source)[0]
+                for index in range(1, len(python_lines(value) or [""]) + 1):
+                    found[(number, index)] = line_of(source)
+                continue
+            if text[source] != "[":
+                continue
+            row, at_start = 1, True
+            for part_start in _elements(text, source, decoder):
+                part = decoder.raw_decode(text, part_start)[0]
+                if not isinstance(part, str):
+                    break
+                if at_start and part:
+                    found[(number, row)] = line_of(part_start)
+                    at_start = False
+                for match in _BREAKS.finditer(part):
+                    row += 1
+                    if match.end() < len(part):
+                        found[(number, row)] = line_of(part_start)
+                    else:
+                        at_start = True
+    except (ValueError, IndexError):  # not the JSON `load` accepted: no file lines, cell lines stay
+        return found
+    return found
+
+
+_BREAKS = re.compile(r"\r\n|\r|\n")
+
+
+def _space(text: str, index: int) -> int:
+    while text[index] in " \t\r\n":
+        index += 1
+    return index
+
+
+def _member(text: str, start: int, key: str, decoder: json.JSONDecoder) -> int | None:
+    """Where the value of `key` begins in the JSON object at `start`; None without that key."""
+    index = _space(text, start + 1)
+    if text[index] == "}":
+        return None
+    while True:
+        name, index = decoder.raw_decode(text, index)
+        index = _space(text, _space(text, index) + 1)  # past the ':'
+        if name == key:
+            return index
+        index = _space(text, decoder.raw_decode(text, index)[1])
+        if text[index] == "}":
+            return None
+        index = _space(text, index + 1)  # past the ','
+
+
+def _elements(text: str, start: int, decoder: json.JSONDecoder):
+    """Where each element of the JSON array at `start` begins."""
+    index = _space(text, start + 1)
+    if text[index] == "]":
+        return
+    while True:
+        yield index
+        index = _space(text, decoder.raw_decode(text, index)[1])
+        if text[index] == "]":
+            return
+        index = _space(text, index + 1)

@@ -12,6 +12,22 @@ class SourceCache:
     def __init__(self) -> None:
         self._lines: dict[str, list[str] | None] = {}
         self._notebooks: dict[str, object] = {}
+        self._file_lines: dict[str, dict[tuple[int, int], int]] = {}
+
+    def file_row(self, path: str, row: int, cell: int | None) -> int:
+        """The line of the file itself: a notebook cell's line as the `.ipynb` file's line (what
+        GitLab and a JUnit viewer show), `row` elsewhere or when it cannot be read."""
+        if cell is None:
+            return row
+        if path not in self._file_lines:
+            from .notebook import file_lines
+
+            try:
+                with open(path, "rb") as handle:
+                    self._file_lines[path] = file_lines(handle.read())
+            except (OSError, UnicodeDecodeError):
+                self._file_lines[path] = {}
+        return self._file_lines[path].get((cell, row), row)
 
     def line(self, path: str, row: int, cell: int | None = None) -> str | None:
         if path not in self._lines:

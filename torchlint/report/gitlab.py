@@ -11,13 +11,18 @@ from typing import Iterable
 
 from ..findings import Finding
 from ..fingerprint import fingerprints
+from ..sources import SourceCache
 
 SEVERITIES = {"error": "major", "warning": "minor", "info": "info"}
 
 
 def render(findings: Iterable[Finding]) -> str:
     issues = []
+    sources = SourceCache()
     for finding, fingerprint in fingerprints(findings):
+        # GitLab shows the file itself: in a notebook, the .ipynb line the cell's line is on.
+        begin = sources.file_row(finding.filename, finding.location.row, finding.cell)
+        end = sources.file_row(finding.filename, max(finding.location.row, finding.end_location.row), finding.cell)
         description = f"{finding.code} {finding.message}"
         if finding.cell is not None:
             description = f"{finding.code} (cell {finding.cell}, line {finding.location.row}) {finding.message}"
@@ -31,7 +36,7 @@ def render(findings: Iterable[Finding]) -> str:
                 "fingerprint": fingerprint,
                 "location": {
                     "path": finding.filename.replace("\\", "/"),
-                    "lines": {"begin": finding.location.row, "end": max(finding.location.row, finding.end_location.row)},
+                    "lines": {"begin": begin, "end": max(begin, end)},
                 },
             }
         )

@@ -8,6 +8,7 @@ from typing import Iterable
 
 from ..findings import Finding
 from ..lines import printable
+from ..sources import SourceCache
 
 
 def render(findings: Iterable[Finding]) -> str:
@@ -16,6 +17,7 @@ def render(findings: Iterable[Finding]) -> str:
     if not findings:
         suite = ET.SubElement(root, "testsuite", name="torchlint", tests="1", failures="0", errors="0")
         ET.SubElement(suite, "testcase", name="No findings", classname="torchlint")
+    sources = SourceCache()
     for raw_filename, group in itertools.groupby(findings, key=lambda finding: finding.filename):
         group = list(group)
         filename = printable(raw_filename)  # XML 1.0 has no way to write most control characters
@@ -27,7 +29,8 @@ def render(findings: Iterable[Finding]) -> str:
                 "name": f"torchlint.{finding.code}",
                 "classname": filename,
                 "file": filename,
-                "line": str(finding.location.row),
+                # The file's own line (a notebook's .ipynb line); the failure text names the cell.
+                "line": str(sources.file_row(finding.filename, finding.location.row, finding.cell)),
                 "column": str(finding.location.column),
             }
             case = ET.SubElement(suite, "testcase", attributes)
