@@ -59,3 +59,29 @@ def test_readme_rule_table_lists_every_rule():
         assert f"| {rule.code} | `{rule.name}`" in table, rule.code
         row = next(line for line in table.splitlines() if line.startswith(f"| {rule.code} "))
         assert f"| {rule.severity.value}" in row, rule.code
+
+
+def test_readme_and_the_rule_page_give_the_measured_gradient_figure():
+    """README's TL001 paragraph and `torchlint rule TL001` state one figure, and it is what torch
+    measures: five classes, the right class 5 logits behind, the gradient on softmax outputs is
+    about 80x smaller than on the logits."""
+    torch = pytest.importorskip("torch")
+    import torch.nn.functional as F
+
+    logits = torch.zeros(1, 5)
+    logits[0, 0] = 5.0
+    target = torch.tensor([1])
+    direct = logits.clone().requires_grad_()
+    F.cross_entropy(direct, target).backward()
+    doubled = logits.clone().requires_grad_()
+    F.cross_entropy(F.softmax(doubled, dim=1), target).backward()
+    ratio = direct.grad.abs().mean() / doubled.grad.abs().mean()
+    assert 75 <= ratio <= 85
+    with open(os.path.join(REPO, "README.md"), encoding="utf-8") as handle:
+        readme = " ".join(handle.read().split())
+    page = subprocess.run([sys.executable, "-m", "torchlint", "rule", "TL001"], capture_output=True, text=True).stdout
+    page = " ".join(page.split())
+    for text in (readme, page):
+        assert "5 logits behind" in text and "about 80x smaller" in text
+        assert "100x" not in text and "90x" not in text
+    assert "0.905" in readme and "0.905" in page

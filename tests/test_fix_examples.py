@@ -67,3 +67,36 @@ def test_invalid_example_expected_fix(rule, example):
     if example.unsafe_fix:
         assert fix_sources({"example.py": before})[0]["example.py"] == before
     assert not [f for f in lint_sources({"example.py": after}) if f.code == rule.code]
+
+
+OVERLAP = textwrap.dedent(
+    """\
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    model = nn.Sequential(nn.Linear(4, 1), nn.Sigmoid())
+    loss = F.binary_cross_entropy(torch.sigmoid(model(x)), y)
+    loss2 = F.cross_entropy(F.softmax(F.softmax(x, dim=1), dim=1), y)
+    """
+)
+
+
+def test_two_rules_on_one_span_are_two_mistakes_whose_fixes_compose():
+    """A second activation that also feeds a loss is two mistakes: one activation too many (TL011)
+    and the loss handed probabilities (TL014, TL001). Both are reported on the outer call, as the
+    README says; fixing them together gives the code with neither, in one --fix run."""
+    found = {(f.code, f.location.row, f.location.column) for f in lint_sources({"example.py": OVERLAP})}
+    assert {("TL011", 6, 31), ("TL014", 6, 31), ("TL011", 7, 25), ("TL001", 7, 25)} <= found
+    fixed, _ = fix_sources({"example.py": OVERLAP}, unsafe=True)
+    assert fixed["example.py"] == textwrap.dedent(  # `import torch`, now unused, goes too
+        """\
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        model = nn.Sequential(nn.Linear(4, 1))
+        loss = F.binary_cross_entropy_with_logits(model(x), y)
+        loss2 = F.cross_entropy(x, y)
+        """
+    )
+    assert not [f for f in lint_sources({"example.py": fixed["example.py"]}) if f.code != "TL000"]
