@@ -385,6 +385,14 @@ def _speed_options(targets: Sequence[str], jobs: int | None, no_cache: bool, cac
     }
 
 
+@cli.command("server", context_settings=CONTEXT_SETTINGS)
+def server_command() -> int:
+    """Run the language server (LSP over stdio) for editors; needs `pip install "torchlint[server]"`."""
+    from .server import main as serve
+
+    return serve()
+
+
 from .runtime.run import run_command  # noqa: E402  (imports neither torch nor the watcher)
 
 cli.add_command(run_command)
