@@ -195,7 +195,7 @@ def test_a_project_without_torch_is_not_touched(pytester: pytest.Pytester) -> No
     result = subprocess_run(pytester, "--torchlint")  # on: still nothing imported
     result.assert_outcomes(passed=2)
     assert result.ret == pytest.ExitCode.OK
-    result.stdout.fnmatch_lines(["*= torchlint =*", "No test imported torch: nothing to watch."])
+    result.stdout.fnmatch_lines(["*= torchlint =*", "Nothing watched: no test ran with torch imported."])
 
 
 def test_importing_the_plugin_is_cheap() -> None:
@@ -253,17 +253,26 @@ def test_fail_on_sets_the_exit_status(pytester: pytest.Pytester, args: tuple[str
 
 def test_the_ini_turns_it_on_and_the_command_line_wins(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_severities=SEVERITIES)
-    pytester.makeini("[pytest]\ntorchlint = true\ntorchlint_fail_on = warning\n")
+    pytester.makepyprojecttoml('[tool.pytest.ini_options]\ntorchlint = true\ntorchlint_fail_on = "warning"\n')
     result = inprocess(pytester)
     assert result.ret == 1
     result.stdout.fnmatch_lines(["*TL002*(test: test_severities.py::test_warning)", "Found 2 findings *"])
     assert inprocess(pytester, "--torchlint-fail-on", "never").ret == 0
     assert inprocess(pytester, "-p", "no:torchlint").ret == 0  # the plugin removed
 
-    pytester.makeini("[pytest]\ntorchlint = true\ntorchlint_fail_on = sometimes\n")
+    pytester.makepyprojecttoml('[tool.pytest.ini_options]\ntorchlint = true\ntorchlint_fail_on = "sometimes"\n')
     result = inprocess(pytester)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*torchlint_fail_on = 'sometimes': expected one of error, warning, info, never"])
+
+
+def test_the_projects_torchlint_configuration_selects_the_findings(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_severities=SEVERITIES)
+    pytester.makepyprojecttoml('[tool.torchlint]\nignore = ["TL002"]\n')
+    result = inprocess(pytester, "--torchlint", "--torchlint-fail-on", "warning")
+    assert result.ret == 0  # TL002, the one warning, is ignored; TL009 is an info
+    result.stdout.fnmatch_lines(["*TL009*", "Found 1 finding (1 info)."])
+    result.stdout.no_fnmatch_line("*TL002*")
 
 
 def test_a_report_in_a_missing_directory_is_a_usage_error(pytester: pytest.Pytester) -> None:
