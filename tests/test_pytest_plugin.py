@@ -35,6 +35,7 @@ def inprocess(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
 def subprocess_run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     return pytester.runpytest_subprocess(*QUIET, *args, timeout=300)
 
+
 MODEL = textwrap.dedent(
     """\
     import torch.nn as nn
