@@ -8,6 +8,7 @@ The check of one file, and what applies its findings, is `check.py`.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -97,6 +98,48 @@ def shard_files(files: Sequence[str], index: int, count: int) -> list[str]:
     start = (index - 1) * size + min(index - 1, extra)
     end = start + size + (1 if index - 1 < extra else 0)
     return list(files[start:end])
+
+
+def lint_buffer(source: bytes | str, filename: str, config: ConfigLike = None, *,
+                report_unused_noqa: bool = False) -> LintResult:
+    """Lint `source` (standard input, an editor's unsaved buffer) as if it were the file `filename`.
+
+    Its configuration (`per-file-ignores` included) is that path's, its imports resolve from
+    that path into the other files of its project, read from disk, and the project files that
+    import it (as `filename`) are analysed with it, so a finding of `filename` that only a
+    caller's loss shows is found too. Findings of `filename` only; no cache. An excluded path
+    (`force-exclude`) gives none, as ruff does.
+    """
+    resolver = as_resolver(config)
+    path, linted, known = buffer_project(filename, resolver)
+    if not linted:
+        return LintResult([], [])
+    session_args = {"roots": find_roots([path]), "on_disk": True, "known": known, "sources": {path: source},
+                    "precheck": True}
+    findings = _run(linted, session_args, resolver, 1, None, report_unused_noqa)
+    return LintResult([finding for finding in findings if finding.filename == path], [path])
+
+
+def buffer_project(filename: str, resolver: ConfigResolver) -> tuple[str, list[str], list[str]]:
+    """For a buffer linted as `filename`: that path as findings name it, the files to lint with it
+    (itself first, then the files of its project whose imports reach it; none when `force-exclude`
+    excludes it) and the project's files. `fix.fix_buffer` lints the same files."""
+    from .discovery import discover
+
+    path = os.path.normpath(filename)
+    if not discover([path], resolver):
+        return path, [], []  # on disk, excluded, and force-exclude
+    if not path.endswith((".py", ".pyi")):  # a notebook or `-`: nothing imports it
+        return path, [path], [path]
+    root = find_roots([path])[0]
+    top = os.path.abspath(root) if os.path.isabs(path) else (root or ".")
+    known = sorted({*discover([top], resolver), path})
+    from .session import Session
+
+    session = Session(find_roots([path]), on_disk=True, known=known, sources={path: ""})
+    importers = [other for other in known if other != path and other.endswith(".py")
+                 and path in session.relevance.closure(other)]
+    return path, [path, *importers], known
 
 
 def lint_source(source: str, filename: str = "<string>", config: Config | None = None) -> list[Finding]:

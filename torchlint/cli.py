@@ -19,7 +19,7 @@ from typing import Any, Iterator, Sequence
 import click
 
 from .version import __version__
-from .api import LintResult, lint_paths
+from .api import LintResult, lint_buffer, lint_paths
 from .config import FAIL_ON, Config, ConfigError, ConfigResolver
 from .diff import DiffError, changed_lines, filter_changed
 from .findings import Finding, Severity
@@ -123,11 +123,28 @@ def cli() -> None:
 @click.option("--unsafe-fixes", is_flag=True, help="Apply unsafe fixes too (with --fix, --fix-only or --diff).")
 @click.option("--fix-only", is_flag=True, help="Apply fixes and report only what was fixed; exit 0.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing; exit 1 if any.")
+@click.option("--stdin-filename", metavar="PATH", default=None,
+              help="Lint standard input as if it were this file (with `-` or no paths). With --fix the "
+                   "fixed source goes to stdout, the report to stderr.")
 @click.version_option(__version__, prog_name="torchlint", message=VERSION_MESSAGE)
 def check(paths: tuple[str, ...], **options: Any) -> int:
-    """Lint Python files, stubs and Jupyter notebooks (default: the current directory)."""
-    targets = list(paths) or ["."]
-    for path in targets:
+    """Lint Python files, stubs and Jupyter notebooks (default: the current directory; `-`: standard input)."""
+    if options["stdin_filename"] is None and "-" not in paths:
+        return _check(list(paths) or ["."], None, options)
+    if any(path != "-" for path in paths):
+        raise click.UsageError("standard input cannot be linted together with other paths")
+    from .sources import buffers
+
+    filename = options["stdin_filename"] or "-"
+    buffer = _read_stdin()
+    with buffers({os.path.normpath(filename): buffer}):  # the report shows the buffer's lines
+        return _check([filename], buffer, options)
+
+
+def _check(targets: list[str], buffer: bytes | None, options: dict[str, Any]) -> int:
+    """`check` on `targets`, or on standard input (`buffer`) as the file `targets[0]`."""
+    stdin = buffer is not None
+    for path in [] if stdin else targets:
         if not os.path.exists(path):
             raise click.ClickException(f"{path}: no such file or directory")
     shard = _parse_shard(options["shard"])  # a usage error before any work
@@ -137,11 +154,22 @@ def check(paths: tuple[str, ...], **options: Any) -> int:
     settings = _run_settings(resolver, targets)
     output_format = (options["output_format"] or settings.output_format).lower()
     fail_on = (options["fail_on"] or settings.fail_on).lower()
-    color = _use_color() and not options["output_file"]
+    fixing = options["fix"] or options["fix_only"] or options["diff"]
+    # Fixing standard input writes the fixed source to stdout: the report goes to stderr.
+    to_stderr = stdin and fixing and not options["diff"]
+    color = _use_color(sys.stderr if to_stderr else sys.stdout) and not options["output_file"]
     verbose = options["verbose"]
     try:
         fixed = None
-        if options["fix"] or options["fix_only"] or options["diff"]:
+        if buffer is not None:
+            if fixing:
+                fixed = _fix_stdin(buffer, targets[0], resolver, options)
+                if options["diff"]:
+                    return _print_diff(fixed)
+                result = LintResult(fixed.remaining, fixed.files)
+            else:
+                result = lint_buffer(buffer, targets[0], resolver, report_unused_noqa=options["report_unused_noqa"])
+        elif fixing:
             from .fix import fix_paths
 
             fixed = fix_paths(targets, resolver, unsafe=options["unsafe_fixes"], write=not options["diff"], shard=shard)
@@ -182,8 +210,8 @@ def check(paths: tuple[str, ...], **options: Any) -> int:
             traceback.print_exc()
         raise click.ClickException(f"internal error: {type(error).__name__}: {error}") from error
 
-    _write_output(output, options["output_file"], color)
-    if not result.files:
+    _write_output(output, options["output_file"], color, to_stderr)
+    if not result.files and not stdin:
         _warn("no Python files found under " + ", ".join(targets))
 
     # Whatever --diff-against and --baseline leave out.
@@ -216,6 +244,50 @@ def _fix_summary(findings: list[Finding], fixed, unsafe: bool) -> str:
         more = f" and {len(hidden) - 5} more" if len(hidden) > 5 else ""
         lines.append(f"{len(hidden)} with unsafe fixes available via --unsafe-fixes: {where}{more}.")
     return "".join(line + "\n" for line in lines)
+
+
+def _read_stdin() -> bytes:
+    if sys.stdin is None:
+        raise click.ClickException("standard input is closed: nothing to lint")
+    try:
+        stream = getattr(sys.stdin, "buffer", None)  # a text stream without bytes (in tests): its text
+        return stream.read() if stream is not None else sys.stdin.read().encode("utf-8", "surrogateescape")
+    except OSError as error:
+        raise click.ClickException(f"cannot read standard input: {error.strerror or error}") from error
+
+
+def _fix_stdin(buffer: bytes, filename: str, resolver: ConfigResolver, options: dict[str, Any]):
+    """Fix the buffer as the file `filename`; with --fix or --fix-only, write the fixed source
+    (or the input, unchanged) to stdout, in its own encoding. A FixResult for the report."""
+    from .fix import FixResult, fix_buffer
+
+    fixed = fix_buffer(buffer, filename, resolver, unsafe=options["unsafe_fixes"])
+    result = FixResult(remaining=fixed.remaining, files=[filename] if fixed.original is not None else [])
+    if fixed.original is not None:
+        path = os.path.normpath(filename)
+        result.original[path], result.current[path] = fixed.original, fixed.text or fixed.original
+        if fixed.fixed:
+            result.fixed[path] = fixed.fixed
+    if not options["diff"]:
+        _write_bytes(fixed.data)
+    return result
+
+
+def _write_bytes(data: bytes) -> None:
+    if sys.stdout is None:
+        raise click.ClickException("standard output is closed: nowhere to write the fixed source")
+    try:
+        sys.stdout.flush()
+        stream = getattr(sys.stdout, "buffer", None)
+        if stream is None:  # a text stream without bytes (in tests)
+            sys.stdout.write(data.decode("utf-8", "surrogateescape"))
+            return
+        stream.write(data)
+        stream.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def _print_diff(fixed) -> int:
@@ -277,7 +349,10 @@ def _narrow(findings: list[Finding], options: dict[str, Any]) -> list[Finding]:
     return findings
 
 
-def _write_output(output: str, output_file: str | None, color: bool) -> None:
+def _write_output(output: str, output_file: str | None, color: bool, to_stderr: bool = False) -> None:
+    if not output_file and to_stderr:
+        click.echo(output, nl=False, color=color, err=True)
+        return
     if not output_file:
         if sys.stdout is None:  # started with stdout closed (`torchlint . >&-`)
             raise click.ClickException("standard output is closed: nowhere to write the report (use --output-file)")
@@ -478,13 +553,14 @@ def _table(rows: list[dict[str, str]], columns: Sequence[str]) -> str:
     return "\n".join([header, *(line(row) for row in rows)])
 
 
-def _use_color() -> bool:
+def _use_color(stream: Any = None) -> bool:
     # https://no-color.org: NO_COLOR always wins; FORCE_COLOR colours a pipe.
     if os.environ.get("NO_COLOR"):
         return False
     if os.environ.get("FORCE_COLOR"):
         return True
-    return sys.stdout is not None and sys.stdout.isatty()
+    stream = sys.stdout if stream is None else stream
+    return stream is not None and stream.isatty()
 
 
 def _error(message: str) -> None:

@@ -183,9 +183,18 @@ def _read(path: str) -> _SourceFile | None:
     try:
         with open(path, "rb") as handle:
             data = handle.read()
+    except OSError:
+        return None
+    return _source(data)
+
+
+def _source(data: bytes | str) -> _SourceFile | None:
+    if isinstance(data, str):
+        return _SourceFile("utf-8", False, data, data.encode("utf-8", "surrogatepass"))
+    try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         return _SourceFile(encoding, data.startswith(codecs.BOM_UTF8), decode(data), data)
-    except (OSError, SyntaxError, ValueError, LookupError):
+    except (SyntaxError, ValueError, LookupError):
         return None
 
 
@@ -316,6 +325,58 @@ def fix_paths(paths: Sequence[str], config=None, *, unsafe: bool = False,
                 result.current[path] = result.original[path]
             result.remaining = lint()
     return result
+
+
+@dataclass
+class BufferFix:
+    """`fix_buffer`'s result: the buffer's bytes after the fixes (its own encoding and BOM, the
+    input itself when nothing was fixed), how many fixes, and the findings left in it."""
+
+    data: bytes
+    fixed: int
+    remaining: list[Finding]
+    original: str | None = None  # the decoded input and the fixed text (None: not decodable)
+    text: str | None = None
+
+
+def fix_buffer(data: bytes | str, filename: str, config=None, *, unsafe: bool = False,
+               max_passes: int = MAX_PASSES) -> BufferFix:
+    """`--fix` for standard input or an editor's buffer: `data` fixed as if it were the file
+    `filename` (its configuration, its imports and the project files that import it, read from
+    disk, as `api.lint_buffer` lints it). Nothing is written. A buffer that does not parse,
+    or that `force-exclude` excludes, comes back unchanged."""
+    from .api import buffer_project
+    from .check import as_resolver
+
+    resolver = as_resolver(config)
+    path, linted, _ = buffer_project(filename, resolver)
+    raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
+    if not linted:
+        return BufferFix(raw, 0, [])
+    source = _source(data)
+    current: bytes | str = source.text if source is not None else data
+    fixed = 0
+    for _ in range(max_passes):
+        findings = [finding for finding in _lint(linted, resolver, {path: current})[0] if finding.filename == path]
+        fixes = [finding.fix for finding in findings if fixable_file(path) and applicable(finding.fix, unsafe)]
+        if source is None or not fixes or (fixed == 0 and not parses(path, current)):
+            break
+        before = current
+        after, count = apply_fixes(before, fixes)
+        after = remove_unused_imports(before, after)
+        try:
+            encoded = source.encode(after)
+        except UnicodeEncodeError:
+            break
+        if count == 0 or after == before or not parses(path, encoded):
+            break
+        current = after
+        fixed += count
+    else:
+        findings = [finding for finding in _lint(linted, resolver, {path: current})[0] if finding.filename == path]
+    if source is None or fixed == 0:
+        return BufferFix(raw, 0, findings, source.text if source else None, source.text if source else None)
+    return BufferFix(source.encode(current), fixed, findings, source.text, current)
 
 
 def _inside(real: str, allowed: Sequence[str]) -> bool:

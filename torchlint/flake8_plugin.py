@@ -7,7 +7,8 @@ paths flake8 was given (`flake8 src/` lints what `torchlint src/` lints, with
 finds what `torchlint` finds, then reports for each file the findings whose
 primary location is in it. flake8 applies its own `# noqa`, `--select` and
 `--extend-ignore` on top. A file torchlint's walk skipped is linted on its
-own (imports are still followed); stdin is linted as it is.
+own (imports are still followed); stdin or a buffer that differs from its file is linted as
+that file (`api.lint_buffer`: its configuration, its imports and the files that import it).
 """
 
 from __future__ import annotations
@@ -42,10 +43,10 @@ class TorchlintChecker:
                 yield finding.location.row, finding.location.column - 1, f"{finding.code} {finding.message}", type(self)
 
     def _findings(self) -> list:
-        from .api import lint_sources
+        from .api import lint_buffer
 
         if not self._on_disk():  # stdin, or an editor's unsaved buffer
-            return lint_sources({self.filename: "".join(self.lines or [])})
+            return lint_buffer("".join(self.lines or []), self.filename, _resolver([self.filename])).findings
         findings, linted = _project(tuple(self.paths))
         if os.path.abspath(self.filename) in linted:
             return findings
@@ -76,6 +77,13 @@ def _project(paths: tuple[str, ...]) -> tuple[list, set[str]]:
 
 def _lint(paths: list[str]) -> tuple[list, list[str]]:
     from .api import lint_paths
+
+    result = lint_paths(paths, _resolver(paths))
+    return result.findings, result.files
+
+
+def _resolver(paths: list[str]):
+    """The configuration of `paths`, or the defaults when it cannot be read."""
     from .config import ConfigError, ConfigResolver
 
     try:
@@ -84,5 +92,4 @@ def _lint(paths: list[str]) -> tuple[list, list[str]]:
             resolver.for_path(path)
     except ConfigError:
         resolver = ConfigResolver(isolated=True)
-    result = lint_paths(paths, resolver)
-    return result.findings, result.files
+    return resolver

@@ -2,8 +2,35 @@
 
 from __future__ import annotations
 
+import contextlib
+from typing import Iterator
+
 from .lines import python_lines
 from .encoding import decode
+
+# Texts that stand for files while `buffers` holds them: standard input linted as a file
+# (`torchlint check --stdin-filename F -`), whose lines the reports show and fingerprint.
+_BUFFERS: dict[str, bytes | str] = {}
+
+
+@contextlib.contextmanager
+def buffers(texts: dict[str, bytes | str]) -> Iterator[None]:
+    """Read `texts` (path -> content) instead of those files, until the block ends."""
+    previous = dict(_BUFFERS)
+    _BUFFERS.update(texts)
+    try:
+        yield
+    finally:
+        _BUFFERS.clear()
+        _BUFFERS.update(previous)
+
+
+def _content(path: str) -> bytes:
+    buffer = _BUFFERS.get(path)
+    if buffer is not None:
+        return buffer.encode("utf-8", "surrogatepass") if isinstance(buffer, str) else buffer
+    with open(path, "rb") as handle:
+        return handle.read()
 
 
 class SourceCache:
@@ -23,8 +50,7 @@ class SourceCache:
             from .notebook import file_lines
 
             try:
-                with open(path, "rb") as handle:
-                    self._file_lines[path] = file_lines(handle.read())
+                self._file_lines[path] = file_lines(_content(path))
             except (OSError, UnicodeDecodeError):
                 self._file_lines[path] = {}
         return self._file_lines[path].get((cell, row), row)
@@ -47,8 +73,7 @@ class SourceCache:
 
     def _read(self, path: str) -> list[str] | None:
         try:
-            with open(path, "rb") as handle:
-                data = handle.read()
+            data = _content(path)
             if path.endswith(".ipynb"):
                 from .notebook import load
 
