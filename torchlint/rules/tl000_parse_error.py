@@ -22,6 +22,12 @@ Reports a file torchlint could not read, decode or parse, or whose analysis fail
 A file torchlint cannot read is a file it cannot check: any misuse in it goes
 unnoticed. The run goes on with the other files.
 
+A file with a syntax error (Python 2 code, an indentation error, a statement
+half typed in an editor) is still analysed: the statements CPython cannot
+parse are set aside, TL000 is reported at CPython's first error with the number
+of lines set aside, and the rest of the file's findings are reported at their
+exact positions. No fix is offered in such a file, and `--fix` leaves it as it is.
+
 ## Example
 ```python
 print "hello"   # Python 2 syntax
