@@ -1031,12 +1031,44 @@ def test_close_says_the_model_ran_on_another_thread():
     assert w.findings == []  # not seen: said, not silently passed over
 
 
-def test_close_says_a_nested_watch_is_left_blind():
-    outer = torchlint.watch()
-    inner = torchlint.watch()
-    with pytest.warns(UserWarning, match="1 watch.*still open"):
+def test_a_nested_watch_outliving_the_outer_one_takes_over():
+    """Closed first, the outer watch hands the thread over to the oldest watch still open (and the
+    others nest under it): none goes blind, and closing them leaves no mode on the stack."""
+    depth = _stack()
+    x, y = data()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning that anything is left unwatched
+        outer = torchlint.watch(steps=None, warn=False)
+        middle = torchlint.watch(steps=None, warn=False)
+        inner = torchlint.watch(steps=None, warn=False)
         outer.close()
-    inner.close()
+        F.cross_entropy(F.softmax(x, dim=1), y)
+        middle.close()
+        F.nll_loss(F.softmax(x, dim=1), y)
+        inner.close()
+    assert codes(outer) == [] and codes(middle) == ["TL001"] and codes(inner) == ["TL001", "TL004"]
+    assert _stack() == depth
+
+
+def test_each_nested_watch_has_its_own_findings_and_warnings():
+    """A watch started after a misuse was seen still gets it (its own record and count); a quiet
+    outer watch (warn=False, the pytest plugin's) leaves the warning to the inner one."""
+    x, y = data()
+
+    def misuse():
+        return F.cross_entropy(F.softmax(x, dim=1), y)
+
+    with torchlint.watch(steps=None, warn=False) as outer:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            misuse()  # quiet: no TorchlintWarning to raise
+        with pytest.warns(TorchlintWarning, match="TL001"):
+            with torchlint.watch(steps=None) as inner:
+                for _ in range(2):
+                    misuse()
+    assert len(outer.findings) == len(inner.findings) == 1
+    assert one(outer, "TL001").extra["runtime"]["count"] == 3
+    assert one(inner, "TL001").extra["runtime"]["count"] == 2
 
 
 def test_a_watch_with_nothing_unseen_closes_quietly():

@@ -157,7 +157,7 @@ class TorchlintPlugin:
         try:
             from .watch import Watch
 
-            self._watch = Watch(None, steps=None)
+            self._watch = Watch(None, steps=None, warn=False)
         except Exception as error:  # never break the tests
             self._note(f"torchlint.watch could not start, this test was not watched: {error!r}")
             return
@@ -190,10 +190,6 @@ class TorchlintPlugin:
             if issubclass(message.category, self._warning):
                 continue
             text = str(message.message)
-            if "still open" in text:  # a watch of the test's own outlived it (watch.py's nesting)
-                text = ("a torchlint.watch opened during this test (by a fixture of class, module or session "
-                        "scope?) was still open at its end: from then on neither that watch nor --torchlint "
-                        "sees anything (docs/runtime.md, the pytest plugin's limits)")
             self._note(f"{item.nodeid}: {text}")  # what the watch did not see
         cwd = os.getcwd()
         try:

@@ -15,6 +15,7 @@ The mode is per-thread: a watch sees the torch calls of the thread that started 
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import logging
 import os
 import threading
@@ -192,6 +193,7 @@ class Watch:
         check_every: int = DEFAULT_CHECK_EVERY,
         rows: int = DEFAULT_ROWS,
         find_models: bool = False,
+        warn: bool = True,
     ) -> None:
         if steps is not None and steps < 1:
             raise ValueError("steps must be a positive number of forward calls, or None")
@@ -202,6 +204,7 @@ class Watch:
         self.check_every = check_every
         self.rows = rows
         self.find_models = find_models and model is None
+        self.warn = warn
         self.rules = self._select(rules)
         self.findings: list[Finding] = []
         self._records: dict[tuple, Finding] = {}
@@ -265,29 +268,40 @@ class Watch:
         _open.add(self)
         active = _active()
         if active:
-            # Nested watch: the outer one already sees every call of this thread; a second mode
-            # would double-report. Subscribe to its findings instead.
-            self._parent = active[-1]
+            # Nested watch: the outermost one already sees every call of this thread; a second
+            # mode would double-report. Subscribe to its findings instead (every nested watch to
+            # the outermost, however deep: one level to deliver to).
+            self._parent = active[0]
             self._parent._subscribers.append(self)
             active.append(self)
             return self
         active.append(self)
         if self.model is not None:
+            try:
+                self._hook_model_once()
+            except BaseException:  # leave no state behind: later watches on this thread must work
+                active.remove(self)
+                _open.discard(self)
+                self._closed = True
+                raise
+        self._take_over()
+        return self
+
+    def _hook_model_once(self) -> None:
+        if self.model is not None and not self._hooks:
             if type(self.model).__name__ == "OptimizedModule" or getattr(self.model, "_compiled_call_impl", None):
                 warnings.warn(
                     "torchlint.watch: this model is torch.compile'd; compiled regions are not watched "
                     "(the watch steps aside inside them). Wrap the watched steps in "
                     "torch.compiler.set_stance('force_eager') to check them.",
                     UserWarning,
-                    stacklevel=3,
+                    stacklevel=4,
                 )
-            try:
-                self._hooks.append(_hook_model(self.model, self._pre_hook))
-            except BaseException:  # leave no state behind: later watches on this thread must work
-                active.remove(self)
-                _open.discard(self)
-                self._closed = True
-                raise
+            self._hooks.append(_hook_model(self.model, self._pre_hook))
+
+    def _take_over(self) -> None:
+        """Become the watch of this thread: the one whose mode and hooks see the calls."""
+        if self.model is not None:
             # The optimizer makes most torch calls of a step and none of them can misuse an
             # activation: step aside from optimizer.step() until the model's next forward.
             self._optimizer_hook = register_optimizer_step_pre_hook(self._pause)
@@ -296,7 +310,6 @@ class Watch:
             self._optimizer_hook = register_optimizer_step_pre_hook(self._pause)
         self._registration = register_module_module_registration_hook(self._registered)
         self._push()
-        return self
 
     def close(self) -> None:
         """Stop watching, read outstanding value checks, write `report`. Idempotent."""
@@ -322,6 +335,7 @@ class Watch:
             for report_here in unlocated.values():
                 report_here()
             self._say_what_was_not_watched()
+            self._hand_over()
         if self.report:
             self.write_report(self.report)
         for finding in self.findings:
@@ -346,13 +360,31 @@ class Watch:
                 stacklevel=3,
             )
         still_open = [watch for watch in self._subscribers if not watch._closed]
-        if still_open:
+        if still_open and threading.get_ident() != self._owner:
             warnings.warn(
-                f"torchlint.watch: closed while {len(still_open)} watch(es) started inside it are still open; "
-                "they see nothing from here on. Close the inner watch first.",
+                f"torchlint.watch: closed on another thread while {len(still_open)} watch(es) started inside "
+                "it are still open; they see nothing from here on. Close the inner watch first.",
                 UserWarning,
                 stacklevel=3,
             )
+
+    def _hand_over(self) -> None:
+        """Closed before watches started inside it (a fixture's watch outliving a test's, a
+        session-wide one): the oldest still open becomes this thread's watch, so none goes blind."""
+        heirs = [watch for watch in self._subscribers if not watch._closed]
+        self._subscribers = []
+        if not heirs or threading.get_ident() != self._owner:
+            return
+        heir, rest = heirs[0], heirs[1:]
+        heir._parent = None
+        heir._subscribers = rest
+        for watch in rest:
+            watch._parent = heir
+        try:
+            heir._hook_model_once()
+        except Exception:  # a model that cannot be hooked: the heir watches without steps
+            log.debug("torchlint.watch hand-over could not hook the model", exc_info=True)
+        heir._take_over()
 
     def __enter__(self) -> "Watch":
         return self.start()
@@ -507,13 +539,21 @@ class Watch:
         evidence: str = "provenance",
         values: list[float] | None = None,
     ) -> None:
-        if code not in self.rules:
+        # This watch and the ones nested in it: each has its own findings, so a watch started after
+        # a misuse was seen still gets it the next time it happens.
+        watches = [watch for watch in (self, *self._subscribers) if code in watch.rules]
+        if not watches:
             return
         site = site or locate.user_site(2)
         key = (code, site[0], site[1], site[2])
-        known = self._records.get(key)
-        if known is not None:
-            known.extra["runtime"]["count"] += 1
+        new = []
+        for watch in watches:
+            known = watch._records.get(key)
+            if known is not None:
+                known.extra["runtime"]["count"] += 1
+            else:
+                new.append(watch)
+        if not new:
             return
         rule = CATALOG.rule(code)
         name, severity = rule.name, rule.severity
@@ -539,17 +579,16 @@ class Watch:
             confirmed=False,
             extra={"runtime": runtime},
         )
-        self._records[key] = finding
-        self.findings.append(finding)
-        strict = self.strict
-        for subscriber in list(self._subscribers):
-            if code in subscriber.rules:
-                subscriber.findings.append(finding)
-                strict = strict or subscriber.strict
+        for index, watch in enumerate(new):
+            # One Finding per watch: each counts its own calls.
+            own = finding if index == 0 else dataclasses.replace(finding, extra={"runtime": dict(runtime)})
+            watch._records[key] = own
+            watch.findings.append(own)
         text = f"{code} {name}: {message}"
-        if strict:
+        if any(watch.strict for watch in new):
             raise MisuseError(f"{_where(site)}: {text}", finding)
-        warnings.warn_explicit(text, TorchlintWarning, site[0], site[1], module="torchlint")
+        if any(watch.warn for watch in new):
+            warnings.warn_explicit(text, TorchlintWarning, site[0], site[1], module="torchlint")
 
     def _report_flow(self, flow: Flow, producer: tuple | None, made_by: str, consumer: str, at: tuple) -> None:
         """One finding of a flow rule: its message and evidence rendered as the static rule renders them."""
@@ -951,6 +990,7 @@ def watch(
     check_every: int = DEFAULT_CHECK_EVERY,
     rows: int = DEFAULT_ROWS,
     find_models: bool = False,
+    warn: bool = True,
 ) -> Watch:
     """Watch this thread's torch calls for activation/loss misuse, on real tensors.
 
@@ -971,8 +1011,10 @@ def watch(
     find_models: without a model, find the models: each module with parameters called (outside
         the models already found) before the first `optimizer.step()` is watched as if passed as
         `model`, so the watch retires after `steps` steps. `torchlint run` uses this.
+    warn: False to collect findings in `.findings` without a TorchlintWarning for each (a
+        watch started inside still warns); the pytest plugin's watches use this.
     """
     return Watch(model, steps=steps, strict=strict, rules=rules, report=report, check_every=check_every, rows=rows,
-                 find_models=find_models)
+                 find_models=find_models, warn=warn)
 
 
