@@ -139,7 +139,7 @@ _PY2 = re.compile(r"""
   | <>
   | ^except\b[^#]*,                                             # except E, e:
   | ^raise\b[^#]*,                                              # raise E, "message"
-  | \b0\d+\b | \b\d+[lL]\b                                      # 0777, 10L
+  | (?<![\w.])0\d+\b | \b\d+[lL]\b                               # 0777, 10L
 """, re.VERBOSE)
 
 
