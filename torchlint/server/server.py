@@ -299,11 +299,11 @@ class TorchlintServer(LanguageServer):
             related.append(types.DiagnosticRelatedInformation(
                 location=types.Location(uri, self.range(other_lines, item.location.row, item.location.column,
                                                         end.row, end.column)),
-                message=item.message))
+                message=self.relative(item.message)))
         return types.Diagnostic(
             range=self.range(lines, finding.location.row, finding.location.column, finding.end_location.row,
                              finding.end_location.column),
-            message=finding.message,
+            message=self.relative(finding.message),
             severity=SEVERITIES[finding.severity],
             code=finding.code,
             code_description=types.CodeDescription(href=finding.url),
@@ -311,6 +311,13 @@ class TorchlintServer(LanguageServer):
             related_information=related or None,
             data={"code": finding.code, "row": finding.location.row, "column": finding.location.column},
         )
+
+    def relative(self, message: str) -> str:
+        """A message naming files by their path in the workspace (`train.py:12`), as the command
+        line run from the workspace names them, not by their absolute path."""
+        for root in sorted(self.linter.roots, key=len, reverse=True):
+            message = message.replace(root.rstrip(os.sep) + os.sep, "")
+        return message
 
     def edit(self, text: str, start: int, end: int, new: str) -> types.TextEdit:
         """String indexes into `text` -> a TextEdit."""
