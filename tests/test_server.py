@@ -638,3 +638,27 @@ def test_noqa_edits() -> None:
     assert apply("x = f(y) + \\\n    1\n", 1) is None  # a comment cannot follow a continuation
     assert apply('x = f(y) + """\nmore"""\n', 1) is None  # the line ends inside a string
     assert apply("x = f(\n    y)\r\n", 1) == "x = f(  # noqa: TL001\n    y)\r\n"
+
+
+@pytest.mark.parametrize("encodings, expected", [
+    (["utf-8", "utf-32", "utf-16"], "utf-8"),  # Helix's order
+    (["utf-32", "utf-8", "utf-16"], "utf-32"),  # eglot's
+    (["utf-16"], "utf-16"),  # Neovim's, VS Code's
+])
+def test_negotiated_position_encodings(tmp_path: Path, encodings: list[str], expected: str) -> None:
+    """Positions in whatever encoding the client and server agree on (LSP 3.17)."""
+    source = SOFTMAX_INTO_CE.replace("    loss = F.cross_entropy", "    é = '😀'; loss = F.cross_entropy")
+    root = project(tmp_path, {"train.py": "x = 1\n"})
+    line = source.splitlines()[5]
+    prefix = line[:line.index("F.softmax")]
+    width = {"utf-8": len(prefix.encode("utf-8")), "utf-32": len(prefix),
+             "utf-16": len(prefix.encode("utf-16-le")) // 2}[expected]
+    capabilities = types.ClientCapabilities(general=types.GeneralClientCapabilities(position_encodings=encodings))
+
+    async def scenario(client: Client) -> None:
+        assert client.server_capabilities.position_encoding == expected
+        uri = client.open(root / "train.py", source)
+        (diagnostic,) = await client.wait_for(uri, bool)
+        assert diagnostic.range.start == types.Position(5, width)
+
+    assert serve(root, scenario, capabilities=capabilities).returncode == 0

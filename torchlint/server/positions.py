@@ -13,8 +13,9 @@ position depends only on the text before it, so here:
   kept by that code (`_RELATIVE`, in node walk order): after an edit only the statements whose
   code changed are tracked again, the others' positions are moved down or up by the lines
   the edit added or removed;
-* a node inside a statement is found by walking the statements (the last one asked about
-  first) until it is met, and each statement walked has all its nodes placed at once.
+* a node inside a statement is found by walking statements until it is met (the last one
+  asked about first, then those whose code contains the node's), and each statement walked
+  has all its nodes placed at once.
 
 The same numbers as the whole-module provider (`tests/test_server.py` compares them on every
 Python file of the repository); a node outside every top-level statement (the module itself)
@@ -134,9 +135,19 @@ class StatementPositions:
         return out
 
     def _locate(self, node: Any) -> bool:
-        """Find the positions of the statements, the last one's first, until `node`'s are known."""
+        """Place the statements until `node` is met: the last one asked about first, then those
+        whose code contains the node's code (a node's code is a piece of its statement's, but
+        for the indentation of a nested statement's later lines), then the rest."""
+        assert self._codes is not None
         body = self.module.body
-        for index in [self._last, *range(self._last + 1, len(body)), *range(self._last)] if body else []:
+        if not body:
+            return False
+        try:
+            piece = self.module.code_for_node(node)
+        except Exception:  # not a node LibCST can write alone
+            piece = ""
+        likely = [index for index, code in enumerate(self._codes) if piece and piece in code]
+        for index in dict.fromkeys([self._last, *likely, *range(len(body))]):
             if self._done[index]:
                 continue
             nodes = _walk(body[index])

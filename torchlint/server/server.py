@@ -61,13 +61,13 @@ class _Worker:
     """One daemon thread that runs the rounds and fix-all computations in order (a daemon: an
     `exit` mid-round does not wait for it). A deep stack, as the engine's fresh stacks have."""
 
-    def __init__(self) -> None:
-        from ..analysis.project import FRESH_STACK_BYTES
+    STACK_BYTES = 256 * 1024 * 1024  # as analysis.project's fresh stacks (importing it here would load LibCST)
 
+    def __init__(self) -> None:
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         previous = threading.stack_size()
         try:
-            threading.stack_size(FRESH_STACK_BYTES)
+            threading.stack_size(self.STACK_BYTES)
             threading.Thread(target=self._run, name="torchlint-lint", daemon=True).start()
         finally:
             threading.stack_size(previous)
