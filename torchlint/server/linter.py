@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 
@@ -36,6 +37,7 @@ from ..lines import python_lines
 # the project around them still read from disk when they import it). A home directory
 # opened as a workspace must not make every keystroke walk it.
 MAX_WORKSPACE_FILES = 2000
+REDISCOVER_SECONDS = 2.0
 
 
 def text_hash(text: str) -> str:
@@ -184,6 +186,12 @@ class WorkspaceLinter:
         self._memo: dict[str, list[_Entry]] = {}
         self._memo_key: tuple | None = None
         self._lock = threading.Lock()
+        # The workspace's files, walked again when told so (`invalidate_files`: files created
+        # or deleted, a configuration changed) or, when nothing tells (`watching` false: the
+        # client watches no files for the server), after REDISCOVER_SECONDS.
+        self.watching = False
+        self._discovered: list[str] | None = None
+        self._discovered_at = 0.0
 
     # -- configuration
 
@@ -206,9 +214,12 @@ class WorkspaceLinter:
         (unless their configuration excludes them)."""
         found: dict[str, None] = {}
         if self.roots:
-            discovered = discover(list(self.roots), resolver)
-            if len(discovered) <= MAX_WORKSPACE_FILES:
-                found.update(dict.fromkeys(discovered))
+            stale = not self.watching and time.monotonic() - self._discovered_at > REDISCOVER_SECONDS
+            if self._discovered is None or stale:
+                self._discovered = discover(list(self.roots), resolver)
+                self._discovered_at = time.monotonic()
+            if len(self._discovered) <= MAX_WORKSPACE_FILES:
+                found.update(dict.fromkeys(self._discovered))
         for path in buffers:
             if path in found or not path.endswith(LINTED_SUFFIXES):
                 continue
@@ -301,6 +312,10 @@ class WorkspaceLinter:
         # A few texts per file: the buffer as typed and as "fix all" would leave it.
         entries = [kept for kept in self._memo.get(path, ()) if kept.hash != entry.hash]
         self._memo[path] = [entry, *entries[:2]]
+
+    def invalidate_files(self) -> None:
+        """Walk the workspace again at the next round."""
+        self._discovered = None
 
     def forget(self) -> None:
         """Drop every memoised result (files created or deleted, a new configuration)."""

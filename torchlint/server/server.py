@@ -6,10 +6,12 @@ What it does with each message:
   nearest pyproject.toml applies, as on the command line), `initializationOptions` the
   client's settings (`select`, `ignore`, `extendSelect`, `debounce`, `unsafeFixes`);
 * `didOpen` / `didSave` / a notebook's open: a round at once; `didChange`: a round after the
-  debounce (150 ms of no further change, `debounce` in the settings); a round lints the whole
+  debounce (150 ms of no further change, `debounce` in the settings). A round lints the whole
   workspace with every open buffer over its file, on a worker thread, the results of
   unchanged files memoised, and publishes the diagnostics of every open document whose
-  diagnostics or version changed (a notebook's per cell); `didClose` clears them;
+  diagnostics or version changed (a notebook's per cell); the first round lints the open
+  documents alone first, so that they have diagnostics before the rest of the workspace is
+  read. `didClose` clears a document's diagnostics;
 * `workspace/didChangeWatchedFiles` (registered when the client can) and
   `workspace/didChangeConfiguration`: a round, with the configuration read again;
 * `textDocument/codeAction`: each finding's fix (safe, or unsafe and labelled so; `unsafeFixes:
@@ -127,7 +129,7 @@ class TorchlintServer(LanguageServer):
         self._timer: asyncio.TimerHandle | None = None
         self._running = False
         self._again = False
-        self._round_done: asyncio.Event | None = None
+        self._warm = False  # whether a round has linted the whole workspace with documents open
         self._shown_errors: set[str] = set()
         self._fix_all: dict[tuple[str, int], tuple[str, int]] = {}
 
@@ -204,6 +206,13 @@ class TorchlintServer(LanguageServer):
             snapshot = self._snapshot()
             if self._worker is None:
                 self._worker = _Worker()
+            if not self._warm and snapshot.buffers:
+                # The first round: the open documents first (their diagnostics within a second
+                # or so), then the whole workspace (findings that closed importers make).
+                quick = await self._worker.submit(self.linter.lint, snapshot.buffers, list(snapshot.buffers))
+                self._publish(quick, snapshot)
+                snapshot = self._snapshot()
+            self._warm = bool(snapshot.buffers) or self._warm
             result = await self._worker.submit(self.linter.lint, snapshot.buffers)
             if result.config_error:
                 self.show_error(f"torchlint: {result.config_error} (linting with the defaults)")
@@ -414,10 +423,10 @@ async def initialized(ls: TorchlintServer, params: types.InitializedParams) -> N
                     register_options=types.DidChangeWatchedFilesRegistrationOptions(
                         watchers=[types.FileSystemWatcher(glob_pattern=pattern) for pattern in WATCHED]),
                 )]))
-            ls.watching = True
+            ls.watching = ls.linter.watching = True
         except Exception:  # the client refused: changes on disk are read at the next round
             log.info("file watching not registered")
-    ls.schedule(0)
+    # Nothing to lint before a document opens: diagnostics go to open documents only.
 
 
 @server.feature(types.SHUTDOWN)
@@ -432,6 +441,7 @@ def shutdown(ls: TorchlintServer, params: None) -> None:
 def did_open(ls: TorchlintServer, params: types.DidOpenTextDocumentParams) -> None:
     item = params.text_document
     ls.documents.open(item.uri, item.language_id, item.version, item.text)
+    ls.linter.invalidate_files()
     ls.schedule(0)
 
 
@@ -444,6 +454,7 @@ def did_change(ls: TorchlintServer, params: types.DidChangeTextDocumentParams) -
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
 def did_save(ls: TorchlintServer, params: types.DidSaveTextDocumentParams) -> None:
+    ls.linter.invalidate_files()  # a file saved under a new name, a pyproject.toml edited here
     ls.schedule(0)
 
 
@@ -488,6 +499,9 @@ def did_close_notebook(ls: TorchlintServer, params: types.DidCloseNotebookDocume
 
 @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
 def did_change_watched_files(ls: TorchlintServer, params: types.DidChangeWatchedFilesParams) -> None:
+    if any(change.type != types.FileChangeType.Changed or not change.uri.endswith((".py", ".pyi", ".ipynb"))
+           for change in params.changes):
+        ls.linter.invalidate_files()  # created, deleted, or a pyproject.toml / .gitignore changed
     ls.schedule()
 
 
@@ -504,6 +518,7 @@ async def did_change_configuration(ls: TorchlintServer, params: types.DidChangeC
             except Exception:
                 settings = None
     ls.apply_settings(settings)
+    ls.linter.invalidate_files()
     ls.schedule(0)
 
 
