@@ -186,19 +186,32 @@ def _run(paths: Sequence[str], session_args: dict, resolver: ConfigResolver, job
             keys[path] = by_config[id(config)]
     results: dict[str, list[Finding]] = {}
     todo = list(paths)
+    session = None
     if cache is not None:
+        session_args = {**session_args, "summary_dir": cache.summary_dir, "cutoffs": True}
+
+        def derive(dep: str, cutoff: list) -> str | None:
+            """What a cached entry read of `dep` (whose text changed), as `dep` is now (the
+            cache's early cutoff): a session of this process summarises it, once."""
+            nonlocal session
+            if session is None:
+                from .session import Session
+
+                session = Session(**session_args)
+            try:
+                return session.cutoff_digest(dep, cutoff)
+            except Exception:  # noqa: BLE001  (cannot tell: the entry is not used)
+                return None
+
         todo = []
         for path in paths:
-            cached = cache.lookup(path, cache.file_hash, keys[path])
+            cached = cache.lookup(path, cache.file_hash, keys[path], derive)
             if cached is None:
                 todo.append(path)
             else:
                 results[path] = cached
     if todo:
         from .session import Session
-
-        if cache is not None:
-            session_args = {**session_args, "summary_dir": cache.summary_dir}
 
         if jobs > 1 and len(todo) >= MIN_FILES_PER_JOB * 2:
             jobs = min(jobs, len(todo) // MIN_FILES_PER_JOB)
@@ -208,13 +221,14 @@ def _run(paths: Sequence[str], session_args: dict, resolver: ConfigResolver, job
         else:
             from .session import fewer_collections
 
-            session = Session(**session_args)
+            session = session or Session(**session_args)
             with fewer_collections():
                 fresh = [session.lint_file(path, configs[path], rules) for path in todo]
         for result in fresh:
             results[result.path] = result.findings
             if cache is not None:
-                cache.store(result.path, result.hash, result.findings, result.deps, keys[result.path])
+                cache.store(result.path, result.hash, result.findings, result.deps, keys[result.path],
+                            result.cutoffs)
     if cache is not None:
         cache.save()
     texts = _Texts(session_args.get("sources"), session_args["on_disk"])

@@ -5,10 +5,22 @@ file: its content hash, the key of its own effective configuration (files
 may have different ones, see `ConfigResolver`), its findings (positions already resolved) and
 the content hashes of the other files they depend on (the modules whose
 summaries or text phase 2 read, or, for a file the pre-check skipped, every
-module it reaches through its imports). An entry is reused only when all of
-those hashes still match, so editing one file re-analyses that file and the
-files that read its summary, nothing else. Adding or removing a file of the
-run changes how imports may resolve, so it starts a fresh cache.
+module it reaches through its imports). An entry is reused when all of those
+hashes still match, so editing one file re-analyses at most that file and the
+files that depend on it. Adding or removing a file of the run changes how
+imports may resolve, so it starts a fresh cache.
+
+Early cutoff, as build systems do it: beside a dependency's content hash an
+entry may keep a *cutoff*, what its findings read of that module when that
+was less than its text: the parts of its summary that were decoded (exports,
+classes, functions: `summaries.parts_digest`), or, for a file the pre-check
+skipped, the module's pre-check facts (`precheck.facts_digest`). When the
+dependency's text changed, the entry is still reused if that digest, made
+again for the new text (`derive`: the caller summarises the module once), is
+the same; an edit inside a function body usually leaves it so, and then only
+the edited file is analysed again. A module whose text the findings read has
+no cutoff: one whose body a call's context interpreted, and one they name a
+place in (positions come from the text).
 
 File hashes are memoised by (mtime, size), as ruff does, so a warm run reads
 no file that did not change. Anything unreadable, corrupt or written by
@@ -34,8 +46,10 @@ from .version import __version__
 CACHE_DIR_NAME = ".torchlint_cache"
 # Part of every key: bump it when the layout changes, or when the same files
 # and configuration would now give other findings (3: imports resolve from the
-# importer's own project root) and the version number has not moved.
-FORMAT = 3
+# importer's own project root; 4: entries keep cutoffs, what their findings read
+# of each dependency, so an edit that leaves that unchanged keeps them) and the
+# version number has not moved.
+FORMAT = 4
 RACY_NS = 2_000_000_000
 
 
@@ -98,6 +112,15 @@ def _write_atomically(path: str, text: str) -> None:
         except OSError:
             pass
         raise
+
+
+def _valid_cutoff(cutoff: Any) -> bool:
+    """A cutoff as `session.FileResult.cutoffs` writes it: ["s", digest, [part, ...]] or ["f", digest]."""
+    if not (isinstance(cutoff, list) and len(cutoff) >= 2 and isinstance(cutoff[1], str)):
+        return False
+    if cutoff[0] == "s":
+        return len(cutoff) == 3 and isinstance(cutoff[2], list) and all(isinstance(p, str) for p in cutoff[2])
+    return cutoff[0] == "f" and len(cutoff) == 2
 
 
 GITIGNORE = "# Created by torchlint automatically.\n*\n"
@@ -177,9 +200,14 @@ class Cache:
 
     # -- entries
 
-    def lookup(self, path: str, hashes, config: str | None = None) -> list[Finding] | None:
-        """The cached findings of `path`, if its text, its dependencies and its
-        own configuration (`config`, a `config_key`) are unchanged."""
+    def lookup(self, path: str, hashes, config: str | None = None, derive=None) -> list[Finding] | None:
+        """The cached findings of `path`, if its text, its own configuration (`config`, a
+        `config_key`) and what it read of its dependencies are unchanged.
+
+        A dependency whose text changed still matches when the entry has a cutoff for it (what
+        the findings read of it: parts of its summary, or its pre-check facts) and
+        `derive(dep, cutoff)` gives the same digest for its text as it is now; the entry then
+        records the new text, so the next run needs no `derive`."""
         entry = self.entries.get(path)
         if not isinstance(entry, dict):
             return None
@@ -188,30 +216,47 @@ class Cache:
                 return None
             if entry["hash"] != hashes(path):
                 return None
-            deps, findings = entry["deps"], entry["findings"]
-            if not (isinstance(deps, dict) and isinstance(findings, list)):
+            deps, findings, cutoffs = entry["deps"], entry["findings"], entry.get("cut") or {}
+            if not (isinstance(deps, dict) and isinstance(findings, list) and isinstance(cutoffs, dict)):
                 return None
+            moved: dict[str, str] = {}
             for dep, digest in deps.items():
-                if not (isinstance(digest, str) or digest is None) or hashes(dep) != (digest or None):
+                if not (isinstance(digest, str) or digest is None):
                     return None
-            return [finding_from_data(item) for item in findings]
+                current = hashes(dep)
+                if current == (digest or None):
+                    continue
+                cutoff = cutoffs.get(dep)
+                if (current is None or derive is None or not _valid_cutoff(cutoff)
+                        or derive(dep, cutoff) != cutoff[1]):
+                    return None
+                moved[dep] = current
+            result = [finding_from_data(item) for item in findings]
         except (KeyError, TypeError, ValueError, AttributeError, IndexError):
             return None  # a corrupt or foreign entry: never trusted
+        if moved:
+            entry["deps"] = {**deps, **moved}
+            self.dirty = True
+        return result
 
     def store(self, path: str, digest: str | None, findings: list[Finding], deps: dict[str, str] | None,
-              config: str | None = None) -> None:
+              config: str | None = None, cutoffs: dict[str, list] | None = None) -> None:
         if digest is None or deps is None:
             self.entries.pop(path, None)
             return
         for name, value in [(path, digest), *deps.items()]:
             if name not in self.stats and value:
                 self._remember(name, value)
-        self.entries[path] = {
+        entry = {
             "hash": digest,
             "config": config,
             "deps": deps,
             "findings": [finding_to_data(finding) for finding in findings],
         }
+        cutoffs = {dep: cutoff for dep, cutoff in (cutoffs or {}).items() if deps.get(dep)}
+        if cutoffs:
+            entry["cut"] = cutoffs
+        self.entries[path] = entry
         self.dirty = True
 
     def _remember(self, path: str, digest: str) -> None:

@@ -1,7 +1,7 @@
 """`--jobs N`: lint files in a process pool.
 
 Parsed LibCST trees do not cross process boundaries cheaply, so workers get
-paths and send back plain data (findings as dicts, dependency hashes). Each
+paths and send back plain data (findings as dicts, dependency hashes and cutoffs). Each
 worker keeps one `Session` for all its chunks, so the summaries it computes
 serve every file it lints, and writes them to a summaries directory the other
 workers read (`_shared_summaries`); chunks are runs of neighbouring files
@@ -94,7 +94,7 @@ def _lint_chunk(paths: list[str]) -> list[tuple]:
     for path in paths:
         result = session.lint_file(path, _WORKER["configs"][path], _WORKER["rules"])
         out.append((result.path, [finding_to_data(f) for f in result.findings], result.deps, result.hash,
-                    result.analysed))
+                    result.analysed, result.cutoffs))
     return out
 
 
@@ -158,9 +158,9 @@ def lint_parallel(paths: Sequence[str], jobs: int, session_args: dict[str, Any],
             # Python 3.11's pool then fails on the cancelled work when it finds its workers gone.
             futures = [pool.submit(_lint_chunk, chunk) for chunk in chunks(paths, jobs * CHUNKS_PER_WORKER)]
             for future in futures:
-                for path, findings, deps, digest, analysed in future.result():
+                for path, findings, deps, digest, analysed, cutoffs in future.result():
                     results[path] = FileResult(path, [finding_from_data(f) for f in findings], deps, digest,
-                                               analysed)
+                                               analysed, cutoffs)
         except BaseException:
             # Interrupted (Ctrl-C, SIGTERM) or failed: the workers stop now, not after their chunks,
             # and are gone before the temporary directory is removed (they write into it).

@@ -35,6 +35,8 @@ with and without the pre-check.
 from __future__ import annotations
 
 import ast
+import hashlib
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -98,6 +100,18 @@ class FileFacts:
 
     def mentions(self, kind: str) -> bool:
         return self.unparsed or not self.words.isdisjoint(WORDS[kind])
+
+    def digest(self) -> str:
+        """What the decision reads of this file, as a digest: a file the pre-check skipped keys
+        its dependencies on these (the result cache's early cutoff), not on their text."""
+        return facts_digest(self)
+
+
+def facts_digest(facts: "FileFacts | None") -> str:
+    """A digest of `facts` (None: a file with no facts, one that cannot be read or parsed)."""
+    data = None if facts is None else [sorted(facts.words), [list(item) for item in facts.imports], facts.unparsed]
+    text = json.dumps(data, separators=(",", ":"))
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def file_facts(path: str, text: str, tree: ast.Module | None) -> FileFacts:

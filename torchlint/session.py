@@ -7,7 +7,9 @@ pre-check (`precheck.Relevance`) decides which linted files need phase 2.
 
 `lint_file` returns a `FileResult`: the file's findings before cross-file
 deduplication, and what they depend on (the content hashes of the other
-files whose summaries or text phase 2 read), which is what the cache keys on.
+files whose summaries or text phase 2 read, and, for the cache's early
+cutoff, what was read of those whose text was not: `FileResult.cutoffs`),
+which is what the cache keys on.
 Sessions run in the main process (`--jobs 1`) or one per worker process.
 """
 
@@ -23,7 +25,8 @@ from .check import check_module, explicitly_ignored, parse_error, recovery_error
 from .config import Config
 from .findings import Finding
 from .parsing import CheckedSource, ParsedModule, ParseFailure, check_source, parse_checked, read_notebook
-from .precheck import FileFacts, Relevance, file_facts
+from .analysis.summaries import parts_digest
+from .precheck import FileFacts, Relevance, facts_digest, file_facts
 
 
 from .cache import SummaryCache, content_hash  # noqa: E402,F401  (content_hash: re-exported)
@@ -58,6 +61,12 @@ class FileResult:
     deps: dict[str, str] | None = field(default_factory=dict)
     hash: str | None = None
     analysed: bool = True
+    # The early cutoff (`cache.py`): for a dependency whose text the findings do not read, what
+    # they do read of it, as a key that may stay the same when its text changes:
+    # ["s", digest, parts] (the parts of its summary read, `summaries.parts_digest`) or
+    # ["f", digest] (its pre-check facts, for a file the pre-check skipped). Made only when
+    # the session is asked to (`cutoffs`).
+    cutoffs: dict[str, list] = field(default_factory=dict)
 
 
 def _hash_of(data: bytes | str) -> str:
@@ -68,10 +77,11 @@ def _hash_of(data: bytes | str) -> str:
 class Session:
     def __init__(self, roots: list[str], on_disk: bool, known: Sequence[str] = (),
                  sources: dict[str, bytes | str] | None = None, precheck: bool = True,
-                 summary_dir: str | None = None) -> None:
+                 summary_dir: str | None = None, cutoffs: bool = False) -> None:
         self.sources = sources
         self.on_disk = on_disk
         self.precheck = precheck
+        self.cutoffs = cutoffs
         self._checked: dict[str, CheckedSource | ParseFailure | None] = {}
         self._hashes: dict[str, str | None] = {}
         self._facts: dict[str, FileFacts | None] = {}
@@ -172,8 +182,10 @@ class Session:
         # Notebooks are always analysed: nothing imports them, and the
         # pre-check reads files as plain Python.
         if self.precheck and not path.endswith(".ipynb") and not self.relevance.needs_analysis(path):
-            deps = {dep: self.hash(dep) or "" for dep in sorted(self.relevance.closure(path))}
-            return FileResult(path, [], deps, self.hash(path), analysed=False)
+            closure = sorted(self.relevance.closure(path))
+            deps = {dep: self.hash(dep) or "" for dep in closure}
+            cutoffs = {dep: ["f", facts_digest(self.facts_of(dep))] for dep in closure} if self.cutoffs else {}
+            return FileResult(path, [], deps, self.hash(path), analysed=False, cutoffs=cutoffs)
         module = self.project.parsed(path)
         if module is None:
             failure = self.project.modules.get(path)
@@ -193,4 +205,41 @@ class Session:
         deps: dict[str, str] | None = {dep: self.hash(dep) or "" for dep in sorted(reads)}
         if any("traceback" in finding.extra for finding in findings):
             deps = None
-        return FileResult(path, findings, deps, self.hash(path))
+        cutoffs = self._summary_cutoffs(reads, findings) if self.cutoffs and deps is not None else {}
+        return FileResult(path, findings, deps, self.hash(path), cutoffs=cutoffs)
+
+    def _summary_cutoffs(self, reads: set[str], findings: list[Finding]) -> dict[str, list]:
+        """For each module whose summary alone the file read: the parts it read, digested. Not for
+        a module whose text it read (a body interpreted for a call's context) nor one its findings
+        name (a place in it: its positions come from its text)."""
+        named = "\0".join(_strings(finding) for finding in findings)
+        cutoffs = {}
+        for dep in sorted(reads):
+            if dep in self.project.read_texts or (named and dep in named):
+                continue
+            parts = sorted(self.project.read_parts.get(dep, ()))
+            cutoffs[dep] = ["s", parts_digest(self.project.summaries.get(dep), parts), parts]
+        return cutoffs
+
+    def cutoff_digest(self, path: str, cutoff: list) -> str | None:
+        """What `cutoff` (a `FileResult.cutoffs` value) digests, for `path` as it is now (the
+        result cache asks when a dependency's text changed); None when it cannot tell."""
+        if cutoff[0] == "s" and len(cutoff) == 3 and isinstance(cutoff[2], list):
+            self.project.begin_file()
+            summary = self.project.summary(path)
+            self.project.begin_file()
+            return parts_digest(summary, [str(part) for part in cutoff[2]])
+        if cutoff[0] == "f" and self.precheck:
+            return facts_digest(self.facts_of(path))
+        return None
+
+
+def _strings(finding: Finding) -> str:
+    """Every text of a finding that may name a place: its files, its messages, its fix's message."""
+    texts = [finding.filename, finding.message, *(item.filename for item in finding.related),
+             *(item.message for item in finding.related)]
+    if finding.fix is not None:
+        texts.append(finding.fix.message)
+    if finding.extra:
+        texts.append(repr(finding.extra))
+    return "\0".join(texts)

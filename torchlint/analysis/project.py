@@ -134,6 +134,12 @@ class Project(Resolver):
         # The modules whose summaries (or text) the current linted file used:
         # what its findings depend on besides its own text (see `begin_file`).
         self.reads: set[str] = set()
+        # Of those, what was read of each summary (`summaries.part_key`: an export, a class, a
+        # function of it; the cache's early cutoff keys a dependency on these parts alone), and
+        # the modules whose text was read besides (a body interpreted for a call's context, its
+        # lines): those depend on the module's whole text.
+        self.read_parts: dict[str, set[str]] = {}
+        self.read_texts: set[str] = set()
         self.decoded: dict[tuple[str, str], Value] = {}
         self.decoded_classes: dict[tuple[str, str], ClassInfo] = {}
         self.decoded_functions: dict[tuple[str, str], FunctionInfo] = {}
@@ -168,6 +174,8 @@ class Project(Resolver):
         each file's findings depend only on its own text and the summaries it
         reads (`reads`), whatever was linted before it in this process."""
         self.reads = set()
+        self.read_parts = {}
+        self.read_texts = set()
         self.decoded.clear()
         self.decoded_classes.clear()
         self.decoded_functions.clear()
@@ -175,6 +183,7 @@ class Project(Resolver):
 
     def lines(self, path: str) -> list[str]:
         self.reads.add(path)
+        self.read_texts.add(path)
         module = self.parsed(path)
         return module.lines if module is not None else []
 
@@ -273,9 +282,12 @@ class Project(Resolver):
         if decoded.definition is None:
             return None
         path, ident = decoded.definition
+        # The analysed file now depends on the module's text, not only on its summary (recorded
+        # whether or not this engine interpreted the module already).
+        self.reads.add(path)
+        self.read_texts.add(path)
         if path not in engine.interpreters:
             engine.interpreters[path] = None  # a cycle back here finds nothing
-            self.reads.add(path)
             parsed = self.parsed(path)
             if parsed is not None:
                 defining = ModuleInterpreter(parsed, self, engine, as_main=False)
@@ -327,8 +339,15 @@ class Project(Resolver):
         except RecursionError:
             return None
 
+    def _read_part(self, path: str, part: str) -> None:
+        parts = self.read_parts.get(path)
+        if parts is None:
+            parts = self.read_parts[path] = set()
+        parts.add(part)
+
     def export(self, path: str, name: str) -> Value:
         key = (path, name)
+        self._read_part(path, f"e:{name}")  # read even when absent: its absence is what was seen
         if key in self.decoded:
             return self.decoded[key]
         summary = self.summary(path)
@@ -367,6 +386,7 @@ class Project(Resolver):
 
     def decode_class(self, summary: ModuleSummary, class_id: str) -> ClassInfo | None:
         key = (summary.path, class_id)
+        self._read_part(summary.path, f"c:{class_id}")
         if key in self.decoded_classes:
             return self.decoded_classes[key]
         data = summary.classes.get(class_id)
@@ -391,6 +411,7 @@ class Project(Resolver):
 
     def decode_function(self, summary: ModuleSummary, function_id: str, owner: ClassInfo | None = None) -> FunctionInfo | None:
         key = (summary.path, function_id)
+        self._read_part(summary.path, f"f:{function_id}")
         if key in self.decoded_functions:
             return self.decoded_functions[key]
         data = summary.functions.get(function_id)

@@ -28,8 +28,10 @@ written must change it.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from . import codec
 from .codec import CachedSite, Code, SiteLocator, valid_site
@@ -39,7 +41,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .flow import ModuleInterpreter
     from .program import ClassInfo, FunctionInfo
 
-__all__ = ["SUMMARY_VERSION", "CachedSite", "Encoder", "ModuleSummary", "SiteLocator"]
+__all__ = ["SUMMARY_VERSION", "CachedSite", "Encoder", "ModuleSummary", "SiteLocator", "parts_digest"]
 
 SUMMARY_VERSION = 3
 
@@ -57,12 +59,19 @@ class ModuleSummary:
     imports: list[list[Any]] = field(default_factory=list)
     # For a summary read from the cache: finds its sites' nodes again (see `CachedSite`).
     locator: "SiteLocator | None" = field(default=None, repr=False, compare=False)
+    # `to_cache()`'s data, made once (the summary does not change once encoded).
+    _cache_data: "dict[str, Any] | None" = field(default=None, repr=False, compare=False)
 
     def _body(self) -> dict[str, Any]:
         return {"exports": self.exports, "classes": self.classes, "functions": self.functions}
 
     def to_cache(self) -> dict[str, Any]:
         """Plain data for the summary cache: each site as its ordinal (see the module doc)."""
+        if self._cache_data is None:
+            self._cache_data = self._to_cache()
+        return self._cache_data
+
+    def _to_cache(self) -> dict[str, Any]:
         ordinals: dict[tuple, int] = {}
 
         def visit(site: Site) -> dict[str, Any]:
@@ -86,6 +95,7 @@ class ModuleSummary:
         if not _valid_summary(summary):
             raise ValueError("not a summary")
         summary.locator = locator
+        summary._cache_data = data
         return summary
 
     def to_json(self) -> dict[str, Any]:
@@ -101,6 +111,33 @@ class ModuleSummary:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "ModuleSummary":
         return cls(data["path"], data["exports"], data["classes"], data["functions"], data.get("imports", []))
+
+
+# -- what an importer read of a summary (the result cache's early cutoff)
+#
+# An importer's findings depend on the parts of a summary it decoded, not on the module's text:
+# `project.Project` records them (`read_parts`) as `e:<export name>`, `c:<class id>` and
+# `f:<function id>`, and the result cache keys that dependency on `parts_digest` of them, so an
+# edit that leaves those parts as they were (most edits inside function bodies) keeps the
+# importer's cached findings. Digested in `to_cache()`'s form, which a summary read back from
+# the cache has as it is and a fresh one makes once: the same text gives the same digest.
+
+_PART_TABLES = {"e": "exports", "c": "classes", "f": "functions"}
+
+
+def parts_digest(summary: "ModuleSummary | None", parts: Iterable[str]) -> str:
+    """A digest of the parts `parts` of `summary` (None: a module with no summary)."""
+    if summary is None:
+        items: Any = None
+    else:
+        data = summary.to_cache()
+        items = []
+        for part in sorted(parts):
+            kind, _, name = part.partition(":")
+            table = data.get(_PART_TABLES.get(kind, ""))
+            items.append([part, table.get(name) if isinstance(table, dict) else None])
+    text = json.dumps([SUMMARY_VERSION, items], separators=(",", ":"))
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def _sites_to_json(data: Any) -> Any:

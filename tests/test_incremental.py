@@ -1,0 +1,404 @@
+"""Issue #20 item 3: the result cache's early cutoff.
+
+A cached entry keys each dependency on what its findings read of it: the parts of its summary
+(`summaries.parts_digest`), its pre-check facts for a file the pre-check skipped, or its text
+when the findings name a place in it or a call's context interpreted its body. An edit that
+leaves what was read unchanged keeps the entry; anything else analyses the file again. The
+tests here check both halves: generated edit sequences, where after every edit the cached run's
+findings equal a run without the cache (library API and real `torchlint` processes), and
+edits that must re-analyse only the edited file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import torchlint.api as api
+import torchlint.check as check
+from torchlint import lint_paths
+
+# Each module of a small project, as alternative texts: index 0 is the start, None is "no such
+# file". The alternatives differ in what an importer may read: a body-only change (same summary),
+# positions moved (comment lines above), a softmax added or removed in a helper another file
+# calls, a parameter sink added or removed, a function renamed, a signature changed, a class
+# whose forward changes kind, a syntax error, an import added.
+VARIANTS: dict[str, list[str | None]] = {
+    "helpers.py": [
+        "import torch.nn.functional as F\n\ndef make(x):\n    return F.softmax(x, dim=1)\n\n"
+        "def plain(x):\n    return x\n",
+        # body only: the same summary, the softmax one line lower
+        "import torch.nn.functional as F\n\ndef make(x):\n    scale = 1\n    return F.softmax(x, dim=1)\n\n"
+        "def plain(x):\n    return x\n",
+        # body only, positions unchanged
+        "import torch.nn.functional as F\n\ndef make(x):\n    return F.softmax(x, dim=1)\n\n"
+        "def plain(x):\n    y = x\n    return x\n",
+        # the softmax removed
+        "import torch.nn.functional as F\n\ndef make(x):\n    return x * 2\n\ndef plain(x):\n    return x\n",
+        # log_softmax instead
+        "import torch.nn.functional as F\n\ndef make(x):\n    return F.log_softmax(x, dim=1)\n\n"
+        "def plain(x):\n    return x\n",
+        # renamed
+        "import torch.nn.functional as F\n\ndef make2(x):\n    return F.softmax(x, dim=1)\n\n"
+        "def plain(x):\n    return x\n",
+        # signature changed
+        "import torch.nn.functional as F\n\ndef make(x, dim=1):\n    return F.softmax(x, dim=dim)\n\n"
+        "def plain(x):\n    return x\n",
+        # comment lines above: every position moves
+        "# a comment\n# another\nimport torch.nn.functional as F\n\ndef make(x):\n    return F.softmax(x, dim=1)\n\n"
+        "def plain(x):\n    return x\n",
+        # plain() becomes a sink
+        "import torch.nn.functional as F\n\ndef make(x):\n    return F.softmax(x, dim=1)\n\n"
+        "def plain(x):\n    return F.nll_loss(x, None)\n",
+        # does not parse
+        "import torch.nn.functional as F\n\ndef make(x:\n    return F.softmax(x, dim=1)\n",
+        None,
+    ],
+    "losses.py": [
+        "import torch.nn.functional as F\n\ndef compute(v, y):\n    return F.cross_entropy(v, y)\n",
+        "import torch.nn.functional as F\n\ndef compute(v, y):\n    total = 0\n    return F.cross_entropy(v, y)\n",
+        "import torch.nn.functional as F\n\ndef compute(v, y):\n    return F.nll_loss(v, y)\n",
+        "import torch.nn.functional as F\n\ndef compute(v, y):\n    return v.sum()\n",
+        "import torch.nn.functional as F\nfrom helpers import plain\n\ndef compute(v, y):\n"
+        "    return F.cross_entropy(plain(v), y)\n",
+        None,
+    ],
+    "train.py": [
+        "from helpers import make\nfrom losses import compute\n\ncompute(make(x), y)\n",
+        "import torch\nfrom losses import compute\n\ncompute(torch.softmax(x, dim=1), y)\n",
+        "import torch.nn as nn\nfrom helpers import make, plain\n\nnn.CrossEntropyLoss()(plain(make(x)), y)\n",
+        "from helpers import plain\n\nprint(plain(1))\n",
+        "from pkg import make\nfrom losses import compute\n\ncompute(make(x), y)\n",
+        "from util import same\n\nprint(same(1))\n",
+    ],
+    "models.py": [
+        "import torch.nn as nn\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.fc = nn.Linear(8, 4)\n\n    def forward(self, x):\n        return self.fc(x)\n",
+        "import torch.nn as nn\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.fc = nn.Linear(8, 4)\n\n    def forward(self, x):\n        h = self.fc(x)\n        return h\n",
+        "import torch.nn as nn\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.fc = nn.Linear(8, 4)\n\n    def forward(self, x):\n        return self.fc(x).softmax(dim=1)\n",
+        "import torch.nn as nn\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.fc = nn.Linear(8, 4)\n        self.act = nn.Sigmoid()\n\n    def forward(self, x):\n"
+        "        return self.act(self.fc(x))\n",
+    ],
+    "engine.py": [
+        "import torch.nn.functional as F\n\ndef fit(model, loader):\n    for x, y in loader:\n"
+        "        F.cross_entropy(model(x), y)\n",
+        "import torch.nn.functional as F\n\ndef fit(model, loader):\n    for x, y in loader:\n"
+        "        out = model(x)\n        F.cross_entropy(out, y)\n",
+        "import torch.nn.functional as F\n\ndef fit(model, loader):\n    for x, y in loader:\n"
+        "        F.binary_cross_entropy(model(x), y)\n",
+        None,
+    ],
+    "run.py": [
+        "import torch\nfrom models import Net\nfrom engine import fit\n\nif __name__ == '__main__':\n"
+        "    fit(Net(), loader)\n",
+        "import torch\nimport torch.nn.functional as F\nfrom models import Net\n\nnet = Net()\n"
+        "loss = F.cross_entropy(torch.softmax(net(x), dim=1), y)\n",
+    ],
+    "pkg/__init__.py": ["from .core import make\n", "from .core import make, scale\n", None],
+    "pkg/core.py": [
+        "import torch\n\ndef make(x):\n    return torch.sigmoid(x)\n\ndef scale(x):\n    return x\n",
+        "import torch\n\ndef make(x):\n    x = x + 1\n    return torch.sigmoid(x)\n\ndef scale(x):\n    return x\n",
+        "import torch\n\ndef make(x):\n    return torch.relu(x)\n\ndef scale(x):\n    return x\n",
+    ],
+    "util.py": [None, "def same(v):\n    return v\n", "import torch\n\ndef same(v):\n    return torch.log(v)\n",
+                "def same(v):\n    w = v\n    return w\n"],
+}
+MODULES = sorted(VARIANTS)
+
+
+def as_data(findings) -> list[dict]:
+    return [finding.to_json() for finding in findings]
+
+
+class Tree:
+    """The project on disk; each write moves the file's mtime forward by a second, so the
+    cache's stat memo (with the racy window off) always sees the change."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.clock = 1_000_000_000.0
+        self.state: dict[str, int] = {}
+
+    def set(self, module: str, index: int) -> None:
+        self.state[module] = index
+        text = VARIANTS[module][index]
+        path = self.root / module
+        if text is None:
+            if path.exists():
+                path.unlink()
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        self.clock += 1
+        os.utime(path, (self.clock, self.clock))
+
+
+def start(root: Path) -> Tree:
+    tree = Tree(root)
+    for module in MODULES:
+        tree.set(module, 0)
+    return tree
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch) -> Tree:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("torchlint.cache.RACY_NS", 0)
+    return start(tmp_path)
+
+
+def count_analyses(monkeypatch) -> list[str]:
+    analysed: list[str] = []
+    real = check.__getattr__("analyze_module")
+
+    def spy(module, project):
+        analysed.append(module.path)
+        return real(module, project)
+
+    monkeypatch.setattr(check, "analyze_module", spy)
+    return analysed
+
+
+def cached_equals_fresh(jobs: int = 1) -> list[dict]:
+    cached = as_data(lint_paths(["."], cache_dir=".torchlint_cache", jobs=jobs).findings)
+    fresh = as_data(lint_paths(["."]).findings)
+    assert cached == fresh
+    return cached
+
+
+# -- every single edit from the start, then back
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_each_edit_and_back_gives_the_findings_of_a_fresh_run(project: Tree, module: str) -> None:
+    cached_equals_fresh()
+    for index in range(1, len(VARIANTS[module])):
+        project.set(module, index)
+        cached_equals_fresh()
+        project.set(module, 0)
+        cached_equals_fresh()
+
+
+def test_the_edits_exercise_both_sides_of_the_cutoff(project: Tree, monkeypatch) -> None:
+    """Over every single edit, some entries are kept by their cutoff and some are not (so the
+    tests above check the cutoff, not a cache that always or never analyses again)."""
+    from torchlint.session import Session
+
+    outcomes: list[bool] = []
+    real = Session.cutoff_digest
+
+    def spy(self, path, cutoff):
+        digest = real(self, path, cutoff)
+        outcomes.append(digest == cutoff[1])
+        return digest
+
+    monkeypatch.setattr(Session, "cutoff_digest", spy)
+    cached_equals_fresh()
+    for module in MODULES:
+        for index in range(1, len(VARIANTS[module])):
+            project.set(module, index)
+            cached_equals_fresh()
+            project.set(module, 0)
+            cached_equals_fresh()
+    assert outcomes.count(True) >= 3 and outcomes.count(False) >= 3, outcomes
+
+
+# -- generated edit sequences
+
+EDITS = st.lists(st.sampled_from([(m, i) for m in MODULES for i in range(len(VARIANTS[m]))]),
+                 min_size=1, max_size=6)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=EDITS)
+def test_generated_edit_sequences_match_a_fresh_run(tmp_path_factory, monkeypatch, edits) -> None:
+    root = tmp_path_factory.mktemp("edits")
+    monkeypatch.chdir(root)
+    monkeypatch.setattr("torchlint.cache.RACY_NS", 0)
+    tree = start(root)
+    cached_equals_fresh()
+    for module, index in edits:
+        tree.set(module, index)
+        cached_equals_fresh()
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=EDITS)
+def test_generated_edit_sequences_with_a_process_pool(tmp_path_factory, monkeypatch, edits) -> None:
+    monkeypatch.setattr(api, "MIN_FILES_PER_JOB", 1)
+    root = tmp_path_factory.mktemp("pool")
+    monkeypatch.chdir(root)
+    monkeypatch.setattr("torchlint.cache.RACY_NS", 0)
+    tree = start(root)
+    cached_equals_fresh(jobs=2)
+    for module, index in edits:
+        tree.set(module, index)
+        cached_equals_fresh(jobs=2)
+
+
+# -- the cutoff itself: what is analysed again
+
+
+def test_a_body_edit_that_keeps_the_summary_analyses_only_the_edited_file(project: Tree, monkeypatch) -> None:
+    """models.py's forward gains a statement: Net's summary (logits from its nn.Linear) is
+    unchanged, and run.py's finding (its own softmax into its own loss) names no place in
+    models.py, so run.py keeps its entry."""
+    project.set("run.py", 1)
+    before = cached_equals_fresh()
+    assert "run.py" in [finding["filename"] for finding in before]
+    analysed = count_analyses(monkeypatch)
+    project.set("models.py", 1)
+    findings = as_data(lint_paths(["."], cache_dir=".torchlint_cache").findings)
+    assert set(analysed) <= {"models.py"}  # the pre-check may skip it: it has no consumer
+    assert findings == as_data(lint_paths(["."]).findings) == before
+
+
+def test_a_finding_that_names_a_place_in_a_module_depends_on_its_text(project: Tree, monkeypatch) -> None:
+    """train.py's finding is reported at pkg/core.py's sigmoid: a body edit there moves it."""
+    project.set("train.py", 4)
+    project.set("losses.py", 2)
+    before = cached_equals_fresh()
+    assert any(finding["filename"] == "pkg/core.py" for finding in before)
+    analysed = count_analyses(monkeypatch)
+    project.set("pkg/core.py", 1)
+    after = cached_equals_fresh()
+    assert "train.py" in analysed and after != before
+
+
+def test_an_edit_of_what_an_importer_read_analyses_it_again(project: Tree, monkeypatch) -> None:
+    project.set("train.py", 4)
+    project.set("losses.py", 2)
+    before = cached_equals_fresh()
+    analysed = count_analyses(monkeypatch)
+    project.set("pkg/core.py", 2)  # make() now returns relu's output: the part train.py read changed
+    after = as_data(lint_paths(["."], cache_dir=".torchlint_cache").findings)
+    assert "train.py" in analysed
+    assert after == as_data(lint_paths(["."]).findings) != before
+
+
+def test_an_edit_of_an_export_an_importer_did_not_read_keeps_its_entry(project: Tree, monkeypatch) -> None:
+    """pkg/__init__.py also re-exports `scale` now: train.py read only `make` of it."""
+    project.set("train.py", 4)
+    cached_equals_fresh()
+    analysed = count_analyses(monkeypatch)
+    project.set("pkg/__init__.py", 1)
+    lint_paths(["."], cache_dir=".torchlint_cache")
+    assert "train.py" not in analysed
+    cached_equals_fresh()
+
+
+def test_a_body_a_context_interprets_is_a_dependency_on_its_text(project: Tree, monkeypatch) -> None:
+    """run.py calls fit(Net(), loader): fit's body runs again with the model, so an edit inside
+    it (same summary) must analyse run.py again."""
+    cached_equals_fresh()
+    analysed = count_analyses(monkeypatch)
+    project.set("engine.py", 2)  # binary_cross_entropy: the summary of fit() is the same
+    cached_equals_fresh()
+    assert "run.py" in analysed
+
+
+def test_the_second_run_after_an_edit_needs_no_summary(project: Tree, monkeypatch) -> None:
+    """An entry kept by the cutoff records the dependency's new text: the next run is warm."""
+    project.set("run.py", 1)
+    cached_equals_fresh()
+    project.set("models.py", 1)
+    lint_paths(["."], cache_dir=".torchlint_cache")
+    analysed = count_analyses(monkeypatch)
+    from torchlint.analysis.project import Project
+
+    made: list[str] = []
+    real = Project.summary
+    monkeypatch.setattr(Project, "summary", lambda self, path: made.append(path) or real(self, path))
+    lint_paths(["."], cache_dir=".torchlint_cache")
+    assert analysed == [] and made == []
+
+
+def test_a_skipped_file_keys_its_imports_on_their_facts(project: Tree, monkeypatch) -> None:
+    """train.py imports util.same and mentions no torch name, nor does util.py: the pre-check
+    skips it. A body edit of util.py with the same words and imports keeps its entry; one that
+    brings a torch word in does not."""
+    project.set("util.py", 1)
+    project.set("train.py", 5)
+    cached_equals_fresh()
+    data = json.loads(next(Path(".torchlint_cache").glob("results-*.json")).read_text())
+    assert data["entries"]["train.py"]["cut"]["util.py"][0] == "f"
+    from torchlint.precheck import Relevance
+
+    asked: list[str] = []
+    real = Relevance.needs_analysis
+    monkeypatch.setattr(Relevance, "needs_analysis", lambda self, path: asked.append(path) or real(self, path))
+    project.set("util.py", 3)
+    lint_paths(["."], cache_dir=".torchlint_cache")
+    assert "train.py" not in asked
+    cached_equals_fresh()
+    asked.clear()
+    project.set("util.py", 2)  # torch.log: a consumer word
+    lint_paths(["."], cache_dir=".torchlint_cache")
+    assert "train.py" in asked
+    cached_equals_fresh()
+
+
+# -- real processes
+
+
+def torchlint_json(root: Path, *args: str) -> list[dict]:
+    command = [sys.executable, "-m", "torchlint", "check", "--isolated", "--exit-zero", "--output-format", "json",
+               *args, "."]
+    done = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_edit_sequences_through_the_command_line(tmp_path: Path) -> None:
+    """The installed command, as a user runs it: cached results equal `--no-cache` after each
+    edit of a fixed sequence that visits every kind of edit (files written in the same second
+    as the run: the racy-git rule keeps them out of the stat memo)."""
+    tree = start(tmp_path)
+    sequence = [("pkg/core.py", 1), ("train.py", 4), ("pkg/core.py", 2), ("helpers.py", 1), ("helpers.py", 3),
+                ("train.py", 0), ("engine.py", 1), ("models.py", 2), ("util.py", 2), ("helpers.py", 9),
+                ("helpers.py", 0), ("losses.py", 4), ("helpers.py", 8), ("engine.py", 3), ("pkg/__init__.py", 2)]
+    assert torchlint_json(tmp_path) == torchlint_json(tmp_path, "--no-cache")
+    for module, index in sequence:
+        tree.set(module, index)
+        os.utime(tmp_path / module, None) if (tmp_path / module).exists() else None  # mtime now
+        assert torchlint_json(tmp_path) == torchlint_json(tmp_path, "--no-cache"), (module, index)
+
+
+def test_a_summary_digests_the_same_fresh_and_read_back_from_the_cache() -> None:
+    """The cutoff compares a digest made in one process (maybe from a summary read back from the
+    cache) with one made in another (maybe from a fresh summary): every part of every summary of
+    the test projects and fixtures digests the same both ways."""
+    from torchlint.analysis.codec import SiteLocator
+    from torchlint.analysis.summaries import ModuleSummary, parts_digest
+    from torchlint.session import Session
+
+    root = Path(__file__).resolve().parent.parent
+    checked = 0
+    for directory in [*sorted((root / "tests" / "projects").iterdir()), root / "fixtures"]:
+        if not directory.is_dir():
+            continue
+        files = [str(path) for path in sorted(directory.rglob("*.py"))]
+        session = Session([str(directory)], on_disk=True, known=files)
+        for path in files:
+            fresh = session.project.summary(path)
+            if fresh is None:
+                continue
+            data = fresh.to_cache()
+            back = ModuleSummary.from_cache(json.loads(json.dumps(data)), SiteLocator(lambda: None))
+            parts = [f"e:{name}" for name in data["exports"]] + [f"c:{name}" for name in data["classes"]] + [
+                f"f:{name}" for name in data["functions"]] + ["e:absent"]
+            for part in parts:
+                assert parts_digest(fresh, [part]) == parts_digest(back, [part]), (path, part)
+            assert parts_digest(fresh, parts) == parts_digest(back, parts)
+            checked += 1
+    assert checked > 50
