@@ -52,8 +52,27 @@ class CheckByDefault(click.Group):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not args or (args[0] not in self.commands and args[0] not in self.GROUP_OPTIONS):
+            if args and _looks_like_command(args[0]):
+                raise click.UsageError(self._unknown(args[0]), ctx)
             args = ["check", *args]
         return super().parse_args(ctx, args)
+
+    def _unknown(self, name: str) -> str:
+        import difflib
+
+        names = sorted(self.commands)
+        close = difflib.get_close_matches(name, names, n=2, cutoff=0.6)
+        guess = f"; did you mean {' or '.join(repr(match) for match in close)}?" if close else ""
+        return f"unknown command '{name}'{guess} (commands: {', '.join(names)}; no file or directory '{name}' either)"
+
+
+# A first argument that names no subcommand is a path to lint, unless it does not exist and
+# reads like a command (a word: no slash, no dot, no `-`), as ruff tells `ruff chek` apart.
+_COMMAND_LIKE = __import__("re").compile(r"[A-Za-z][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*\Z")
+
+
+def _looks_like_command(arg: str) -> bool:
+    return bool(_COMMAND_LIKE.match(arg)) and not os.path.lexists(arg)
 
 
 @click.group(cls=CheckByDefault, context_settings=CONTEXT_SETTINGS)
@@ -106,6 +125,8 @@ def cli() -> None:
 @click.option("--baseline", type=click.Path(dir_okay=False), help="Report only findings not recorded in this baseline file.")
 @click.option("--diff-against", metavar="REF", help="Report only findings on lines changed since this git revision (e.g. origin/main).")
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors.")
+@click.option("-q", "--quiet", is_flag=True,
+              help="Print the findings and nothing else: no summary, no notes, no progress bar.")
 @click.option(
     "--runtime-report",
     multiple=True,
@@ -159,13 +180,14 @@ def _check(targets: list[str], buffer: bytes | None, options: dict[str, Any]) ->
     to_stderr = stdin and fixing and not options["diff"]
     color = _use_color(sys.stderr if to_stderr else sys.stdout) and not options["output_file"]
     verbose = options["verbose"]
+    quiet = options["quiet"]
     try:
         fixed = None
         if buffer is not None:
             if fixing:
                 fixed = _fix_stdin(buffer, targets[0], resolver, options)
                 if options["diff"]:
-                    return _print_diff(fixed)
+                    return _print_diff(fixed, quiet)
                 result = LintResult(fixed.remaining, fixed.files)
             else:
                 result = lint_buffer(buffer, targets[0], resolver, report_unused_noqa=options["report_unused_noqa"])
@@ -176,7 +198,7 @@ def _check(targets: list[str], buffer: bytes | None, options: dict[str, Any]) ->
             for path, why in sorted(fixed.not_written.items()):
                 _warn(f"{path}: fixes not written: {why}")
             if options["diff"]:
-                return _print_diff(fixed)
+                return _print_diff(fixed, quiet)
             result = LintResult(fixed.remaining, fixed.files)
         else:
             result = lint_paths(targets, resolver, report_unused_noqa=options["report_unused_noqa"],
@@ -190,16 +212,18 @@ def _check(targets: list[str], buffer: bytes | None, options: dict[str, Any]) ->
             except OSError as error:
                 raise click.ClickException(
                     f"{options['write_baseline']}: cannot write the baseline: {error.strerror or error}") from error
-            _note(f"wrote {count} finding{'s' if count != 1 else ''} to the baseline {options['write_baseline']}")
+            if not quiet:
+                _note(f"wrote {count} finding{'s' if count != 1 else ''} to the baseline {options['write_baseline']}")
             return EXIT_CLEAN
-        findings = _narrow(result.findings, options)
+        findings, hidden = _narrow(result.findings, options)
         if options["statistics"]:
-            output = statistics.render(findings, json_output=output_format == "json")
+            output = statistics.render(findings, json_output=output_format == "json", hidden=hidden)
         else:
             output = ""
             if not options["fix_only"]:
-                output = render_report(output_format, findings, color=color, verbose=verbose)
-            if output_format == "text":
+                output = render_report(output_format, findings, color=color, verbose=verbose, hidden=hidden,
+                                       quiet=quiet)
+            if output_format == "text" and not quiet:
                 output += _fix_summary(findings, fixed, options["unsafe_fixes"])
     except click.ClickException:
         raise
@@ -290,12 +314,12 @@ def _write_bytes(data: bytes) -> None:
         os.close(devnull)
 
 
-def _print_diff(fixed) -> int:
+def _print_diff(fixed, quiet: bool = False) -> int:
     from .fix import unified_diff
 
     for path in fixed.changed:
         click.echo(unified_diff(path, fixed.original[path], fixed.current[path]), nl=False)
-    if fixed.changed:
+    if fixed.changed and not quiet:
         files = "1 file" if len(fixed.changed) == 1 else f"{len(fixed.changed)} files"
         click.echo(f"Would fix {fixed.total_fixed} finding{'s' * (fixed.total_fixed != 1)} in {files}.", err=True)
     return EXIT_FINDINGS if fixed.changed else EXIT_CLEAN
@@ -334,8 +358,9 @@ def _run_settings(resolver: ConfigResolver, targets: list[str]) -> Config:
         raise click.ClickException(str(error)) from error
 
 
-def _narrow(findings: list[Finding], options: dict[str, Any]) -> list[Finding]:
-    """Only what changed (`--diff-against`), only what is new (`--baseline`)."""
+def _narrow(findings: list[Finding], options: dict[str, Any]) -> tuple[list[Finding], int]:
+    """Only what changed (`--diff-against`), only what is new (`--baseline`); and how many
+    findings the baseline hid (of those on changed lines)."""
     if options["diff_against"]:
         findings = filter_changed(findings, changed_lines(options["diff_against"]))
     if options["baseline"]:
@@ -345,8 +370,9 @@ def _narrow(findings: list[Finding], options: dict[str, Any]) -> list[Finding]:
             raise click.ClickException(f"{options['baseline']}: cannot read baseline: {error.strerror or error}") from error
         except (ValueError, KeyError, TypeError) as error:
             raise click.ClickException(f"{options['baseline']}: cannot read baseline: {error}") from error
-        findings = filter_baseline(findings, known)
-    return findings
+        new = filter_baseline(findings, known)
+        return new, len(findings) - len(new)
+    return findings, 0
 
 
 def _write_output(output: str, output_file: str | None, color: bool, to_stderr: bool = False) -> None:
@@ -381,14 +407,31 @@ def _patterns(values: tuple[str, ...]) -> list[str]:
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
-@click.argument("code")
+@click.argument("code", metavar="CODE_OR_NAME")
 def rule(code: str) -> int:
-    """Explain a rule: what it catches, why it matters, what to write instead."""
-    rule_cls = get_rule(code)
+    """Explain a rule: what it catches, why it matters, what to write instead.
+
+    CODE_OR_NAME is a rule's code (TL001) or its name (softmax-before-cross-entropy).
+    """
+    rule_cls = get_rule(code) or _rule_by_name(code)
     if rule_cls is None:
-        raise click.ClickException(f"unknown rule code '{code}' (run 'torchlint rules' to list them)")
+        import difflib
+        import re
+
+        if re.fullmatch(r"[A-Za-z]+[0-9]+", code.strip()):
+            raise click.ClickException(f"unknown rule code '{code}' (run 'torchlint rules' to list them)")
+        names = [rule.name for rule in ALL_RULES]
+        close = difflib.get_close_matches(code.strip().lower().replace("_", "-"), names, n=1, cutoff=0.6)
+        guess = f"; did you mean '{close[0]}'?" if close else ""
+        raise click.ClickException(f"unknown rule name '{code}'{guess} (run 'torchlint rules' to list them)")
     click.echo(rule_cls.full_docs(), nl=False)
     return EXIT_CLEAN
+
+
+def _rule_by_name(name: str):
+    """The rule called `name` (`softmax-before-cross-entropy`; `_` for `-` and any case too)."""
+    wanted = name.strip().lower().replace("_", "-")
+    return next((rule_cls for rule_cls in ALL_RULES if rule_cls.name == wanted), None)
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)

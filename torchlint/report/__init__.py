@@ -13,7 +13,10 @@ from .locations import where  # noqa: F401  (re-exported)
 FORMATS = ("text", "concise", "json", "sarif", "github", "gitlab", "junit")
 
 
-def render(output_format: str, findings: Iterable[Finding], *, color: bool = False, verbose: bool = False) -> str:
+def render(output_format: str, findings: Iterable[Finding], *, color: bool = False, verbose: bool = False,
+           hidden: int = 0, quiet: bool = False) -> str:
+    """`hidden` (findings a baseline left out) and `quiet` (no summary) shape `text` and
+    `concise` only; the other formats are for machines."""
     findings = list(findings)
     if output_format == "json":
         from . import json
@@ -22,7 +25,7 @@ def render(output_format: str, findings: Iterable[Finding], *, color: bool = Fal
     if output_format == "concise":
         from . import concise
 
-        return concise.render(findings, color=color)
+        return concise.render(findings, color=color, hidden=hidden, quiet=quiet)
     if output_format == "sarif":
         from . import sarif
 
@@ -41,4 +44,4 @@ def render(output_format: str, findings: Iterable[Finding], *, color: bool = Fal
         return junit.render(findings)
     from . import text
 
-    return text.render(findings, color=color)
+    return text.render(findings, color=color, hidden=hidden, quiet=quiet)

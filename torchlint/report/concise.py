@@ -9,13 +9,14 @@ import click
 from ..findings import Finding
 from ..lines import printable
 from .locations import where
-from .text import SEVERITY_COLORS, summary
+from .text import SEVERITY_COLORS, _painter, all_passed, summary
 
 
-def render(findings: Iterable[Finding], *, color: bool = False) -> str:
+def render(findings: Iterable[Finding], *, color: bool = False, hidden: int = 0, quiet: bool = False) -> str:
+    """`hidden` and `quiet` as in `text.render`."""
     findings = sorted(findings, key=Finding.sort_key)
     if not findings:
-        return (click.style("All checks passed!", fg="green", bold=True) if color else "All checks passed!") + "\n"
+        return "" if quiet else all_passed(hidden, _painter(color))
     lines = []
     for finding in findings:
         code = finding.code
@@ -24,4 +25,4 @@ def render(findings: Iterable[Finding], *, color: bool = False) -> str:
             at = click.style(at, bold=True)
             code = click.style(code, fg=SEVERITY_COLORS[finding.severity], bold=True)
         lines.append(f"{at}: {code} {printable(finding.message)}")
-    return "\n".join(lines) + "\n" + summary(findings) + "\n"
+    return "\n".join(lines) + "\n" + ("" if quiet else summary(findings, hidden) + "\n")

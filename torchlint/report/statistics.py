@@ -9,7 +9,8 @@ from typing import Iterable
 from ..findings import Finding
 
 
-def render(findings: Iterable[Finding], *, json_output: bool = False) -> str:
+def render(findings: Iterable[Finding], *, json_output: bool = False, hidden: int = 0) -> str:
+    """`hidden`: how many findings a baseline left out (said when none are left)."""
     findings = list(findings)
     counts = Counter(finding.code for finding in findings)
     names = {finding.code: finding.name for finding in findings}
@@ -17,6 +18,8 @@ def render(findings: Iterable[Finding], *, json_output: bool = False) -> str:
     if json_output:
         return json.dumps([{"code": code, "name": names[code], "count": count} for code, count in rows], indent=2) + "\n"
     if not rows:
-        return "All checks passed!\n"
+        from .text import all_passed
+
+        return all_passed(hidden)
     width = max(len(str(count)) for _, count in rows)
     return "".join(f"{count:>{width}}  {code}  {names[code]}\n" for code, count in rows)

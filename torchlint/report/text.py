@@ -32,15 +32,26 @@ TAB_WIDTH = 4
 Painter = Callable[..., str]
 
 
-def render(findings: Iterable[Finding], *, color: bool = False) -> str:
-    """The whole report: each finding with its excerpt, then a summary line."""
+def render(findings: Iterable[Finding], *, color: bool = False, hidden: int = 0, quiet: bool = False) -> str:
+    """The whole report: each finding with its excerpt, then a summary line.
+
+    `hidden`: how many findings a baseline left out (the summary says so); `quiet`: the
+    findings only, no summary (`--quiet`: nothing at all when there are none).
+    """
     paint = _painter(color)
     findings = sorted(findings, key=Finding.sort_key)
     if not findings:
-        return paint("All checks passed!", fg="green", bold=True) + "\n"
+        return "" if quiet else all_passed(hidden, paint)
     sources = SourceCache()
     blocks = [_render_finding(finding, sources, paint) for finding in findings]
-    return "\n".join(blocks) + "\n" + summary(findings) + "\n"
+    return "\n".join(blocks) + ("" if quiet else "\n" + summary(findings, hidden) + "\n")
+
+
+def all_passed(hidden: int = 0, paint: "Painter | None" = None) -> str:
+    """`All checks passed!`, and how many findings the baseline hid, if any."""
+    paint = paint or _painter(False)
+    hid = f" ({_plural(hidden, 'finding')} hidden by the baseline)" if hidden else ""
+    return paint("All checks passed!", fg="green", bold=True) + hid + "\n"
 
 
 def _render_finding(finding: Finding, sources: SourceCache, paint: Painter) -> str:
@@ -81,14 +92,16 @@ def _caret_length(finding: Finding, source_line: str) -> int:
     return max(1, _display_width(printable(source_line[start:end])))
 
 
-def summary(findings: list[Finding]) -> str:
-    """The closing line: `Found 3 findings (2 errors, 1 warning).` (the concise format's too)."""
+def summary(findings: list[Finding], hidden: int = 0) -> str:
+    """The closing line: `Found 3 findings (2 errors, 1 warning).` (the concise format's too);
+    `...; 4 more hidden by the baseline.` when a baseline left some out."""
     counts = Counter(finding.severity for finding in findings)
     by_severity = ", ".join(
         _plural(counts[severity], severity.value)
         for severity in sorted(counts, key=lambda severity: -severity.rank)
     )
-    return f"Found {_plural(len(findings), 'finding')} ({by_severity})."
+    more = f"; {hidden} more hidden by the baseline" if hidden else ""
+    return f"Found {_plural(len(findings), 'finding')} ({by_severity}){more}."
 
 
 def _plural(count: int, noun: str) -> str:

@@ -1,0 +1,128 @@
+"""The command line's ruff conventions (#19 item 4, and the baseline's count of item 5):
+unknown subcommands, `rule NAME`, `--quiet`, `--show-files`, `--show-settings`, `--add-noqa`,
+and "All checks passed!" saying what a baseline hid. In-process (tests/inprocess.py) where a
+real process adds nothing; the installed script where the exit path matters."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from inprocess import torchlint
+from test_cli import double_softmax, implicit_dim, torchlint as torchlint_process, write
+
+TWO_FINDINGS = """\
+import torch.nn.functional as F
+
+
+def loss_fn(x, y):
+    return F.cross_entropy(F.softmax(x, dim=1), y)
+
+
+def probabilities(x):
+    return F.softmax(x)
+"""
+NEW_FINDING = """
+
+def more(x):
+    return F.log_softmax(x)
+"""
+
+
+# The baseline's hidden findings
+
+
+def test_all_checks_passed_says_how_many_findings_the_baseline_hid(tmp_path: Path) -> None:
+    write(tmp_path, {"train.py": TWO_FINDINGS})
+    assert torchlint("--write-baseline", "baseline.json", cwd=tmp_path).returncode == 0
+    for output_format in ("text", "concise"):
+        result = torchlint("--baseline", "baseline.json", "--output-format", output_format, cwd=tmp_path)
+        assert result.returncode == 0
+        assert result.stdout == "All checks passed! (2 findings hidden by the baseline)\n"
+    statistics = torchlint("--baseline", "baseline.json", "--statistics", cwd=tmp_path)
+    assert statistics.stdout == "All checks passed! (2 findings hidden by the baseline)\n"
+    # Without a baseline, or with one that hides nothing, the line is the usual one.
+    (tmp_path / "train.py").write_text("x = 1\n")
+    assert torchlint("--baseline", "baseline.json", cwd=tmp_path).stdout == "All checks passed!\n"
+
+
+def test_the_summary_counts_the_hidden_findings_next_to_the_new_ones(tmp_path: Path) -> None:
+    write(tmp_path, {"train.py": TWO_FINDINGS})
+    torchlint("--write-baseline", "baseline.json", cwd=tmp_path)
+    with (tmp_path / "train.py").open("a") as handle:
+        handle.write(NEW_FINDING)
+    for output_format in ("text", "concise"):
+        result = torchlint("--baseline", "baseline.json", "--output-format", output_format, cwd=tmp_path)
+        assert result.returncode == 1
+        assert "Found 1 finding (1 warning); 2 more hidden by the baseline." in result.stdout.splitlines()
+    as_json = torchlint("--baseline", "baseline.json", "--output-format", "json", cwd=tmp_path)
+    assert [item["location"]["row"] for item in json.loads(as_json.stdout)] == [13]
+
+
+# --quiet
+
+
+def test_quiet_prints_the_findings_and_nothing_else(tmp_path: Path) -> None:
+    write(tmp_path, {"train.py": TWO_FINDINGS})
+    loud = torchlint("--output-format", "concise", cwd=tmp_path)
+    quiet = torchlint("--output-format", "concise", "-q", cwd=tmp_path)
+    assert quiet.returncode == loud.returncode == 1
+    assert quiet.stdout.splitlines() == [line for line in loud.stdout.splitlines() if ": TL0" in line]
+    text = torchlint("--quiet", cwd=tmp_path)
+    assert "Found" not in text.stdout and "fixable" not in text.stdout and "TL001" in text.stdout
+    # Nothing at all when nothing is found; a note it would print is dropped too.
+    (tmp_path / "train.py").write_text("x = 1\n")
+    clean = torchlint("-q", cwd=tmp_path)
+    assert (clean.returncode, clean.stdout, clean.stderr) == (0, "", "")
+    written = torchlint("-q", "--write-baseline", "b.json", cwd=tmp_path)
+    assert (written.returncode, written.stderr) == (0, "")
+
+
+# Subcommands
+
+
+@pytest.mark.parametrize(("typed", "suggested"), [("rulez", "'rule' or 'rules'"), ("chek", "'check'"),
+                                                  ("sever", "'server'")])
+def test_an_unknown_subcommand_names_the_commands(tmp_path: Path, typed: str, suggested: str) -> None:
+    result = torchlint_process(typed, cwd=tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"torchlint: error: unknown command '{typed}'; did you mean {suggested}? ")
+    assert "(commands: check, clean, rule, rules, run, server;" in line
+
+
+def test_an_unknown_word_without_a_close_command_is_still_an_error(tmp_path: Path) -> None:
+    result = torchlint("frobnicate", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "unknown command 'frobnicate' (commands: check, clean, rule, rules, run, server;" in result.stderr
+
+
+def test_an_existing_path_that_reads_like_a_command_is_linted(tmp_path: Path) -> None:
+    # A directory called `rulez` and an extension-less script called `chek` are paths.
+    write(tmp_path, {"rulez/train.py": double_softmax(), "chek": implicit_dim()})
+    directory = torchlint("rulez", "--output-format", "json", cwd=tmp_path)
+    assert directory.returncode == 1 and json.loads(directory.stdout)[0]["code"] == "TL001"
+    script = torchlint("chek", "--output-format", "json", cwd=tmp_path)
+    assert script.returncode == 1 and json.loads(script.stdout)[0]["code"] == "TL002"
+
+
+@pytest.mark.parametrize("path", ["missing.py", "src/missing", "./missing"])
+def test_a_missing_path_is_still_a_missing_path(tmp_path: Path, path: str) -> None:
+    result = torchlint(path, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == f"torchlint: error: {path}: no such file or directory\n"
+
+
+@pytest.mark.parametrize("name", ["softmax-before-cross-entropy", "SOFTMAX_BEFORE_CROSS_ENTROPY", "TL001", "tl001"])
+def test_rule_by_name_or_code(tmp_path: Path, name: str) -> None:
+    result = torchlint("rule", name, cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.startswith("# softmax-before-cross-entropy (TL001)\n")
+
+
+def test_unknown_rule_name_suggests_the_closest(tmp_path: Path) -> None:
+    result = torchlint("rule", "softmax-before-crossentropy", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "did you mean 'softmax-before-cross-entropy'?" in result.stderr
