@@ -126,3 +126,52 @@ def test_unknown_rule_name_suggests_the_closest(tmp_path: Path) -> None:
     result = torchlint("rule", "softmax-before-crossentropy", cwd=tmp_path)
     assert result.returncode == 2
     assert "did you mean 'softmax-before-cross-entropy'?" in result.stderr
+
+
+# --show-files, --show-settings
+
+
+def test_show_files_lists_what_would_be_linted(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "pyproject.toml": '[tool.torchlint]\nextend-exclude = ["legacy/"]\n',
+        "src/train.py": double_softmax(), "src/stub.pyi": "x: int\n", "nb.ipynb": "{}",
+        "legacy/old.py": double_softmax(), "venv/lib.py": "", "notes.txt": "",
+    })
+    result = torchlint("--show-files", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.splitlines() == ["nb.ipynb", "src/stub.pyi", "src/train.py"]
+    named = torchlint("--show-files", "src/train.py", "legacy/old.py", cwd=tmp_path)
+    assert named.stdout.splitlines() == ["legacy/old.py", "src/train.py"]
+    forced = torchlint("--show-files", "--force-exclude", "src/train.py", "legacy/old.py", cwd=tmp_path)
+    assert forced.stdout.splitlines() == ["src/train.py"]
+
+
+def test_show_settings_names_the_file_and_the_resolved_keys(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "pyproject.toml": '[tool.torchlint]\nignore = ["TL002"]\nfail-on = "warning"\n'
+                          '[tool.torchlint.per-file-ignores]\n"tests/*" = ["TL001"]\n',
+        "tests/test_a.py": double_softmax(),
+        "sub/pyproject.toml": '[tool.torchlint]\nselect = ["TL001"]\n', "sub/b.py": "",
+    })
+    result = torchlint("--show-settings", "--extend-select", "TL100", "tests/test_a.py", "sub/b.py", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (0, "")
+    first, second, run = result.stdout.split("\n\n")
+    lines = first.splitlines()
+    assert lines[0] == "# Settings for tests/test_a.py: pyproject.toml [tool.torchlint], with --extend-select"
+    assert 'ignore = ["TL002"]' in lines and 'fail-on = "warning"' in lines and 'extend-select = ["TL100"]' in lines
+    assert 'per-file-ignores = {"tests/*": ["TL001"]}' in lines
+    assert "TL002" not in lines[-2] and lines[-2].startswith("# rules enabled: TL000, TL001, TL003")
+    assert lines[-1] == "# not reported in this file (per-file-ignores): TL001"
+    assert second.splitlines()[0] == "# Settings for sub/b.py: sub/pyproject.toml [tool.torchlint], with --extend-select"
+    assert 'select = ["TL001"]' in second.splitlines()
+    assert run.strip() == '# For the whole run: output-format = "text", fail-on = "warning"'
+    isolated = torchlint("--show-settings", "--isolated", cwd=tmp_path)
+    assert isolated.stdout.startswith("# Settings for .: no configuration file (--isolated)\nselect = [\"TL\"]\n")
+    # TL100 only runs when asked for.
+    assert "TL017\n" in isolated.stdout and "TL100" not in isolated.stdout
+
+
+def test_show_settings_reports_a_bad_configuration(tmp_path: Path) -> None:
+    write(tmp_path, {"pyproject.toml": '[tool.torchlint]\nselectt = ["TL001"]\n'})
+    result = torchlint("--show-settings", cwd=tmp_path)
+    assert result.returncode == 2 and "unknown key 'selectt'" in result.stderr

@@ -144,6 +144,9 @@ def cli() -> None:
 @click.option("--unsafe-fixes", is_flag=True, help="Apply unsafe fixes too (with --fix, --fix-only or --diff).")
 @click.option("--fix-only", is_flag=True, help="Apply fixes and report only what was fixed; exit 0.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing; exit 1 if any.")
+@click.option("--show-files", is_flag=True, help="List the files that would be linted, one per line, and exit.")
+@click.option("--show-settings", is_flag=True,
+              help="Print the settings each path is linted with (configuration file, keys, rules) and exit.")
 @click.option("--stdin-filename", metavar="PATH", default=None,
               help="Lint standard input as if it were this file (with `-` or no paths). With --fix the "
                    "fixed source goes to stdout, the report to stderr.")
@@ -181,6 +184,12 @@ def _check(targets: list[str], buffer: bytes | None, options: dict[str, Any]) ->
     color = _use_color(sys.stderr if to_stderr else sys.stdout) and not options["output_file"]
     verbose = options["verbose"]
     quiet = options["quiet"]
+    if options["show_settings"] or options["show_files"]:
+        if options["show_settings"]:
+            _show_settings(resolver, targets, output_format, fail_on, options["report_unused_noqa"])
+        if options["show_files"]:
+            _show_files(resolver, targets, stdin)
+        return EXIT_CLEAN
     try:
         fixed = None
         if buffer is not None:
@@ -249,6 +258,59 @@ def _check(targets: list[str], buffer: bytes | None, options: dict[str, Any]) ->
     if any(finding.severity.rank >= threshold for finding in findings) and not options["exit_zero"]:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _show_files(resolver: ConfigResolver, targets: list[str], stdin: bool) -> None:
+    """`--show-files`: the files a run would lint, one per line (as reports name them)."""
+    from .discovery import discover
+
+    try:
+        files = discover(targets, resolver) if not stdin else [os.path.normpath(targets[0])]
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from error
+    for path in files:
+        click.echo(printable(path))
+
+
+def _show_settings(resolver: ConfigResolver, targets: list[str], output_format: str, fail_on: str,
+                   unused_noqa: bool) -> None:
+    """`--show-settings`: for each path, where its settings come from and what they are, in
+    `[tool.torchlint]`'s own spelling (flags applied), then the rules that run there."""
+    from dataclasses import fields
+
+    from .config import Config
+    from .rules import UNUSED_NOQA
+
+    blocks = []
+    for target in targets:
+        try:
+            config = resolver.for_path(target)
+        except ConfigError as error:
+            raise click.ClickException(str(error)) from error
+        if resolver.isolated:
+            origin = "no configuration file (--isolated)"
+        elif config.source:
+            source = os.path.relpath(config.source)
+            source = config.source if source.startswith("..") else source
+            origin = f"{printable(source)} [tool.torchlint]"
+        else:
+            origin = "no configuration file (defaults)"
+        if resolver.overrides:
+            origin += ", with " + ", ".join("--" + name.replace("_", "-") for name in resolver.overrides)
+        lines = [f"# Settings for {printable(target)}: {origin}"]
+        for item in fields(Config):
+            if item.name in ("root", "source"):
+                continue
+            lines.append(f"{item.name.replace('_', '-')} = {json.dumps(getattr(config, item.name))}")
+        # TL100 runs only when asked for (--report-unused-noqa).
+        enabled = [rule.code for rule in ALL_RULES if config.enabled(rule.code)
+                   and (rule is not UNUSED_NOQA or unused_noqa)]
+        lines.append(f"# rules enabled: {', '.join(enabled) or 'none'}")
+        if os.path.isfile(target) and config.ignored_in(target):
+            lines.append(f"# not reported in this file (per-file-ignores): {', '.join(config.ignored_in(target))}")
+        blocks.append("\n".join(lines))
+    blocks.append(f"# For the whole run: output-format = {json.dumps(output_format)}, fail-on = {json.dumps(fail_on)}")
+    click.echo("\n\n".join(blocks))
 
 
 def _fix_summary(findings: list[Finding], fixed, unsafe: bool) -> str:
