@@ -9,14 +9,14 @@ import click
 from ..findings import Finding
 from ..lines import printable
 from .locations import where
-from .text import SEVERITY_COLORS, _painter, all_passed, summary
+from .text import SEVERITY_COLORS, all_passed, summary
 
 
 def render(findings: Iterable[Finding], *, color: bool = False, hidden: int = 0, quiet: bool = False) -> str:
     """`hidden` and `quiet` as in `text.render`."""
     findings = sorted(findings, key=Finding.sort_key)
     if not findings:
-        return "" if quiet else all_passed(hidden, _painter(color))
+        return "" if quiet else all_passed(hidden, color)
     lines = []
     for finding in findings:
         code = finding.code

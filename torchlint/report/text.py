@@ -41,15 +41,15 @@ def render(findings: Iterable[Finding], *, color: bool = False, hidden: int = 0,
     paint = _painter(color)
     findings = sorted(findings, key=Finding.sort_key)
     if not findings:
-        return "" if quiet else all_passed(hidden, paint)
+        return "" if quiet else all_passed(hidden, color)
     sources = SourceCache()
     blocks = [_render_finding(finding, sources, paint) for finding in findings]
     return "\n".join(blocks) + ("" if quiet else "\n" + summary(findings, hidden) + "\n")
 
 
-def all_passed(hidden: int = 0, paint: "Painter | None" = None) -> str:
+def all_passed(hidden: int = 0, color: bool = False) -> str:
     """`All checks passed!`, and how many findings the baseline hid, if any."""
-    paint = paint or _painter(False)
+    paint = _painter(color)
     hid = f" ({_plural(hidden, 'finding')} hidden by the baseline)" if hidden else ""
     return paint("All checks passed!", fg="green", bold=True) + hid + "\n"
 
