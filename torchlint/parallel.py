@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from .cache import finding_from_data, finding_to_data, stop_writing
 
@@ -140,7 +140,9 @@ def _shared_summaries(session_args: dict[str, Any]) -> Iterator[tuple[dict[str, 
         yield {**session_args, "summary_dir": directory}, directory
 
 
-def lint_parallel(paths: Sequence[str], jobs: int, session_args: dict[str, Any], configs, rules) -> list:
+def lint_parallel(paths: Sequence[str], jobs: int, session_args: dict[str, Any], configs, rules,
+                  progress: Callable[[int], None] | None = None) -> list:
+    """`paths` linted by `jobs` workers; `progress(files done)` as each chunk comes back."""
     # Imported here: every run asks for `default_jobs`, few start a pool (~20 ms of imports).
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -161,6 +163,8 @@ def lint_parallel(paths: Sequence[str], jobs: int, session_args: dict[str, Any],
                 for path, findings, deps, digest, analysed, cutoffs in future.result():
                     results[path] = FileResult(path, [finding_from_data(f) for f in findings], deps, digest,
                                                analysed, cutoffs)
+                if progress is not None:
+                    progress(len(results))
         except BaseException:
             # Interrupted (Ctrl-C, SIGTERM) or failed: the workers stop now, not after their chunks,
             # and are gone before the temporary directory is removed (they write into it).
