@@ -126,14 +126,15 @@ CAPABILITIES = types.ClientCapabilities(
 
 
 def serve(root: Path, scenario: Callable[[Client], Awaitable[None]], options: Any = None,
-          capabilities: types.ClientCapabilities = CAPABILITIES) -> Client:
-    """Start `torchlint server` in `root`, initialize it with `root` as the workspace, run
-    `scenario`, then shut it down and exit; the client, with the server's exit code."""
+          capabilities: types.ClientCapabilities = CAPABILITIES, command: list[str] | None = None) -> Client:
+    """Start `torchlint server` (or `command`) in `root`, initialize it with `root` as the
+    workspace, run `scenario`, then shut it down and exit; the client, with the exit code."""
 
     async def main() -> Client:
         client = Client()
         env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-        await client.start_io(sys.executable, "-m", "torchlint", "server", cwd=str(root), env=env)
+        argv = command or [sys.executable, "-m", "torchlint", "server"]
+        await client.start_io(*argv, cwd=str(root), env=env)
         try:
             result = await asyncio.wait_for(client.initialize_async(types.InitializeParams(
                 capabilities=capabilities, process_id=os.getpid(), root_uri=root.as_uri(),
@@ -662,3 +663,127 @@ def test_negotiated_position_encodings(tmp_path: Path, encodings: list[str], exp
         assert diagnostic.range.start == types.Position(5, width)
 
     assert serve(root, scenario, capabilities=capabilities).returncode == 0
+
+
+# --------------------------------------------------------------------------- the README's editors
+
+
+def _readme_editors() -> dict[str, tuple[list[str], Any, list[str]]]:
+    """Editor -> (command line, initialization options, position encodings it offers), read
+    from the README's "In the editor" snippets."""
+    import re
+    import tomllib
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## In the editor"):text.index("## flake8")]
+    blocks = re.findall(r"```(\w+)\n(.*?)```", section, re.DOTALL)
+    found: dict[str, tuple[list[str], Any, list[str]]] = {}
+    for language, body in blocks:
+        if language == "json":
+            settings = json.loads(body)
+            found["VS Code"] = ([settings["glspc.server.command"], *settings["glspc.server.commandArguments"]],
+                                settings["glspc.server.initializationOptions"], ["utf-16"])
+            assert settings["glspc.server.languageId"] == ["python"]
+        elif language == "lua":
+            (cmd,) = re.findall(r"cmd = \{ (.*?) \}", body)
+            name = "Neovim " + ("vim.lsp.config" if "vim.lsp.config" in body else
+                                "vim.lsp.start" if "vim.lsp.start" in body else "lspconfig")
+            options = {"torchlint": {"ignore": []}} if "init_options = { torchlint = { ignore = {} } }" in body else None
+            found[name] = (json.loads(f"[{cmd}]"), options, ["utf-16"])
+        elif language == "toml":
+            config = tomllib.loads(body)
+            server = config["language-server"]["torchlint"]
+            assert "torchlint" in config["language"][0]["language-servers"]
+            found["Helix"] = ([server["command"], *server["args"]], server["config"], ["utf-8", "utf-32", "utf-16"])
+        elif language == "elisp":
+            (contact,) = re.findall(r'\. \(("torchlint" "server") :initializationOptions \(:torchlint \(:ignore \[\]\)\)\)',
+                                    body)
+            found["Emacs eglot"] = (contact.replace('"', "").split(), {"torchlint": {"ignore": []}},
+                                    ["utf-32", "utf-8", "utf-16"])
+    return found
+
+
+EDITORS = _readme_editors()
+
+
+def test_the_readme_names_every_editor() -> None:
+    assert sorted(EDITORS) == ["Emacs eglot", "Helix", "Neovim lspconfig", "Neovim vim.lsp.config",
+                               "Neovim vim.lsp.start", "VS Code"]
+    assert all(command == ["torchlint", "server"] for command, _, _ in EDITORS.values())
+
+
+@pytest.mark.parametrize("editor", sorted(EDITORS))
+def test_readme_snippet_against_the_server(tmp_path: Path, editor: str) -> None:
+    """Each README snippet's command line, run as the editor runs it (the `torchlint` script on
+    PATH), with its initialization options and the position encodings that editor offers."""
+    import shutil
+
+    command, options, encodings = EDITORS[editor]
+    scripts = os.path.dirname(sys.executable)
+    executable = shutil.which(command[0], path=scripts + os.pathsep + os.environ.get("PATH", ""))
+    assert executable is not None, f"{command[0]} is not installed beside {sys.executable}"
+    root = project(tmp_path, {"train.py": "x = 1\n"})
+    capabilities = types.ClientCapabilities(general=types.GeneralClientCapabilities(position_encodings=encodings))
+
+    async def scenario(client: Client) -> None:
+        assert client.server_capabilities.position_encoding == encodings[0]
+        uri = client.open(root / "train.py", SOFTMAX_INTO_CE)
+        (diagnostic,) = await client.wait_for(uri, bool)
+        assert diagnostic.code == "TL001" and diagnostic.related_information
+
+    assert serve(root, scenario, options=options, capabilities=capabilities,
+                 command=[executable, *command[1:]]).returncode == 0
+
+
+def test_spliced_parse_equals_a_full_parse() -> None:
+    """trees.splice, after random edits of every fixture: the same tree as LibCST's full parse
+    (deep_equals), the same code, and the statements' codes it carries over are theirs."""
+    import ast
+    import random
+
+    import libcst as cst
+
+    from torchlint.parsing import ParsedModule, parse_source
+    from torchlint.server.positions import server_module
+    from torchlint.server.trees import splice
+
+    rng = random.Random(18)
+    spliced = fell_back = 0
+    for path in sorted((ROOT / "fixtures").rglob("*.py")):
+        parsed = parse_source(str(path), path.read_text(encoding="utf-8"))
+        assert isinstance(parsed, ParsedModule)
+        current = server_module(parsed)
+        for _ in range(12):
+            lines = current.text.split("\n")
+            row = rng.randrange(len(lines))
+            kind = rng.randrange(6)
+            if kind == 0:
+                lines.insert(row, rng.choice(["", "# a note", "    # an indented note", "x = 1"]))
+            elif kind == 1 and len(lines) > 2:
+                del lines[row]
+            elif kind == 2:
+                lines[row] += "  # edited"
+            elif kind == 3:
+                lines.insert(row, lines[row])
+            else:
+                column = rng.randrange(len(lines[row]) + 1)
+                lines[row] = lines[row][:column] + rng.choice(["x", " ", "(", ")", ":", "'", "1", "\t"]) + lines[row][column:]
+            text = "\n".join(lines)
+            try:
+                ast.parse(text)
+                full = cst.parse_module(text)
+            except (SyntaxError, cst.ParserSyntaxError):
+                continue
+            result = splice(current, text)
+            if result is None:
+                fell_back += 1
+                current = server_module(ParsedModule(str(path), full, text))
+                continue
+            module, codes = result
+            assert module.code == text
+            assert module.deep_equals(full), (path.name, kind, row)
+            assert [code for code in codes if code is not None] == [
+                module.code_for_node(statement) for statement, code in zip(module.body, codes) if code is not None]
+            spliced += 1
+            current = server_module(ParsedModule(str(path), module, text), codes)
+    assert spliced > 40 and fell_back > 0

@@ -32,6 +32,7 @@ from ..config import ConfigError, ConfigResolver
 from ..discovery import LINTED_SUFFIXES, discover
 from ..findings import Finding
 from ..lines import python_lines
+from .trees import TreeMemo
 
 # A workspace with more files than this is not linted whole: the open documents are (with
 # the project around them still read from disk when they import it). A home directory
@@ -105,47 +106,6 @@ class _BoundSummaries:
             self._entries[name] = (digest, json.dumps(summary.to_cache(), separators=(",", ":")))
 
 
-class TreeMemo:
-    """Parsed modules kept between rounds, by path and content hash, the most recently used
-    first, up to `budget` characters of source in all: a round after an edit parses the
-    edited file, not the modules whose definitions or positions it needs again. A parsed
-    module is read-only to the engine (facts about its nodes are memoised on it, by node), so
-    one tree serves every round that reads the same text, as it serves every file of one run."""
-
-    def __init__(self, budget: int = 2_000_000) -> None:
-        self.budget = budget
-        self._entries: dict[str, tuple[str, Any]] = {}  # path -> (content hash, ParsedModule)
-
-    def bound(self, parse: Callable[[str], Any], digest: Callable[[str], str | None]) -> Callable[[str], Any]:
-        from ..parsing import ParsedModule
-        from .positions import server_module
-
-        def load(path: str) -> Any:
-            own = digest(path)
-            entry = self._entries.pop(path, None)
-            if entry is not None and own is not None and entry[0] == own:
-                self._entries[path] = entry  # most recently used last
-                return entry[1]
-            parsed = parse(path)
-            if isinstance(parsed, ParsedModule):
-                parsed = server_module(parsed)
-            if own is not None and isinstance(parsed, ParsedModule):
-                self._entries[path] = (own, parsed)
-                self._trim()
-            return parsed
-
-        return load
-
-    def _trim(self) -> None:
-        total = sum(len(parsed.text) for _, parsed in self._entries.values())
-        while total > self.budget and len(self._entries) > 1:
-            oldest = next(iter(self._entries))
-            total -= len(self._entries.pop(oldest)[1].text)
-
-    def clear(self) -> None:
-        self._entries.clear()
-
-
 @dataclass
 class _Entry:
     hash: str
@@ -182,7 +142,7 @@ class WorkspaceLinter:
         self.settings: dict[str, Any] = dict(settings or {})
         self.disk = DiskHashes()
         self.summaries = SummaryMemo()
-        self.trees = TreeMemo()
+        self.trees = TreeMemo()  # trees.py
         self._memo: dict[str, list[_Entry]] = {}
         self._memo_key: tuple | None = None
         self._lock = threading.Lock()
@@ -281,7 +241,7 @@ class WorkspaceLinter:
             roots = self.roots or sorted({os.path.dirname(path) for path in files})
             session = Session(roots, on_disk=True, known=files, sources=buffers)
             session.project.summary_cache = self.summaries.bound(session.digest)
-            session.project.loader = self.trees.bound(session.project.loader, session.digest)
+            session.project.loader = self.trees.bound(session)
             with fewer_collections():
                 for path in todo:
                     result = session.lint_file(path, configs[path], rules)

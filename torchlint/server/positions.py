@@ -61,9 +61,13 @@ def _walk(statement: Any) -> list[Any]:
 class StatementPositions:
     """Positions of the nodes of one LibCST module, computed per top-level statement."""
 
-    def __init__(self, module: Any) -> None:
+    def __init__(self, module: Any, codes: list[str | None] | None = None) -> None:
         self.module = module
+        # Each statement's code, when known already (`trees.splice`: the statements an edit
+        # left as they were); the others are generated when first needed.
+        self._seed = codes
         self._codes: list[str] | None = None
+        self._header = ""
         self._starts: list[int] = []  # the first line of each statement's code (its leading lines too)
         self._index = {id(statement): index for index, statement in enumerate(module.body)}
         self._done = [False] * len(module.body)  # whether a statement's nodes are all in _found
@@ -84,17 +88,30 @@ class StatementPositions:
             return self._of_whole(node)
         return self._found[id(node)]
 
+    def codes(self) -> tuple[str, list[str]]:
+        """The code of the module's header and of each top-level statement (their
+        concatenation, with the footer, is the module's text)."""
+        self._prepare()
+        assert self._codes is not None
+        return self._header, self._codes
+
     def _prepare(self) -> None:
         if self._codes is not None:
             return
         module = self.module
-        line = 1 + sum(len(_NEWLINE.findall(module.code_for_node(empty))) for empty in module.header)
-        self._codes = []
-        for statement in module.body:
-            code = module.code_for_node(statement)
-            self._codes.append(code)
+        self._header = "".join(module.code_for_node(empty) for empty in module.header)
+        line = 1 + len(_NEWLINE.findall(self._header))
+        seed = self._seed if self._seed is not None and len(self._seed) == len(module.body) else None
+        codes = []
+        for index, statement in enumerate(module.body):
+            code = seed[index] if seed is not None and seed[index] is not None else None
+            if code is None:
+                code = module.code_for_node(statement)
+            codes.append(code)
             self._starts.append(line)
             line += len(_NEWLINE.findall(code))
+        self._codes = codes
+        self._seed = None
 
     def _shift(self, position: Position, index: int) -> Position:
         shift = self._starts[index] - 1
@@ -171,13 +188,21 @@ class StatementPositions:
 class ServerModule(ParsedModule):
     """A parsed module whose positions come from `StatementPositions`."""
 
-    def position_of(self, node: Any) -> Position:
+    @property
+    def statement_positions(self) -> StatementPositions:
         positions = self.__dict__.get("statement_positions")
         if positions is None:
             positions = self.__dict__["statement_positions"] = StatementPositions(self.module)
-        return positions.of(node)
+        return positions
+
+    def position_of(self, node: Any) -> Position:
+        return self.statement_positions.of(node)
 
 
-def server_module(parsed: ParsedModule) -> ServerModule:
-    """`parsed` (just made, no position asked for yet) as a `ServerModule`, sharing its tree."""
-    return ServerModule(**{item.name: getattr(parsed, item.name) for item in fields(parsed) if item.init})
+def server_module(parsed: ParsedModule, codes: list[str | None] | None = None) -> ServerModule:
+    """`parsed` (just made, no position asked for yet) as a `ServerModule`, sharing its tree;
+    `codes`: the statements' code where known already."""
+    module = ServerModule(**{item.name: getattr(parsed, item.name) for item in fields(parsed) if item.init})
+    if codes is not None:
+        module.__dict__["statement_positions"] = StatementPositions(parsed.module, codes)
+    return module
