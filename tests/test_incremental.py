@@ -402,3 +402,39 @@ def test_a_summary_digests_the_same_fresh_and_read_back_from_the_cache() -> None
             assert parts_digest(fresh, parts) == parts_digest(back, parts)
             checked += 1
     assert checked > 50
+
+
+def test_damaged_cutoffs_are_never_trusted(project: Tree) -> None:
+    """A cutoff or parts table that is not what the cache writes makes the entry be analysed
+    again, never kept: the findings are those of a fresh run."""
+    project.set("run.py", 1)
+    cached_equals_fresh()
+    results = next(Path(".torchlint_cache").glob("results-*.json"))
+    good = json.loads(results.read_text())
+    assert good["parts"] and any("cut" in entry for entry in good["entries"].values())
+
+    def damaged(change) -> dict:
+        data = json.loads(json.dumps(good))
+        change(data)
+        return data
+
+    def each_cut(data, value) -> None:
+        for entry in data["entries"].values():
+            for dep in entry.get("cut", {}):
+                entry["cut"][dep] = value(entry["cut"][dep])
+
+    variants = [
+        damaged(lambda d: d.update(parts="junk")),
+        damaged(lambda d: d.update(parts=[["e:Net", 3]] * len(d["parts"]))),
+        damaged(lambda d: each_cut(d, lambda c: [c[0], c[1], 10 ** 6] if c[0] == "s" else c)),
+        damaged(lambda d: each_cut(d, lambda c: [c[0], c[1], True] if c[0] == "s" else c)),
+        damaged(lambda d: each_cut(d, lambda c: ["x", *c[1:]])),
+        damaged(lambda d: each_cut(d, lambda c: "s")),
+        damaged(lambda d: each_cut(d, lambda c: [c[0], 5, *c[2:]])),
+    ]
+    for index, data in enumerate(variants):
+        project.set("models.py", 1 + index % 2)  # a body edit: only a valid cutoff keeps run.py
+        results.write_text(json.dumps(data))
+        cached_equals_fresh()
+        project.set("models.py", 0)
+        cached_equals_fresh()

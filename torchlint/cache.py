@@ -114,15 +114,6 @@ def _write_atomically(path: str, text: str) -> None:
         raise
 
 
-def _valid_cutoff(cutoff: Any) -> bool:
-    """A cutoff as `session.FileResult.cutoffs` writes it: ["s", digest, [part, ...]] or ["f", digest]."""
-    if not (isinstance(cutoff, list) and len(cutoff) >= 2 and isinstance(cutoff[1], str)):
-        return False
-    if cutoff[0] == "s":
-        return len(cutoff) == 3 and isinstance(cutoff[2], list) and all(isinstance(p, str) for p in cutoff[2])
-    return cutoff[0] == "f" and len(cutoff) == 2
-
-
 GITIGNORE = "# Created by torchlint automatically.\n*\n"
 
 
@@ -148,6 +139,11 @@ class Cache:
         self.summary_dir = summaries_dir(directory)
         self.entries: dict[str, dict[str, Any]] = {}
         self.stats: dict[str, list] = {}  # path -> [mtime_ns, size, hash]
+        # The lists of summary parts the entries' cutoffs name, each once: a cutoff holds its
+        # list's index (many files read the same parts of the same modules: a project's
+        # utilities, its base classes). Kept as loaded until an entry is stored.
+        self.parts: list[Any] = []
+        self._parts_index: dict[tuple, int] | None = None
         self.dirty = False
         self._run_hashes: dict[str, str | None] = {}
         self._load()
@@ -166,8 +162,10 @@ class Cache:
                           and all(isinstance(n, int) and not isinstance(n, bool) for n in v[:2])
                           and isinstance(v[2], str)}
         entries = data.get("entries")
-        if data.get("files") == self.files_key and isinstance(entries, dict):
+        parts = data.get("parts")
+        if data.get("files") == self.files_key and isinstance(entries, dict) and isinstance(parts, list):
             self.entries = entries
+            self.parts = parts
 
     # -- hashes
 
@@ -226,9 +224,8 @@ class Cache:
                 current = hashes(dep)
                 if current == (digest or None):
                     continue
-                cutoff = cutoffs.get(dep)
-                if (current is None or derive is None or not _valid_cutoff(cutoff)
-                        or derive(dep, cutoff) != cutoff[1]):
+                cutoff = self._cutoff(cutoffs.get(dep))
+                if current is None or derive is None or cutoff is None or derive(dep, cutoff) != cutoff[1]:
                     return None
                 moved[dep] = current
             result = [finding_from_data(item) for item in findings]
@@ -253,11 +250,54 @@ class Cache:
             "deps": deps,
             "findings": [finding_to_data(finding) for finding in findings],
         }
-        cutoffs = {dep: cutoff for dep, cutoff in (cutoffs or {}).items() if deps.get(dep)}
-        if cutoffs:
-            entry["cut"] = cutoffs
+        kept = {dep: self._kept_cutoff(cutoff) for dep, cutoff in (cutoffs or {}).items() if deps.get(dep)}
+        if kept:
+            entry["cut"] = kept
         self.entries[path] = entry
         self.dirty = True
+
+    def _cutoff(self, kept: Any) -> list | None:
+        """A cutoff as an entry keeps it, with its parts list looked up; None if malformed."""
+        if not (isinstance(kept, list) and len(kept) >= 2 and isinstance(kept[1], str)):
+            return None
+        if kept[0] == "s" and len(kept) == 3 and isinstance(kept[2], int) and not isinstance(kept[2], bool) \
+                and 0 <= kept[2] < len(self.parts):
+            parts = self.parts[kept[2]]
+            if isinstance(parts, list) and all(isinstance(part, str) for part in parts):
+                return ["s", kept[1], parts]
+            return None
+        return kept if kept[0] == "f" and len(kept) == 2 else None
+
+    def _kept_cutoff(self, cutoff: list) -> list:
+        """`cutoff` as an entry keeps it: a summary cutoff's parts list by its index in `parts`."""
+        if cutoff[0] != "s":
+            return cutoff
+        if self._parts_index is None:
+            self._parts_index = {}
+            for index, parts in enumerate(self.parts):
+                if isinstance(parts, list):
+                    self._parts_index.setdefault(tuple(map(str, parts)), index)
+        key = tuple(cutoff[2])
+        index = self._parts_index.get(key)
+        if index is None:
+            index = self._parts_index[key] = len(self.parts)
+            self.parts.append(list(key))
+        return ["s", cutoff[1], index]
+
+    def _pruned_parts(self) -> list[Any]:
+        """`parts` without the lists no entry names any more (the entries renumbered)."""
+        used: dict[int, int] = {}
+        table: list[Any] = []
+        for entry in self.entries.values():
+            for kept in (entry.get("cut") or {}).values() if isinstance(entry, dict) else ():
+                if isinstance(kept, list) and len(kept) == 3 and kept[0] == "s" and isinstance(kept[2], int) \
+                        and 0 <= kept[2] < len(self.parts):
+                    if kept[2] not in used:
+                        used[kept[2]] = len(table)
+                        table.append(self.parts[kept[2]])
+                    kept[2] = used[kept[2]]
+        self._parts_index = None
+        return table
 
     def _remember(self, path: str, digest: str) -> None:
         try:
@@ -280,8 +320,9 @@ class Cache:
         try:
             os.makedirs(self.directory, exist_ok=True)
             _ensure_gitignore(self.directory)
+            self.parts = self._pruned_parts()
             data = {"format": FORMAT, "key": self.key, "files": self.files_key,
-                    "stats": self.stats, "entries": self.entries}
+                    "stats": self.stats, "entries": self.entries, "parts": self.parts}
             # json.dumps runs in C; json.dump to a file would encode in Python (5x slower).
             _write_atomically(self.path, json.dumps(data, separators=(",", ":")))
         except OSError:
