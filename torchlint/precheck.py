@@ -124,6 +124,14 @@ def file_facts(path: str, text: str, tree: ast.Module | None) -> FileFacts:
     return facts
 
 
+def imports_of(tree: ast.Module) -> list[tuple[str, int, tuple[str, ...] | None, bool]]:
+    """A module's import statements, as `FileFacts.imports` holds them (the words left out:
+    `importers.py` reads every file of a project for its import graph)."""
+    out: list = []
+    _collect_imports(tree.body, out)
+    return out
+
+
 def _collect_imports(body: list[ast.stmt], out: list) -> None:
     """Import statements anywhere in the module (statements only, no expressions)."""
     for node in body:
