@@ -158,6 +158,7 @@ def serve(root: Path, scenario: Callable[[Client], Awaitable[None]], options: An
 
 
 def project(tmp_path: Path, files: dict[str, str], pyproject: str = "") -> Path:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "demo"\n' + pyproject, encoding="utf-8")
     for name, text in files.items():
         path = tmp_path / name
@@ -787,3 +788,22 @@ def test_spliced_parse_equals_a_full_parse() -> None:
             spliced += 1
             current = server_module(ParsedModule(str(path), module, text), codes)
     assert spliced > 40 and fell_back > 0
+
+
+def test_untitled_buffer_and_a_second_workspace_folder(tmp_path: Path) -> None:
+    """A buffer never saved (`untitled:`) is linted with the workspace's configuration; a
+    workspace folder added later is part of the project."""
+    root = project(tmp_path / "one", {"a.py": "x = 1\n"})
+    other = project(tmp_path / "two", {"train.py": SOFTMAX_INTO_CE})
+
+    async def scenario(client: Client) -> None:
+        client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(
+            uri="untitled:Untitled-1", language_id="python", version=1, text=SOFTMAX_INTO_CE)))
+        assert [d.code for d in await client.wait_for("untitled:Untitled-1", bool)] == ["TL001"]
+        client.workspace_did_change_workspace_folders(types.DidChangeWorkspaceFoldersParams(
+            event=types.WorkspaceFoldersChangeEvent(
+                added=[types.WorkspaceFolder(uri=other.as_uri(), name="two")], removed=[])))
+        uri = client.open(other / "train.py", SOFTMAX_INTO_CE)
+        assert [d.code for d in await client.wait_for(uri, bool)] == ["TL001"]
+
+    assert serve(root, scenario).returncode == 0

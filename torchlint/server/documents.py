@@ -59,7 +59,8 @@ def uri_to_path(uri: str, root: str | None = None) -> str | None:
     if parsed.scheme == "untitled":
         digest = hashlib.blake2b(uri.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
         suffix = ".ipynb" if uri.endswith(".ipynb") else ".py"
-        return os.path.join(root or os.getcwd(), ".torchlint-untitled", digest + suffix)
+        # Not a hidden directory: `exclude`'s default `.*/` would leave the buffer unlinted.
+        return os.path.join(root or os.getcwd(), "__torchlint_untitled__", digest + suffix)
     return None
 
 

@@ -174,7 +174,8 @@ class WorkspaceLinter:
         (unless their configuration excludes them)."""
         found: dict[str, None] = {}
         if self.roots:
-            stale = not self.watching and time.monotonic() - self._discovered_at > REDISCOVER_SECONDS
+            stale = (not self.watching and len(self._discovered or ()) <= MAX_WORKSPACE_FILES
+                     and time.monotonic() - self._discovered_at > REDISCOVER_SECONDS)
             if self._discovered is None or stale:
                 self._discovered = discover(list(self.roots), resolver)
                 self._discovered_at = time.monotonic()

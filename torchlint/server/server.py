@@ -505,6 +505,18 @@ def did_change_watched_files(ls: TorchlintServer, params: types.DidChangeWatched
     ls.schedule()
 
 
+@server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+def did_change_workspace_folders(ls: TorchlintServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
+    removed = {uri_to_path(folder.uri) for folder in params.event.removed}
+    roots = [root for root in ls.linter.roots if root not in removed]
+    roots += [path for path in (uri_to_path(folder.uri) for folder in params.event.added)
+              if path is not None and path not in roots]
+    ls.linter.roots = roots
+    ls.documents.root = roots[0] if roots else None
+    ls.linter.invalidate_files()
+    ls.schedule(0)
+
+
 @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
 async def did_change_configuration(ls: TorchlintServer, params: types.DidChangeConfigurationParams) -> None:
     settings = params.settings
