@@ -124,8 +124,11 @@ def test_cross_file_flow_both_ways(tmp_path: Path) -> None:
     # The loss is in the buffer, the softmax in model.py on disk: found where the model is.
     write(tmp_path, {"model.py": model})
     forward = stdin_run("--output-format", "json", "--stdin-filename", "train.py", "-", cwd=tmp_path, data=train)
-    # Findings of the buffer's file only: the softmax is in model.py, reported when model.py is linted.
-    assert report(forward) == []
+    # The softmax is in model.py, the loss it reaches in the buffer: a finding that touches the
+    # buffer's file (a related location in it) is reported, as `torchlint train.py` reports it.
+    assert report(forward) == [("TL001", "model.py", 11, 16)]
+    related = json.loads(forward.stdout)[0]["related"]
+    assert [(item["filename"], item["location"]["row"]) for item in related] == [("train.py", 4)]
     # The softmax is in the buffer (model.py, not yet saved), the loss in train.py on disk.
     write(tmp_path, {"model.py": model.replace("F.softmax(", "("), "train.py": train})
     backward = stdin_run("--output-format", "json", "--stdin-filename", "model.py", "-", cwd=tmp_path, data=model)

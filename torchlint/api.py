@@ -58,36 +58,56 @@ class LintResult:
 
 def lint_paths(
     paths: Sequence[str],
-    config: ConfigLike = None,
+    config: ConfigLike | str | os.PathLike = None,
     *,
+    isolated: bool = False,
     report_unused_noqa: bool = False,
     jobs: int = 1,
     cache_dir: str | None = None,
     shard: tuple[int, int] | None = None,
     precheck: bool = True,
 ) -> LintResult:
-    """Lint every Python file and notebook under `paths` (files or directories).
+    """Lint every Python file and notebook under `paths` (files or directories), as
+    `torchlint check PATHS` does, and return the findings with the files linted.
 
-    `config` is one Config for every file, or a ConfigResolver that finds each
-    file's own (`[tool.torchlint]` of its nearest pyproject.toml); by default
-    no configuration file is read. `report_unused_noqa`: also report TL100.
+    Configuration, as the CLI reads it: by default each file's `[tool.torchlint]` of its
+    nearest pyproject.toml; `config` a path to one pyproject.toml for every file (`--config`),
+    one `Config` for every file, or a `ConfigResolver` (`--select` and the other flags are its
+    `overrides`); `isolated=True` reads no configuration file (`--isolated`).
 
-    `jobs`: worker processes (1: in this process). `cache_dir`: where to keep
-    the result cache (None: no cache). `shard=(i, n)`: check only the i-th of n
-    slices of the files (1-based), still seeing the whole project's summaries.
-    `precheck=False` analyses every file fully (for tests and comparisons).
+    The files are judged in their project's context (`importers.scope`): the project's files
+    that import a given file are analysed with it, and a finding is returned when its primary
+    location or one of its related locations is in a given file. `LintResult.files`: the given
+    files. `report_unused_noqa`: also report TL100.
+
+    `jobs`: worker processes (1: in this process). `cache_dir`: where to keep the result cache
+    (None: no cache). `shard=(i, n)`: check only the i-th of n slices of the files (1-based),
+    still seeing the whole project's summaries. `precheck=False` analyses every file fully
+    (for tests and comparisons).
     """
-    resolver = as_resolver(config)
-    files = discover(list(paths), resolver)
+    from .importers import scope
+
+    resolver = _resolver(config, isolated)
+    run = scope(list(paths), resolver, cache_dir)
     roots = find_roots(list(paths))
-    selected = shard_files(files, *shard) if shard else files
-    session_args = {"roots": roots, "on_disk": True, "known": files, "precheck": precheck}
+    selected = shard_files(run.linted, *shard) if shard else run.linted
+    session_args = {"roots": roots, "on_disk": True, "known": run.project, "precheck": precheck}
     cache = None
     if cache_dir is not None:
         from .cache import Cache, project_files_key
 
-        cache = Cache(cache_dir, _rule_codes(resolver, selected), project_files_key(files))
-    return LintResult(_run(selected, session_args, resolver, jobs, cache, report_unused_noqa), files)
+        cache = Cache(cache_dir, _rule_codes(resolver, selected), project_files_key(run.project))
+    findings = _run(selected, session_args, resolver, jobs, cache, report_unused_noqa, given=run.given)
+    return LintResult(findings, run.given)
+
+
+def _resolver(config: ConfigLike | str | os.PathLike, isolated: bool = False) -> ConfigResolver:
+    """The ConfigResolver for what `lint_paths` accepts (see there)."""
+    if isinstance(config, (str, os.PathLike)):
+        return ConfigResolver(config_file=os.fspath(config))
+    if config is not None:
+        return as_resolver(config)
+    return ConfigResolver(isolated=isolated)
 
 
 def shard_files(files: Sequence[str], index: int, count: int) -> list[str]:
@@ -100,50 +120,47 @@ def shard_files(files: Sequence[str], index: int, count: int) -> list[str]:
     return list(files[start:end])
 
 
-def lint_buffer(source: bytes | str, filename: str, config: ConfigLike = None, *,
-                report_unused_noqa: bool = False) -> LintResult:
+def lint_buffer(source: bytes | str, filename: str, config: ConfigLike | str | os.PathLike = None, *,
+                isolated: bool = False, report_unused_noqa: bool = False) -> LintResult:
     """Lint `source` (standard input, an editor's unsaved buffer) as if it were the file `filename`.
 
-    Its configuration (`per-file-ignores` included) is that path's, its imports resolve from
-    that path into the other files of its project, read from disk, and the project files that
-    import it (as `filename`) are analysed with it, so a finding of `filename` that only a
-    caller's loss shows is found too. Findings of `filename` only; no cache. An excluded path
-    (`force-exclude`) gives none, as ruff does.
+    Its configuration (`per-file-ignores` included; `config` and `isolated` as for `lint_paths`)
+    is that path's, its imports resolve from that path into the other files of its project, read
+    from disk, and the project files that import it (as `filename`) are analysed with it, so a
+    finding of `filename` that only a caller's loss shows is found too. The findings that touch
+    `filename` (their primary or a related location is in it), as `lint_paths` on that one file;
+    no cache. An excluded path (`force-exclude`) gives none, as ruff does.
     """
-    resolver = as_resolver(config)
+    resolver = _resolver(config, isolated)
     path, linted, known = buffer_project(filename, resolver)
     if not linted:
         return LintResult([], [])
     session_args = {"roots": find_roots([path]), "on_disk": True, "known": known, "sources": {path: source},
                     "precheck": True}
-    findings = _run(linted, session_args, resolver, 1, None, report_unused_noqa)
-    return LintResult([finding for finding in findings if finding.filename == path], [path])
+    findings = _run(linted, session_args, resolver, 1, None, report_unused_noqa, given=[path])
+    return LintResult(findings, [path])
 
 
 def buffer_project(filename: str, resolver: ConfigResolver) -> tuple[str, list[str], list[str]]:
     """For a buffer linted as `filename`: that path as findings name it, the files to lint with it
-    (itself first, then the files of its project whose imports reach it; none when `force-exclude`
-    excludes it) and the project's files. `fix.fix_buffer` lints the same files."""
-    from .discovery import discover
+    (itself first, then the files of its project whose imports reach it, `importers.scope`; none
+    when `force-exclude` excludes it) and the project's files. `fix.fix_buffer` lints the same
+    files."""
+    from .importers import scope
 
     path = os.path.normpath(filename)
     if not discover([path], resolver):
         return path, [], []  # on disk, excluded, and force-exclude
     if not path.endswith((".py", ".pyi")):  # a notebook or `-`: nothing imports it
         return path, [path], [path]
-    root = find_roots([path])[0]
-    top = os.path.abspath(root) if os.path.isabs(path) else (root or ".")
-    known = sorted({*discover([top], resolver), path})
-    from .session import Session
-
-    session = Session(find_roots([path]), on_disk=True, known=known, sources={path: ""})
-    importers = [other for other in known if other != path and other.endswith(".py")
-                 and path in session.relevance.closure(other)]
-    return path, [path, *importers], known
+    run = scope([path], resolver, extra=[path])
+    return path, [path, *(other for other in run.linted if other != path)], run.project
 
 
-def lint_source(source: str, filename: str = "<string>", config: Config | None = None) -> list[Finding]:
-    """Lint one in-memory module."""
+def lint_source(source: str, filename: str = "<string>", config: ConfigLike = None) -> list[Finding]:
+    """Lint one module held in memory, as the file `filename` (nothing is read from disk: no
+    configuration file, and its imports of other modules are foreign code). `config`: a
+    `Config` (default: every rule) or a `ConfigResolver`."""
     return lint_sources({filename: source}, config)
 
 
@@ -165,12 +182,15 @@ MIN_FILES_PER_JOB = 8
 
 
 def _run(paths: Sequence[str], session_args: dict, resolver: ConfigResolver, jobs: int, cache,
-         report_unused_noqa: bool = False) -> list[Finding]:
+         report_unused_noqa: bool = False, given: Sequence[str] | None = None) -> list[Finding]:
     """Lint `paths`: from the cache where it is valid, else in this process or a pool.
 
     Cached and computed are each file's own findings before configuration of
     other files and suppression comments apply; those (and TL100) are applied
-    here, in this process, on every run.
+    here, in this process, on every run. `given` (default: `paths`): the files
+    whose findings are wanted; a finding is kept when its primary location or
+    one of its related locations is in one of them, and TL100 is reported in
+    them only.
     """
     from .cache import config_key
 
@@ -233,12 +253,20 @@ def _run(paths: Sequence[str], session_args: dict, resolver: ConfigResolver, job
         cache.save()
     texts = _Texts(session_args.get("sources"), session_args["on_disk"])
     suppressions = SuppressionIndex(texts.lines)
+    from .importers import Touches
+
+    touches = Touches(paths if given is None else given)
     found: dict[tuple, Finding] = {}
     for path in paths:  # in file order, whatever ran where: identical to one process
         for finding in results[path]:
-            keep_shortest(found, finding, resolver, suppressions)
+            # Before the duplicates of one site are narrowed to one: the one kept must be
+            # one that touches a given file when any does.
+            if touches(finding):
+                keep_shortest(found, touches.spelled(finding), resolver, suppressions)
     if report_unused_noqa:
         for path in paths:
+            if not touches.given(path):
+                continue
             # Asking for the report selects TL100, unless it is ignored explicitly.
             if not texts.parses(path, results[path]) or explicitly_ignored(configs[path], UNUSED_NOQA.code, path):
                 continue

@@ -236,17 +236,27 @@ def _write_through_temporary(path: str, data: bytes) -> None:
         raise
 
 
-def _lint(paths: Sequence[str], resolver, overlay: dict[str, str]):
+def _lint(paths: Sequence[str], resolver, overlay: dict[str, str], importers: bool = False):
     # The linted files as they stand after the previous passes (in memory for --diff).
+    # `importers`: with the project's files that import them, keeping the findings that touch
+    # the files `paths` name (`importers.scope`, as `api.lint_paths` lints them).
     from .analysis.project import Project
     from .check import lint_modules
     from .discovery import discover
+    from .importers import scope, touches
     from .roots import find_roots
 
-    files = discover(list(paths), resolver)
+    if importers:
+        run = scope(list(paths), resolver)
+        files, given = run.linted, run.given
+    else:
+        files = given = discover(list(paths), resolver)
     modules = {path: parse_source(path, overlay[path]) if path in overlay else parse_file(path) for path in files}
     project = Project(modules, find_roots(list(paths)), on_disk=True)
-    return lint_modules(project, list(modules.values()), resolver), files
+    findings = lint_modules(project, list(modules.values()), resolver)
+    if importers:
+        findings = [finding for finding in findings if touches(finding, given)]
+    return findings, given
 
 
 def fixable_file(path: str) -> bool:
@@ -273,7 +283,7 @@ def fix_paths(paths: Sequence[str], config=None, *, unsafe: bool = False,
     def lint():
         """The findings of the current texts, of the shard's files only."""
         nonlocal selected
-        findings, result.files = _lint(paths, config, result.current)
+        findings, result.files = _lint(paths, config, result.current, importers=True)
         if shard is not None and selected is None:
             selected = set(shard_files(result.files, *shard))
         return findings if selected is None else [finding for finding in findings if finding.filename in selected]
@@ -347,6 +357,7 @@ def fix_buffer(data: bytes | str, filename: str, config=None, *, unsafe: bool = 
     or that `force-exclude` excludes, comes back unchanged."""
     from .api import buffer_project
     from .check import as_resolver
+    from .importers import touches
 
     resolver = as_resolver(config)
     path, linted, _ = buffer_project(filename, resolver)
@@ -357,8 +368,9 @@ def fix_buffer(data: bytes | str, filename: str, config=None, *, unsafe: bool = 
     current: bytes | str = source.text if source is not None else data
     fixed = 0
     for _ in range(max_passes):
-        findings = [finding for finding in _lint(linted, resolver, {path: current})[0] if finding.filename == path]
-        fixes = [finding.fix for finding in findings if fixable_file(path) and applicable(finding.fix, unsafe)]
+        findings = [finding for finding in _lint(linted, resolver, {path: current})[0] if touches(finding, [path])]
+        fixes = [finding.fix for finding in findings
+                 if finding.filename == path and fixable_file(path) and applicable(finding.fix, unsafe)]
         if source is None or not fixes or (fixed == 0 and not parses(path, current)):
             break
         before = current
@@ -373,7 +385,7 @@ def fix_buffer(data: bytes | str, filename: str, config=None, *, unsafe: bool = 
         current = after
         fixed += count
     else:
-        findings = [finding for finding in _lint(linted, resolver, {path: current})[0] if finding.filename == path]
+        findings = [finding for finding in _lint(linted, resolver, {path: current})[0] if touches(finding, [path])]
     if source is None or fixed == 0:
         return BufferFix(raw, 0, findings, source.text if source else None, source.text if source else None)
     return BufferFix(source.encode(current), fixed, findings, source.text, current)

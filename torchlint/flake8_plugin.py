@@ -3,12 +3,18 @@
 Registered under the `flake8.extension` entry point as `TL`. flake8 hands
 over one file at a time; the first time, each flake8 process lints all the
 paths flake8 was given (`flake8 src/` lints what `torchlint src/` lints, with
-`[tool.torchlint]` and torchlint's exclusions), so that whole-project flow
-finds what `torchlint` finds, then reports for each file the findings whose
-primary location is in it. flake8 applies its own `# noqa`, `--select` and
-`--extend-ignore` on top. A file torchlint's walk skipped is linted on its
-own (imports are still followed); stdin or a buffer that differs from its file is linted as
-that file (`api.lint_buffer`: its configuration, its imports and the files that import it).
+`[tool.torchlint]` and torchlint's exclusions, and `flake8 model.py` what
+`torchlint model.py` does: the project's files that import it are analysed with
+it), so that whole-project flow finds what `torchlint` finds, then reports for
+each file the findings whose primary location is in it. A finding located in a
+file flake8 was not given but with a related location in one (`flake8 train.py`,
+the softmax in model.py reaching the loss in train.py) is reported at that related
+location, naming where the finding itself is. flake8 applies its own `# noqa`,
+`--select` and `--extend-ignore` on top. The result cache is used as `torchlint`
+uses it (`.torchlint_cache` at the project root). A file torchlint's walk skipped
+is linted on its own (imports are still followed); stdin or a buffer that differs
+from its file is linted as that file (`api.lint_buffer`: its configuration, its
+imports and the files that import it).
 """
 
 from __future__ import annotations
@@ -37,20 +43,34 @@ class TorchlintChecker:
         self.lines = lines
 
     def run(self) -> Iterator[tuple[int, int, str, type[Any]]]:
-        target = os.path.normpath(os.path.abspath(self.filename))
-        for finding in self._findings():
-            if os.path.normpath(os.path.abspath(finding.filename)) == target:
+        target = _absolute(self.filename)
+        findings, checked = self._findings()
+        for finding in findings:
+            if _absolute(finding.filename) == target:
                 yield finding.location.row, finding.location.column - 1, f"{finding.code} {finding.message}", type(self)
+                continue
+            if _absolute(finding.filename) in checked:
+                continue  # reported in its own file
+            # Located in a file flake8 does not check: reported at its first related location
+            # in one it does (the loss a model's softmax reaches), if that is this file.
+            related = next((item for item in finding.related if _absolute(item.filename) in checked), None)
+            if related is not None and _absolute(related.filename) == target and related.cell is None:
+                where = f"{finding.filename}:{finding.location.row}:{finding.location.column}"
+                text = f"{finding.code} {finding.message} (located at {where})"
+                yield related.location.row, related.location.column - 1, text, type(self)
 
-    def _findings(self) -> list:
+    def _findings(self) -> tuple[list, set[str]]:
+        """The findings for this file, and the files they were reported for (absolute paths)."""
         from .api import lint_buffer
 
         if not self._on_disk():  # stdin, or an editor's unsaved buffer
-            return lint_buffer("".join(self.lines or []), self.filename, _resolver([self.filename])).findings
+            result = lint_buffer("".join(self.lines or []), self.filename, _resolver([self.filename]))
+            return result.findings, {_absolute(self.filename)}
         findings, linted = _project(tuple(self.paths))
-        if os.path.abspath(self.filename) in linted:
-            return findings
-        return _lint([self.filename])[0]  # a file flake8 found that torchlint's walk skips
+        if _absolute(self.filename) in linted:
+            return findings, linted
+        findings, files = _lint([self.filename])  # a file flake8 found that torchlint's walk skips
+        return findings, {_absolute(path) for path in files}
 
     def _on_disk(self) -> bool:
         if self.filename in ("-", "stdin") or not os.path.isfile(self.filename):
@@ -71,15 +91,22 @@ _cache: dict[tuple[str, ...], tuple[list, set[str]]] = {}
 def _project(paths: tuple[str, ...]) -> tuple[list, set[str]]:
     if paths not in _cache:
         findings, files = _lint(list(paths))
-        _cache[paths] = (findings, {os.path.abspath(path) for path in files})
+        _cache[paths] = (findings, {_absolute(path) for path in files})
     return _cache[paths]
 
 
 def _lint(paths: list[str]) -> tuple[list, list[str]]:
     from .api import lint_paths
+    from .cache import default_cache_dir
+    from .roots import find_roots
 
-    result = lint_paths(paths, _resolver(paths))
+    roots = find_roots(paths)
+    result = lint_paths(paths, _resolver(paths), cache_dir=default_cache_dir(roots[0] if roots else ""))
     return result.findings, result.files
+
+
+def _absolute(path: str) -> str:
+    return os.path.normpath(os.path.abspath(path))
 
 
 def _resolver(paths: list[str]):
