@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from .check import (
     ConfigLike,
@@ -66,6 +66,7 @@ def lint_paths(
     cache_dir: str | None = None,
     shard: tuple[int, int] | None = None,
     precheck: bool = True,
+    progress: Callable[[int, int], None] | None = None,
 ) -> LintResult:
     """Lint every Python file and notebook under `paths` (files or directories), as
     `torchlint check PATHS` does, and return the findings with the files linted.
@@ -83,7 +84,8 @@ def lint_paths(
     `jobs`: worker processes (1: in this process). `cache_dir`: where to keep the result cache
     (None: no cache). `shard=(i, n)`: check only the i-th of n slices of the files (1-based),
     still seeing the whole project's summaries. `precheck=False` analyses every file fully
-    (for tests and comparisons).
+    (for tests and comparisons). `progress(done, total)`: called with the files done as the run
+    goes (first once the cache has answered, then per file; per chunk in a pool).
     """
     from .importers import scope
 
@@ -97,7 +99,8 @@ def lint_paths(
         from .cache import Cache, project_files_key
 
         cache = Cache(cache_dir, _rule_codes(resolver, selected), project_files_key(run.project))
-    findings = _run(selected, session_args, resolver, jobs, cache, report_unused_noqa, given=run.given)
+    findings = _run(selected, session_args, resolver, jobs, cache, report_unused_noqa, given=run.given,
+                    progress=progress)
     return LintResult(findings, run.given)
 
 
@@ -182,7 +185,8 @@ MIN_FILES_PER_JOB = 8
 
 
 def _run(paths: Sequence[str], session_args: dict, resolver: ConfigResolver, jobs: int, cache,
-         report_unused_noqa: bool = False, given: Sequence[str] | None = None) -> list[Finding]:
+         report_unused_noqa: bool = False, given: Sequence[str] | None = None,
+         progress: Callable[[int, int], None] | None = None) -> list[Finding]:
     """Lint `paths`: from the cache where it is valid, else in this process or a pool.
 
     Cached and computed are each file's own findings before configuration of
@@ -230,6 +234,9 @@ def _run(paths: Sequence[str], session_args: dict, resolver: ConfigResolver, job
                 todo.append(path)
             else:
                 results[path] = cached
+    cached_count = len(paths) - len(todo)
+    if progress is not None:
+        progress(cached_count, len(paths))
     if todo:
         from .session import Session
 
@@ -237,13 +244,19 @@ def _run(paths: Sequence[str], session_args: dict, resolver: ConfigResolver, job
             jobs = min(jobs, len(todo) // MIN_FILES_PER_JOB)
             from .parallel import lint_parallel
 
-            fresh = lint_parallel(todo, jobs, session_args, {path: configs[path] for path in todo}, rules)
+            pool_progress = None if progress is None else (lambda done: progress(cached_count + done, len(paths)))
+            fresh = lint_parallel(todo, jobs, session_args, {path: configs[path] for path in todo}, rules,
+                                  progress=pool_progress)
         else:
             from .session import fewer_collections
 
             session = session or Session(**session_args)
+            fresh = []
             with fewer_collections():
-                fresh = [session.lint_file(path, configs[path], rules) for path in todo]
+                for path in todo:
+                    fresh.append(session.lint_file(path, configs[path], rules))
+                    if progress is not None:
+                        progress(cached_count + len(fresh), len(paths))
         for result in fresh:
             results[result.path] = result.findings
             if cache is not None:
