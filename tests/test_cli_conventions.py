@@ -175,3 +175,126 @@ def test_show_settings_reports_a_bad_configuration(tmp_path: Path) -> None:
     write(tmp_path, {"pyproject.toml": '[tool.torchlint]\nselectt = ["TL001"]\n'})
     result = torchlint("--show-settings", cwd=tmp_path)
     assert result.returncode == 2 and "unknown key 'selectt'" in result.stderr
+
+
+# --add-noqa
+
+ADOPTED = '''\
+import torch.nn.functional as F
+
+
+def loss_fn(x, y):
+    return F.cross_entropy(F.softmax(x, dim=1), y)  # noqa: E501 (long line)
+
+
+def probabilities(x):
+    return F.softmax(x)   # why: legacy
+
+
+def both(x):
+    p = F.softmax(x); q = F.log_softmax(x)
+    return p, q
+
+
+def in_a_string(x):
+    return F.softmax(x), """
+    text"""
+
+
+def continued(x):
+    return F.softmax(x) + \\
+        1
+'''
+
+
+def test_add_noqa_suppresses_every_finding_where_the_next_run_reads_it(tmp_path: Path) -> None:
+    write(tmp_path, {"train.py": ADOPTED})
+    result = torchlint("--add-noqa", cwd=tmp_path)
+    assert result.returncode == 0 and result.stdout == ""
+    lines = (tmp_path / "train.py").read_text().splitlines()
+    assert lines[4].endswith("y)  # noqa: E501, TL001 (long line)")  # merged into the codes there
+    assert lines[8].endswith("F.softmax(x)   # why: legacy  # noqa: TL002")  # after another comment
+    assert lines[12].endswith("q = F.log_softmax(x)  # noqa: TL002")  # one comment for two findings
+    # A line ending inside a string or in a backslash continuation takes no comment: said, not done.
+    assert lines[17] == "    return F.softmax(x), \"\"\"" and lines[22].endswith("+ \\")
+    assert result.stderr.splitlines() == [
+        "torchlint: warning: train.py:18: TL002 not suppressed: the line ends inside a multi-line string, "
+        "where no comment can go (baseline it instead)",
+        "torchlint: warning: train.py:23: TL002 not suppressed: the line ends in a `\\` continuation, "
+        "where no comment can go",
+        "torchlint: added `# noqa` to 3 lines in 1 file",
+    ]
+    after = torchlint("--output-format", "json", cwd=tmp_path)
+    assert [item["location"]["row"] for item in json.loads(after.stdout)] == [18, 23]
+    # Idempotent: a second run adds nothing and changes no byte.
+    before = (tmp_path / "train.py").read_bytes()
+    again = torchlint("--add-noqa", cwd=tmp_path)
+    assert again.returncode == 0 and again.stderr.splitlines()[-1] == "torchlint: no `# noqa` to add"
+    assert (tmp_path / "train.py").read_bytes() == before
+
+
+def test_add_noqa_keeps_encoding_line_endings_and_leaves_broken_files_and_notebooks_alone(tmp_path: Path) -> None:
+    crlf = implicit_dim().replace("\n", "\r\n").encode()
+    latin = ("# -*- coding: latin-1 -*-\n# café\n" + implicit_dim()).encode("latin-1")
+    broken = b"print 'x'\n" + implicit_dim().encode()
+    notebook = json.dumps({"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                                      "source": implicit_dim()}], "metadata": {}, "nbformat": 4,
+                           "nbformat_minor": 5})
+    (tmp_path / "crlf.py").write_bytes(crlf)
+    (tmp_path / "latin.py").write_bytes(latin)
+    (tmp_path / "broken.py").write_bytes(broken)
+    (tmp_path / "nb.ipynb").write_text(notebook)
+    result = torchlint("--add-noqa", cwd=tmp_path)
+    assert result.returncode == 0
+    assert (tmp_path / "crlf.py").read_bytes() == crlf.replace(b"F.softmax(x)\r\n", b"F.softmax(x)  # noqa: TL002\r\n")
+    assert (tmp_path / "latin.py").read_bytes() == latin.replace(b"F.softmax(x)\n", b"F.softmax(x)  # noqa: TL002\n")
+    assert (tmp_path / "broken.py").read_bytes() == broken
+    assert (tmp_path / "nb.ipynb").read_text() == notebook
+    assert "torchlint: warning: broken.py: no noqa comment added: it does not parse (fix its syntax error first)" \
+        in result.stderr.splitlines()
+    assert "torchlint: warning: nb.ipynb: no noqa comment added: a notebook (add the comments in its cells)" \
+        in result.stderr.splitlines()
+
+
+def test_add_noqa_goes_on_the_finding_line_in_another_file(tmp_path: Path) -> None:
+    # The softmax is in model.py, the loss in train.py: the finding (and its comment) is model.py's.
+    write(tmp_path, {
+        "model.py": "import torch.nn as nn\nimport torch.nn.functional as F\n\n\nclass Net(nn.Module):\n"
+                    "    def forward(self, x):\n        return F.softmax(x, dim=1)\n",
+        "train.py": "import torch.nn as nn\nfrom model import Net\n\n\ndef step(x, y):\n"
+                    "    return nn.CrossEntropyLoss()(Net()(x), y)\n",
+    })
+    assert torchlint("--add-noqa", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "model.py").read_text().splitlines()[6] == "        return F.softmax(x, dim=1)  # noqa: TL001"
+    assert "noqa" not in (tmp_path / "train.py").read_text()
+    assert torchlint(cwd=tmp_path).returncode == 0
+
+
+def test_add_noqa_respects_the_baseline_and_refuses_fixing_flags(tmp_path: Path) -> None:
+    write(tmp_path, {"train.py": TWO_FINDINGS})
+    torchlint("--write-baseline", "baseline.json", "--select", "TL001", cwd=tmp_path)
+    assert torchlint("--add-noqa", "--baseline", "baseline.json", cwd=tmp_path).returncode == 0
+    text = (tmp_path / "train.py").read_text()
+    assert "# noqa: TL002" in text and "TL001" not in text  # only what the run reports
+    for flag in ("--fix", "--diff", "--fix-only"):
+        result = torchlint("--add-noqa", flag, cwd=tmp_path)
+        assert result.returncode == 2 and f"--add-noqa cannot be combined with {flag}" in result.stderr
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("x = f(y)", "x = f(y)  # noqa: TL001, TL002"),
+    ("x = f(y)   \t", "x = f(y)  # noqa: TL001, TL002"),
+    ("x = f(y)  #noqa:TL002", "x = f(y)  #noqa:TL002, TL001"),
+    ("x = f(y)  # NOQA: e501 tl001", "x = f(y)  # NOQA: e501 tl001, TL002"),
+    ("x = f(y)  # noqa: because", "x = f(y)  # noqa: TL001, TL002 because"),
+    ("x = f(y)  # torchlint: ignore[TL003]", "x = f(y)  # torchlint: ignore[TL003]  # noqa: TL001, TL002"),
+    ("x = f(y)  # type: ignore", "x = f(y)  # type: ignore  # noqa: TL001, TL002"),
+    ("x = f('# noqa: TL009')", "x = f('# noqa: TL009')  # noqa: TL001, TL002"),
+])
+def test_noqa_codes_merge_into_the_line(line: str, expected: str) -> None:
+    from torchlint.noqa import _with_noqa
+    from torchlint.suppress import Suppressions
+
+    text, added, refused = _with_noqa(f"import f\n{line}\n", {2: {"TL002", "TL001"}})
+    assert (text, added, refused) == (f"import f\n{expected}\n", 1, {})
+    assert Suppressions(text.splitlines()).suppress(2, "TL001") and Suppressions(text.splitlines()).suppress(2, "TL002")

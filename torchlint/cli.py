@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import traceback
 from typing import Any, Iterator, Sequence
 
@@ -144,15 +145,22 @@ def cli() -> None:
 @click.option("--unsafe-fixes", is_flag=True, help="Apply unsafe fixes too (with --fix, --fix-only or --diff).")
 @click.option("--fix-only", is_flag=True, help="Apply fixes and report only what was fixed; exit 0.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing; exit 1 if any.")
+@click.option("--add-noqa", is_flag=True,
+              help="Add `# noqa: TLxxx` to the line of every finding reported (merged into a `# noqa` there); exit 0.")
 @click.option("--show-files", is_flag=True, help="List the files that would be linted, one per line, and exit.")
 @click.option("--show-settings", is_flag=True,
               help="Print the settings each path is linted with (configuration file, keys, rules) and exit.")
+@click.option("-w", "--watch", is_flag=True,
+              help='Lint again whenever a Python file, notebook or pyproject.toml under PATHS changes; '
+                   'Ctrl-C stops. Needs the watch extra: pip install "torchlint[watch]".')
 @click.option("--stdin-filename", metavar="PATH", default=None,
               help="Lint standard input as if it were this file (with `-` or no paths). With --fix the "
                    "fixed source goes to stdout, the report to stderr.")
 @click.version_option(__version__, prog_name="torchlint", message=VERSION_MESSAGE)
 def check(paths: tuple[str, ...], **options: Any) -> int:
     """Lint Python files, stubs and Jupyter notebooks (default: the current directory; `-`: standard input)."""
+    if options["watch"]:
+        return _watch(list(paths) or ["."], options)
     if options["stdin_filename"] is None and "-" not in paths:
         return _check(list(paths) or ["."], None, options)
     if any(path != "-" for path in paths):
@@ -172,6 +180,12 @@ def _check(targets: list[str], buffer: bytes | None, options: dict[str, Any]) ->
         if not os.path.exists(path):
             raise click.ClickException(f"{path}: no such file or directory")
     shard = _parse_shard(options["shard"])  # a usage error before any work
+    if options["add_noqa"]:
+        clash = [flag for flag, given in (("--fix", options["fix"]), ("--fix-only", options["fix_only"]),
+                                          ("--diff", options["diff"]), ("standard input", stdin),
+                                          ("--write-baseline", options["write_baseline"])) if given]
+        if clash:
+            raise click.UsageError(f"--add-noqa cannot be combined with {clash[0]}")
     resolver = _config_resolver(options)
     # Run-wide settings come from the configuration of the current directory
     # (or of the first path), as in ruff.
@@ -190,6 +204,7 @@ def _check(targets: list[str], buffer: bytes | None, options: dict[str, Any]) ->
         if options["show_files"]:
             _show_files(resolver, targets, stdin)
         return EXIT_CLEAN
+    noqa = None
     try:
         fixed = None
         if buffer is not None:
@@ -225,7 +240,12 @@ def _check(targets: list[str], buffer: bytes | None, options: dict[str, Any]) ->
                 _note(f"wrote {count} finding{'s' if count != 1 else ''} to the baseline {options['write_baseline']}")
             return EXIT_CLEAN
         findings, hidden = _narrow(result.findings, options)
-        if options["statistics"]:
+        if options["add_noqa"]:
+            from .noqa import add_noqa
+
+            noqa = add_noqa(findings, targets)
+            output = ""
+        elif options["statistics"]:
             output = statistics.render(findings, json_output=output_format == "json", hidden=hidden)
         else:
             output = ""
@@ -243,6 +263,8 @@ def _check(targets: list[str], buffer: bytes | None, options: dict[str, Any]) ->
             traceback.print_exc()
         raise click.ClickException(f"internal error: {type(error).__name__}: {error}") from error
 
+    if noqa is not None:
+        return _report_noqa(noqa, result.files, quiet)
     _write_output(output, options["output_file"], color, to_stderr)
     if not result.files and not stdin:
         _warn("no Python files found under " + ", ".join(targets))
@@ -257,6 +279,21 @@ def _check(targets: list[str], buffer: bytes | None, options: dict[str, Any]) ->
     threshold = Severity(fail_on).rank
     if any(finding.severity.rank >= threshold for finding in findings) and not options["exit_zero"]:
         return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def _report_noqa(noqa, files: list[str], quiet: bool) -> int:
+    """`--add-noqa`'s account on stderr: what was left alone, and how many were added."""
+    for path, why in sorted(noqa.skipped.items()):
+        _warn(f"{path}: no noqa comment added: {why}")
+    for finding, why in noqa.unplaceable:
+        _warn(f"{finding.filename}:{finding.location.row}: {finding.code} not suppressed: {why}")
+    if not files:
+        _warn("no Python files found")
+    if not quiet:
+        count, changed = noqa.total, len(noqa.added)
+        where = f"{count} line{'s' * (count != 1)} in {changed} file{'s' * (changed != 1)}"
+        _note(f"added `# noqa` to {where}" if count else "no `# noqa` to add")
     return EXIT_CLEAN
 
 
@@ -311,6 +348,74 @@ def _show_settings(resolver: ConfigResolver, targets: list[str], output_format: 
         blocks.append("\n".join(lines))
     blocks.append(f"# For the whole run: output-format = {json.dumps(output_format)}, fail-on = {json.dumps(fail_on)}")
     click.echo("\n\n".join(blocks))
+
+
+# What --watch re-lints for: the files torchlint reads (sources, configuration, ignores).
+WATCHED_SUFFIXES = (".py", ".pyi", ".ipynb")
+WATCHED_NAMES = ("pyproject.toml", ".gitignore")
+
+
+def _watch(targets: list[str], options: dict[str, Any]) -> int:
+    """`--watch`: lint, then lint again after each change under the paths, until Ctrl-C (130)."""
+    clash = [flag for flag, given in (("--fix", options["fix"]), ("--fix-only", options["fix_only"]),
+                                      ("--diff", options["diff"]), ("--add-noqa", options["add_noqa"]),
+                                      ("--write-baseline", options["write_baseline"]),
+                                      ("--show-files", options["show_files"]),
+                                      ("--show-settings", options["show_settings"]),
+                                      ("standard input", options["stdin_filename"] is not None or "-" in targets))
+             if given]
+    if clash:
+        raise click.UsageError(f"--watch cannot be combined with {clash[0]}")
+    for path in targets:
+        if not os.path.exists(path):
+            raise click.ClickException(f"{path}: no such file or directory")
+    try:
+        import watchfiles
+    except ImportError:
+        raise click.ClickException('--watch needs the watchfiles package: pip install "torchlint[watch]"') from None
+
+    cache_dir = None if options["no_cache"] else os.path.abspath(options["cache_dir"] or _default_cache_dir(targets))
+    quiet = options["quiet"]
+
+    class Relevant(watchfiles.DefaultFilter):
+        """Sources, notebooks and configuration; never the cache torchlint writes itself."""
+
+        def __call__(self, change: Any, path: str) -> bool:
+            absolute = os.path.abspath(path)
+            if cache_dir and (absolute == cache_dir or absolute.startswith(cache_dir + os.sep)):
+                return False
+            name = os.path.basename(path)
+            return (name.endswith(WATCHED_SUFFIXES) or name in WATCHED_NAMES) and super().__call__(change, path)
+
+    def lint(clear: bool) -> None:
+        if clear and sys.stdout is not None and sys.stdout.isatty():
+            click.clear()
+        try:
+            _check(targets, None, options)
+        except click.ClickException as error:  # a bad pyproject.toml, say: reported, still watching
+            _error(error.format_message())
+        if not quiet:
+            _note("watching " + ", ".join(targets) + " for changes (Ctrl-C to stop)")
+
+    # A file given is watched through its directory: editors replace files by renaming.
+    watched = sorted({path if os.path.isdir(path) else (os.path.dirname(path) or ".") for path in targets})
+    relevant = Relevant(ignore_dirs=(*Relevant.ignore_dirs, ".torchlint_cache"))
+    # The first lint waits for the watcher's first answer (an empty set after `rust_timeout`): by then
+    # it watches, so a change made while a run lints is seen when it ends.
+    started = False
+    for changes in watchfiles.watch(*watched, watch_filter=relevant, rust_timeout=250, yield_on_timeout=True,
+                                    raise_interrupt=True):
+        if not started:
+            started = True
+            lint(clear=False)
+            continue
+        if not changes:
+            continue
+        if not quiet:
+            count = len({path for _change, path in changes})
+            _note(f"[{time.strftime('%H:%M:%S')}] {count} file{'s' * (count != 1)} changed: linting again")
+        lint(clear=True)
+    return EXIT_CLEAN
 
 
 def _fix_summary(findings: list[Finding], fixed, unsafe: bool) -> str:

@@ -179,7 +179,8 @@ class _SourceFile:
         return (codecs.BOM_UTF8 if self.bom else b"") + text.encode(encoding)
 
 
-def _read(path: str) -> _SourceFile | None:
+def read_source(path: str) -> _SourceFile | None:
+    """A file's text as Python decodes it, with its encoding, BOM and bytes (None: unreadable)."""
     try:
         with open(path, "rb") as handle:
             data = handle.read()
@@ -297,7 +298,7 @@ def fix_paths(paths: Sequence[str], config=None, *, unsafe: bool = False,
         progress = False
         for path, fixes in sorted(by_file.items()):
             if path not in sources:
-                source = _read(path)
+                source = read_source(path)
                 if source is None or not parses(path, source.text):
                     continue  # never touch what does not parse (even once its errors are set aside)
                 sources[path] = source
@@ -325,7 +326,7 @@ def fix_paths(paths: Sequence[str], config=None, *, unsafe: bool = False,
         allowed = [os.path.realpath(path) for path in paths]  # where a symlink's target may be
         written: set[str] = set()  # real files, once each
         for path in result.changed:
-            problem = _write_fixed(path, sources[path], result.current[path], allowed, written)
+            problem = write_fixed(path, sources[path], result.current[path], allowed, written)
             if problem is not None:
                 result.not_written[path] = problem
         if result.not_written:
@@ -395,7 +396,7 @@ def _inside(real: str, allowed: Sequence[str]) -> bool:
     return any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in allowed)
 
 
-def _write_fixed(path: str, source: _SourceFile, text: str, allowed: Sequence[str], written: set[str]) -> str | None:
+def write_fixed(path: str, source: _SourceFile, text: str, allowed: Sequence[str], written: set[str]) -> str | None:
     """Write one fixed file, or say why not. The file is either all old or all new.
 
     A symbolic link is written through: the file it names is replaced, the link stays. A link
