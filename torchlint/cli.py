@@ -128,6 +128,8 @@ def cli() -> None:
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors.")
 @click.option("-q", "--quiet", is_flag=True,
               help="Print the findings and nothing else: no summary, no notes, no progress bar.")
+@click.option("--no-progress", is_flag=True,
+              help="No progress bar (shown on stderr when it is a terminal and a run lasts over a second).")
 @click.option(
     "--runtime-report",
     multiple=True,
@@ -225,9 +227,13 @@ def _check(targets: list[str], buffer: bytes | None, options: dict[str, Any]) ->
                 return _print_diff(fixed, quiet)
             result = LintResult(fixed.remaining, fixed.files)
         else:
-            result = lint_paths(targets, resolver, report_unused_noqa=options["report_unused_noqa"],
-                                **_speed_options(targets, options["jobs"], options["no_cache"],
-                                                 options["cache_dir"], shard))
+            from .progress import Progress
+
+            with Progress(enabled=not (quiet or options["no_progress"])) as bar:
+                result = lint_paths(targets, resolver, report_unused_noqa=options["report_unused_noqa"],
+                                    progress=bar if bar.enabled else None,
+                                    **_speed_options(targets, options["jobs"], options["no_cache"],
+                                                     options["cache_dir"], shard))
         if options["runtime_report"]:
             result.findings = _merge_runtime(result.findings, options["runtime_report"], settings)
         if options["write_baseline"]:  # every finding of today, whatever --baseline says
