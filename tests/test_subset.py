@@ -215,6 +215,14 @@ def test_cli_diff_against_and_stdin_follow_the_rule(project: Path) -> None:
         ("model.py", MODEL_ROW)]
 
 
+def test_unused_suppressions_are_reported_in_the_given_files_only(project: Path) -> None:
+    write(project, {"experiment.py": EXPERIMENT + "\nSTEP = 1  # noqa: TL002\n",
+                    "model.py": MODEL + "\nWIDTH = 3  # noqa: TL003\n"})
+    result = torchlint("--output-format", "concise", "--no-cache", "--report-unused-noqa", "model.py", cwd=project)
+    assert [line.split(": ")[1].split()[0] + " " + line.split(":")[0] for line in result.stdout.splitlines()[:-1]] == [
+        "TL001 model.py", "TL100 model.py"]
+
+
 def test_fix_of_a_given_file_uses_its_importers(project: Path) -> None:
     fixed = torchlint("--fix", "--unsafe-fixes", "--no-cache", "model.py", cwd=project)
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
