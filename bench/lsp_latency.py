@@ -127,7 +127,8 @@ def generate(root: Path, files: int = 6, blocks: int = 20, steps: int = 16) -> i
     (root / "pyproject.toml").write_text('[project]\nname = "proj"\n\n[tool.torchlint]\n')
     (package / "__init__.py").write_text("")
     for m in range(files):
-        header = '"""Models, generated for the latency benchmark."""\n\nimport torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n'
+        header = ('"""Models, generated for the latency benchmark."""\n\n'
+                  "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n")
         ret = "F.softmax(logits, dim=-1)" if m == 0 else "logits"
         model = header + "".join(MODEL_BLOCK.format(i=i) for i in range(blocks)) + CLASSIFIER.format(
             m=m, what="probabilities" if m == 0 else "logits", ret=ret)
@@ -187,7 +188,8 @@ async def measure(args: argparse.Namespace, root: Path) -> dict:
     first_round = time.perf_counter() - started
 
     # The lines edited: one in a block's forward (the model), one in a training step.
-    targets = {"models_0.py": "        h = self.drop(self.fc2(h))", "train_0.py": "    loss = criterion(outputs, targets)"}
+    targets = {"models_0.py": "        h = self.drop(self.fc2(h))",
+               "train_0.py": "    loss = criterion(outputs, targets)"}
     latencies: dict[str, list[float]] = {"models_0.py": [], "train_0.py": []}
     cpu: dict[str, list[float]] = {"models_0.py": [], "train_0.py": []}
     process = getattr(client, "_server", None)  # the server subprocess pygls started

@@ -689,7 +689,8 @@ def _readme_editors() -> dict[str, tuple[list[str], Any, list[str]]]:
             (cmd,) = re.findall(r"cmd = \{ (.*?) \}", body)
             name = "Neovim " + ("vim.lsp.config" if "vim.lsp.config" in body else
                                 "vim.lsp.start" if "vim.lsp.start" in body else "lspconfig")
-            options = {"torchlint": {"ignore": []}} if "init_options = { torchlint = { ignore = {} } }" in body else None
+            options = ({"torchlint": {"ignore": []}} if "init_options = { torchlint = { ignore = {} } }" in body
+                       else None)
             found[name] = (json.loads(f"[{cmd}]"), options, ["utf-16"])
         elif language == "toml":
             config = tomllib.loads(body)
@@ -697,8 +698,8 @@ def _readme_editors() -> dict[str, tuple[list[str], Any, list[str]]]:
             assert "torchlint" in config["language"][0]["language-servers"]
             found["Helix"] = ([server["command"], *server["args"]], server["config"], ["utf-8", "utf-32", "utf-16"])
         elif language == "elisp":
-            (contact,) = re.findall(r'\. \(("torchlint" "server") :initializationOptions \(:torchlint \(:ignore \[\]\)\)\)',
-                                    body)
+            (contact,) = re.findall(
+                r'\. \(("torchlint" "server") :initializationOptions \(:torchlint \(:ignore \[\]\)\)\)', body)
             found["Emacs eglot"] = (contact.replace('"', "").split(), {"torchlint": {"ignore": []}},
                                     ["utf-32", "utf-8", "utf-16"])
     return found
@@ -768,7 +769,8 @@ def test_spliced_parse_equals_a_full_parse() -> None:
                 lines.insert(row, lines[row])
             else:
                 column = rng.randrange(len(lines[row]) + 1)
-                lines[row] = lines[row][:column] + rng.choice(["x", " ", "(", ")", ":", "'", "1", "\t"]) + lines[row][column:]
+                inserted = rng.choice(["x", " ", "(", ")", ":", "'", "1", "\t"])
+                lines[row] = lines[row][:column] + inserted + lines[row][column:]
             text = "\n".join(lines)
             try:
                 ast.parse(text)
