@@ -438,3 +438,38 @@ def test_damaged_cutoffs_are_never_trusted(project: Tree) -> None:
         cached_equals_fresh()
         project.set("models.py", 0)
         cached_equals_fresh()
+
+
+SUMMARY_DUMP = """
+import json, sys
+from pathlib import Path
+from torchlint.session import Session
+out = {}
+for directory in sys.argv[1:]:
+    files = [str(path) for path in sorted(Path(directory).rglob("*.py"))]
+    session = Session([directory], on_disk=True, known=files)
+    for path in files:
+        summary = session.project.summary(path)
+        out[path] = None if summary is None else summary.to_cache()
+print(json.dumps(out))
+"""
+
+
+def test_summaries_are_the_same_data_in_every_process() -> None:
+    """Workers and the main process compare digests of summaries each made itself: a summary
+    must not depend on string hashing (PYTHONHASHSEED differs per process), as a join of two
+    states' variables in set order once made it (the order of a class's attributes, and so the
+    numbering of its sites)."""
+    root = Path(__file__).resolve().parent.parent
+    directories = [str(p) for p in sorted((root / "tests" / "projects").iterdir()) if p.is_dir()]
+    directories += [str(p) for p in sorted((root / "tests" / "corpus").iterdir()) if p.is_dir()]
+    directories.append(str(root / "fixtures"))
+    dumps = []
+    for seed in ("1", "2", "3"):
+        done = subprocess.run([sys.executable, "-c", SUMMARY_DUMP, *directories], capture_output=True, text=True,
+                              env={**os.environ, "PYTHONHASHSEED": seed}, timeout=600)
+        assert done.returncode == 0, done.stderr
+        dumps.append(json.loads(done.stdout))
+    assert len(dumps[0]) > 100
+    for path in dumps[0]:
+        assert dumps[0][path] == dumps[1][path] == dumps[2][path], path

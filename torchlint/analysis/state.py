@@ -79,7 +79,9 @@ def join_states(a: State, b: State) -> State:
         train = a if a.mode is Mode.TRAIN else b
         return State(dict(train.vars), Mode.ANY, True)
     merged: dict[str, Value] = {}
-    for name in a.vars.keys() | b.vars.keys():
+    # In a's order, then b's names a lacks: the order never depends on string hashing, so a
+    # module's summary is the same data in every process (the cache's cutoff compares them).
+    for name in a.vars | b.vars:
         if name in a.vars and name in b.vars:
             left, right = a.vars[name], b.vars[name]
             merged[name] = left if left is right else join(resolved(left), resolved(right))
