@@ -6,7 +6,8 @@ Wall and CPU time on a shared machine wander by ±10 % between repetitions (see
 bench/runtime_overhead.py), more than the effect being measured. The number of
 instructions a training step executes does not: this runs the same steps as
 runtime_overhead.py (784-512-512-10 MLP at batch 256, small CNN at batch 64,
-one thread, SGD, CrossEntropyLoss) under `valgrind --tool=cachegrind
+transformer-encoder classifier, MLP fed by a DataLoader; one thread, SGD,
+CrossEntropyLoss) under `valgrind --tool=cachegrind
 --cache-sim=no`, once with 0 and once with N timed steps per variant
 (baseline, watch, retired), and prints instructions per step (the difference
 divided by N) and the ratio to the baseline. Each run costs minutes (Python
@@ -51,6 +52,7 @@ if handle is not None:
 '''
 
 VARIANTS = ("baseline", "watch", "retired")
+MODELS = ("mlp", "cnn", "transformer", "loader")  # runtime_overhead.MODELS, without importing torch here
 
 
 def instructions(script: str, model: str, variant: str, steps: int) -> int:
@@ -69,11 +71,11 @@ def instructions(script: str, model: str, variant: str, steps: int) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", choices=["mlp", "cnn", "all"], default="all")
+    parser.add_argument("--model", choices=[*MODELS, "all"], default="all")
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
-    models = ["mlp", "cnn"] if args.model == "all" else [args.model]
+    models = list(MODELS) if args.model == "all" else [args.model]
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as handle:
         handle.write(STEP_SCRIPT)
     runs = [(m, v, s) for m in models for v in VARIANTS for s in (0, args.steps)]

@@ -43,14 +43,70 @@ def cnn() -> tuple[nn.Module, torch.Tensor, torch.Tensor]:
     return model, torch.randn(64, 3, 32, 32), torch.randint(0, 10, (64,))
 
 
+class EncoderClassifier(nn.Module):
+    """A small transformer-encoder text classifier: embedding, 2 encoder layers, mean pooling."""
+
+    def __init__(self, vocab: int = 1000, width: int = 64, classes: int = 10) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(vocab, width)
+        layer = nn.TransformerEncoderLayer(width, nhead=4, dim_feedforward=128, dropout=0.1, batch_first=True)
+        self.encoder = nn.TransformerEncoder(layer, num_layers=2, enable_nested_tensor=False)
+        self.head = nn.Linear(width, classes)
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        return self.head(self.encoder(self.embed(tokens)).mean(dim=1))
+
+
+def transformer() -> tuple[nn.Module, torch.Tensor, torch.Tensor]:
+    return EncoderClassifier(), torch.randint(0, 1000, (32, 32)), torch.randint(0, 10, (32,))
+
+
+def loader_mlp() -> tuple[nn.Module, "torch.utils.data.DataLoader", None]:
+    """A 784-256-10 MLP fed by a shuffling DataLoader (batch 64) over an in-memory dataset."""
+    from torch.utils.data import DataLoader, TensorDataset
+
+    data = TensorDataset(torch.randn(4096, 784), torch.randint(0, 10, (4096,)))
+    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
+    return model, DataLoader(data, batch_size=64, shuffle=True), None
+
+
+MODELS = {"mlp": mlp, "cnn": cnn, "transformer": transformer, "loader": loader_mlp}
+# Steps per repetition, so that a repetition takes a few milliseconds of each variant.
+DEFAULT_STEPS = {"mlp": 5, "cnn": 2, "transformer": 5, "loader": 10}
+
+
 def training_step(name: str, device: str = "cpu") -> tuple[nn.Module, Callable[[], None]]:
-    """The benchmarked model ("mlp" or "cnn") and one training step of it: SGD with momentum,
-    cross-entropy, a fixed batch. Every runtime benchmark times this step."""
+    """The benchmarked model (a key of MODELS) and one training step of it: SGD with momentum,
+    cross-entropy; a fixed batch, or the next batch of a DataLoader ("loader"). Every runtime
+    benchmark times this step."""
     torch.manual_seed(0)
-    model, x, y = {"mlp": mlp, "cnn": cnn}[name]()
-    model, x, y = model.to(device), x.to(device), y.to(device)
+    model, x, y = MODELS[name]()
+    model = model.to(device)
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     criterion = nn.CrossEntropyLoss()
+    if y is None:  # x is a DataLoader: every step takes its next batch, starting over at the end
+        loader = x
+        cuda = device.startswith("cuda")
+        if cuda:  # pinned batches copied without blocking: no synchronisation (runtime_gpu.sh checks)
+            from torch.utils.data import DataLoader
+
+            loader = DataLoader(loader.dataset, batch_size=loader.batch_size, shuffle=True, pin_memory=True)
+        batches = iter(loader)
+
+        def step() -> None:
+            nonlocal batches
+            try:
+                inputs, targets = next(batches)
+            except StopIteration:
+                batches = iter(loader)
+                inputs, targets = next(batches)
+            inputs, targets = inputs.to(device, non_blocking=cuda), targets.to(device, non_blocking=cuda)
+            opt.zero_grad()
+            criterion(model(inputs), targets).backward()
+            opt.step()
+
+        return model, step
+    x, y = x.to(device), y.to(device)
 
     def step() -> None:
         opt.zero_grad()
@@ -194,9 +250,9 @@ def count_calls(model: nn.Module, step) -> dict[str, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", choices=["mlp", "cnn", "all"], default="all")
+    parser.add_argument("--model", choices=[*MODELS, "all"], default="all")
     parser.add_argument("--reps", type=int, default=31)
-    parser.add_argument("--steps", type=int, default=0, help="steps per repetition (default: 5 MLP, 2 CNN)")
+    parser.add_argument("--steps", type=int, default=0, help="steps per repetition (default: DEFAULT_STEPS)")
     parser.add_argument("--device", default="cpu", help="cpu (default) or cuda: wall time, synchronised per block, "
                         "steps under torch.cuda.set_sync_debug_mode('error')")
     args = parser.parse_args()
@@ -204,8 +260,8 @@ def main() -> None:
     warnings.simplefilter("ignore", torchlint.TorchlintWarning)
     clock = "wall time" if args.device.startswith("cuda") else "thread CPU time"
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, device {args.device}, clock: {clock}")
-    for name in (["mlp", "cnn"] if args.model == "all" else [args.model]):
-        bench(name, args.reps, args.steps or {"mlp": 5, "cnn": 2}[name], args.device)
+    for name in (list(MODELS) if args.model == "all" else [args.model]):
+        bench(name, args.reps, args.steps or DEFAULT_STEPS[name], args.device)
 
 
 if __name__ == "__main__":

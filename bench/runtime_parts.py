@@ -29,7 +29,7 @@ VARIANTS = ["baseline", "hooks", "empty", "watch"]
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--model", choices=["mlp", "cnn"], default="mlp")
+    parser.add_argument("--model", choices=["mlp", "cnn", "transformer", "loader"], default="mlp")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--reps", type=int, default=41)
     parser.add_argument("--steps", type=int, default=5)
