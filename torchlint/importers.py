@@ -11,12 +11,14 @@ The project of a root (`roots.find_roots`) is what `torchlint <root>` would lint
 (`discovery.discover`: `exclude`, `.gitignore`, virtualenvs skipped; untracked files
 that git does not ignore are on disk, so they count). Import edges are what the
 pre-check follows (`precheck.Relevance.edges`, resolved by `Project.find_module` as
-phase 2 resolves them), read for every project file with CPython's parser. They are
-kept in the cache directory (`imports-<key>.json`: per file its stat, its imports and
+phase 2 resolves them) from the import statements of every project file
+(`scan_imports`), and of the files outside the project they reach (a chain through
+a git-ignored module still counts; that module itself is not linted). They are kept
+in the cache directory (`imports-<key>.json`: per file its stat, its imports and
 their targets) and in this process, so a warm run only stats the project's files and
 never imports LibCST; a file whose stat changed has its imports read again, and a
-file added to or removed from the project (which may change how imports resolve)
-makes every edge be resolved again, from the kept imports.
+file added to or removed from the project, or other roots (which may change how
+imports resolve), make every edge be resolved again, from the kept imports.
 """
 
 from __future__ import annotations
