@@ -260,17 +260,27 @@ class Cache:
         """A cutoff as an entry keeps it, with its parts list looked up; None if malformed."""
         if not (isinstance(kept, list) and len(kept) >= 2 and isinstance(kept[1], str)):
             return None
-        if kept[0] == "s" and len(kept) == 3 and isinstance(kept[2], int) and not isinstance(kept[2], bool) \
-                and 0 <= kept[2] < len(self.parts):
-            parts = self.parts[kept[2]]
-            if isinstance(parts, list) and all(isinstance(part, str) for part in parts):
-                return ["s", kept[1], parts]
+        if kept[0] == "f":
+            return kept if len(kept) == 2 else None
+        if kept[0] not in ("s", "d") or len(kept) != (3 if kept[0] == "s" else 4):
             return None
-        return kept if kept[0] == "f" and len(kept) == 2 else None
+        index = kept[2]
+        if not (type(index) is int and 0 <= index < len(self.parts)):
+            return None
+        parts = self.parts[index]
+        if not (isinstance(parts, list) and all(isinstance(part, str) for part in parts)):
+            return None
+        if kept[0] == "s":
+            return ["s", kept[1], parts]
+        entered = kept[3]
+        if not (isinstance(entered, list) and all(type(n) is int for n in entered)):
+            return None
+        return ["d", kept[1], parts, entered]
 
     def _kept_cutoff(self, cutoff: list) -> list:
-        """`cutoff` as an entry keeps it: a summary cutoff's parts list by its index in `parts`."""
-        if cutoff[0] != "s":
+        """`cutoff` as an entry keeps it: the parts list of a summary (or definitions) cutoff by
+        its index in `parts`."""
+        if cutoff[0] not in ("s", "d"):
             return cutoff
         if self._parts_index is None:
             self._parts_index = {}
@@ -282,7 +292,7 @@ class Cache:
         if index is None:
             index = self._parts_index[key] = len(self.parts)
             self.parts.append(list(key))
-        return ["s", cutoff[1], index]
+        return [cutoff[0], cutoff[1], index, *cutoff[3:]]
 
     def _pruned_parts(self) -> list[Any]:
         """`parts` without the lists no entry names any more (the entries renumbered)."""
@@ -290,8 +300,8 @@ class Cache:
         table: list[Any] = []
         for entry in self.entries.values():
             for kept in (entry.get("cut") or {}).values() if isinstance(entry, dict) else ():
-                if isinstance(kept, list) and len(kept) == 3 and kept[0] == "s" and isinstance(kept[2], int) \
-                        and 0 <= kept[2] < len(self.parts):
+                if isinstance(kept, list) and len(kept) >= 3 and kept[0] in ("s", "d") \
+                        and type(kept[2]) is int and 0 <= kept[2] < len(self.parts):
                     if kept[2] not in used:
                         used[kept[2]] = len(table)
                         table.append(self.parts[kept[2]])

@@ -25,7 +25,6 @@ from .check import check_module, explicitly_ignored, parse_error, recovery_error
 from .config import Config
 from .findings import Finding
 from .parsing import CheckedSource, ParsedModule, ParseFailure, check_source, parse_checked, read_notebook
-from .analysis.summaries import parts_digest
 from .precheck import FileFacts, Relevance, facts_digest, file_facts
 
 
@@ -61,9 +60,11 @@ class FileResult:
     deps: dict[str, str] | None = field(default_factory=dict)
     hash: str | None = None
     analysed: bool = True
-    # The early cutoff (`cache.py`): for a dependency whose text the findings do not read, what
-    # they do read of it, as a key that may stay the same when its text changes:
-    # ["s", digest, parts] (the parts of its summary read, `summaries.parts_digest`) or
+    # The early cutoff (`cache.py`): for a dependency of which the findings read less than its
+    # text, what they do read of it, as a key that may stay the same when its text changes:
+    # ["s", digest, parts] (the parts of its summary read, `summaries.parts_digest`),
+    # ["d", digest, parts, entered] (those, and its text as its definitions were interpreted
+    # for a call's context, without the bodies not entered: `analysis/bodies.py`) or
     # ["f", digest] (its pre-check facts, for a file the pre-check skipped). Made only when
     # the session is asked to (`cutoffs`).
     cutoffs: dict[str, list] = field(default_factory=dict)
@@ -209,29 +210,30 @@ class Session:
         return FileResult(path, findings, deps, self.hash(path), cutoffs=cutoffs)
 
     def _summary_cutoffs(self, reads: set[str], findings: list[Finding]) -> dict[str, list]:
-        """For each module whose summary alone the file read: the parts it read, digested. Not for
-        a module whose text it read (a body interpreted for a call's context) nor one its findings
-        name (a place in it: its positions come from its text)."""
+        """For each module the file read less than the text of: what it read, digested
+        (`Project.cutoff`: parts of its summary, and the text its definitions were interpreted
+        from, bodies not entered left out). None for a module its findings name (a place in
+        it: its positions come from its text)."""
         named = "\0".join(_strings(finding) for finding in findings)
         cutoffs = {}
         for dep in sorted(reads):
-            if dep in self.project.read_texts or (named and dep in named):
+            if named and dep in named:
                 continue
-            parts = sorted(self.project.read_parts.get(dep, ()))
-            cutoffs[dep] = ["s", parts_digest(self.project.summaries.get(dep), parts), parts]
+            cutoff = self.project.cutoff(dep)
+            if cutoff is not None:
+                cutoffs[dep] = cutoff
         return cutoffs
 
     def cutoff_digest(self, path: str, cutoff: list) -> str | None:
         """What `cutoff` (a `FileResult.cutoffs` value) digests, for `path` as it is now (the
         result cache asks when a dependency's text changed); None when it cannot tell."""
-        if cutoff[0] == "s" and len(cutoff) == 3 and isinstance(cutoff[2], list):
+        if cutoff[0] == "f":
+            return facts_digest(self.facts_of(path)) if self.precheck else None
+        self.project.begin_file()
+        try:
+            return self.project.cutoff_digest(path, cutoff)
+        finally:
             self.project.begin_file()
-            summary = self.project.summary(path)
-            self.project.begin_file()
-            return parts_digest(summary, [str(part) for part in cutoff[2]])
-        if cutoff[0] == "f" and self.precheck:
-            return facts_digest(self.facts_of(path))
-        return None
 
 
 def _strings(finding: Finding) -> str:

@@ -109,6 +109,10 @@ class Resolver:
     interprets them with its own values.
     """
 
+    # Whether the analysed module's own imports wait until a name is read (`state.LazyImport`):
+    # the project's do (see `ModuleInterpreter.lazy_imports`).
+    lazy_imports = False
+
     def resolve_import(self, ref: ImportRef, importer: str) -> Value:
         module = "." * ref.level + ref.module
         return ForeignRef(f"{module}.{ref.name}" if ref.name else module)
@@ -120,6 +124,10 @@ class Resolver:
         """The interpreted definition of a function or class decoded from a summary (its body
         known), in a module interpreted for `engine`; None when it cannot be had."""
         return None
+
+    def entered(self, interpreter: "ModuleInterpreter", info: FunctionInfo) -> None:
+        """`interpreter` is about to interpret `info`'s body (what a module interpreted for its
+        definitions gave the analysed file depends on the bodies entered: `project.Project`)."""
 
 
 class ModuleInterpreter(Invocation, TorchSemantics):
@@ -133,8 +141,11 @@ class ModuleInterpreter(Invocation, TorchSemantics):
         self.resolver = resolver or Resolver()
         self.facts = ModuleFacts(parsed)
         # A module interpreted for the definitions a context of another module needs (it shares
-        # that module's engine) resolves its imports lazily.
-        self.lazy_imports = engine is not None and not as_main
+        # that module's engine) resolves its imports lazily; so does the analysed module when
+        # its resolver says so (phase 2: what it imports and never reads is never decoded, nor
+        # summarised, nor one of its cache dependencies: a package's `__init__` re-exporting a
+        # whole library read every module of it).
+        self.lazy_imports = (engine is not None and not as_main) or (as_main and self.resolver.lazy_imports)
         if engine is None:
             engine = CallEngine(self.facts, calls.MAX_DEPTH if as_main else calls.SUMMARY_DEPTH)
             engine.interpreters[self.path] = self

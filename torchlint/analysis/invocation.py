@@ -72,6 +72,7 @@ class Invocation:
 
     def interpret(self, info: FunctionInfo, binding: Binding, frame: Frame) -> Outcome:
         """Interpret `info`'s body once in `frame`, its parameters bound as `binding` says."""
+        self.resolver.entered(self, info)
         outer, self.frame = self.frame, frame
         try:
             state = State(dict(binding.vars))

@@ -30,7 +30,8 @@ from .codec import Code, SiteLocator, decode_site
 from .flow import ModuleInterpreter, Resolver, foreign_result
 from .program import ClassInfo, FunctionInfo, Status, class_member
 from .state import resolved
-from .summaries import Encoder, ModuleSummary
+from . import bodies
+from .summaries import Encoder, ModuleSummary, parts_digest
 from .values import (
     UNKNOWN,
     ClassValue,
@@ -118,6 +119,8 @@ class DeferringResolver(Resolver):
 class Project(Resolver):
     """The modules of one run, and the summaries they export to each other."""
 
+    lazy_imports = True  # the analysed module decodes an import when it reads the name
+
     def __init__(self, modules: dict[str, ParsedModule | ParseFailure], roots: list[str], on_disk: bool,
                  loader: Callable[[str], ParsedModule | ParseFailure] | None = None,
                  known: "set[str] | None" = None, summary_cache: SummaryStore | None = None) -> None:
@@ -134,12 +137,15 @@ class Project(Resolver):
         # The modules whose summaries (or text) the current linted file used:
         # what its findings depend on besides its own text (see `begin_file`).
         self.reads: set[str] = set()
-        # Of those, what was read of each summary (`summaries.part_key`: an export, a class, a
-        # function of it; the cache's early cutoff keys a dependency on these parts alone), and
-        # the modules whose text was read besides (a body interpreted for a call's context, its
-        # lines): those depend on the module's whole text.
+        # Of those, what was read of each summary (`summaries.parts_digest`: an export, a class,
+        # a function of it; the cache's early cutoff keys a dependency on these parts alone); the
+        # modules interpreted for their definitions, with the function bodies entered there
+        # (`bodies.py`: id(node) -> node); and the modules whose text was read as it is (their
+        # lines): those depend on their whole text.
         self.read_parts: dict[str, set[str]] = {}
+        self.read_bodies: dict[str, dict[int, Any]] = {}
         self.read_texts: set[str] = set()
+        self._defining: dict[int, str] = {}  # id(a definitions interpreter) -> its module
         self.decoded: dict[tuple[str, str], Value] = {}
         self.decoded_classes: dict[tuple[str, str], ClassInfo] = {}
         self.decoded_functions: dict[tuple[str, str], FunctionInfo] = {}
@@ -175,7 +181,9 @@ class Project(Resolver):
         reads (`reads`), whatever was linted before it in this process."""
         self.reads = set()
         self.read_parts = {}
+        self.read_bodies = {}
         self.read_texts = set()
+        self._defining = {}
         self.decoded.clear()
         self.decoded_classes.clear()
         self.decoded_functions.clear()
@@ -282,20 +290,24 @@ class Project(Resolver):
         if decoded.definition is None:
             return None
         path, ident = decoded.definition
-        # The analysed file now depends on the module's text, not only on its summary (recorded
-        # whether or not this engine interpreted the module already).
+        # The analysed file now depends on the module's text as this interpretation reads it,
+        # not only on its summary (`bodies.py`; recorded whether or not this engine interpreted
+        # the module already).
         self.reads.add(path)
-        self.read_texts.add(path)
+        self.read_bodies.setdefault(path, {})
         if path not in engine.interpreters:
             engine.interpreters[path] = None  # a cycle back here finds nothing
             parsed = self.parsed(path)
             if parsed is not None:
                 defining = ModuleInterpreter(parsed, self, engine, as_main=False)
                 engine.interpreters[path] = defining
+                self._defining[id(defining)] = path
                 defining.run_module()
         interpreter = engine.interpreters[path]
         if interpreter is None:
             return None
+        if self._defining.get(id(interpreter)) != path:
+            self.read_texts.add(path)  # not one this file made: what was entered is not known
         name, _, member = ident.partition(".")
         value = resolved(interpreter.globals.get(name, UNKNOWN))
         if isinstance(value, ClassValue):
@@ -303,6 +315,53 @@ class Project(Resolver):
         if isinstance(value, FunctionValue) and not member:
             return value.info
         return None
+
+    def entered(self, interpreter: ModuleInterpreter, info: FunctionInfo) -> None:
+        path = self._defining.get(id(interpreter))
+        if path is not None and info.node is not None:
+            self.read_bodies[path][id(info.node)] = info.node
+
+    # -- what the analysed file read of another module, for the cache's early cutoff
+
+    def cutoff(self, path: str) -> list | None:
+        """What the current file read of module `path`, as `session.FileResult.cutoffs` keeps it:
+        ["s", digest, parts] (parts of its summary) or ["d", digest, parts, entered] (and its text
+        as its definitions were interpreted, `bodies.py`); None when the file read its text as it
+        is (its lines) or the digest cannot be made."""
+        if path in self.read_texts:
+            return None
+        parts = sorted(self.read_parts.get(path, ()))
+        if path not in self.read_bodies:
+            return ["s", parts_digest(self.summaries.get(path), parts), parts]
+        parsed = self.modules.get(path)
+        if not isinstance(parsed, ParsedModule):
+            return None
+        entered = bodies.ordinals(parsed, self.read_bodies[path].values())
+        digest = self._definition_digest(self.summaries.get(path), parts, parsed, entered)
+        return ["d", digest, parts, entered] if digest is not None else None
+
+    def cutoff_digest(self, path: str, cutoff: list) -> str | None:
+        """The digest `cutoff` (as `cutoff` makes it) has for module `path` as it is now; None
+        when it cannot be made."""
+        if cutoff[0] == "s" and len(cutoff) == 3 and isinstance(cutoff[2], list):
+            return parts_digest(self.summary(path), [str(part) for part in cutoff[2]])
+        if cutoff[0] == "d" and len(cutoff) == 4 and isinstance(cutoff[2], list) and isinstance(cutoff[3], list) \
+                and all(type(n) is int for n in cutoff[3]):
+            parts = [str(part) for part in cutoff[2]]
+            summary = self.summary(path) if parts else None
+            parsed = self.parsed(path)
+            if parsed is None:
+                return None
+            return self._definition_digest(summary, parts, parsed, cutoff[3])
+        return None
+
+    @staticmethod
+    def _definition_digest(summary: ModuleSummary | None, parts: list[str], parsed: ParsedModule,
+                           entered: list[int]) -> str | None:
+        text = bodies.digest(parsed, entered)
+        if text is None:
+            return None
+        return f"{parts_digest(summary, parts) if parts else ''}.{text}"
 
     # -- summaries
 
