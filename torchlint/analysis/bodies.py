@@ -67,15 +67,15 @@ def _ast_outline(tree: ast.Module) -> Iterator[ast.FunctionDef | ast.AsyncFuncti
 def ordinals(parsed: "ParsedModule", nodes: Iterable[object]) -> list[int]:
     """The outline ordinals of `nodes` (function nodes of `parsed`'s tree); a node not in the
     outline (a nested function, a lambda) lies in text that is always kept, and is left out."""
-    index = parsed.fact("outline_ordinals", parsed.module,
-                        lambda module: {id(node): n for n, node in enumerate(outline(module))})
+    index = parsed.fact("outline_ordinals", parsed.module, lambda module: {
+        id(node): n for n, node in enumerate(parsed.fact("outline", module, outline))})
     return sorted({index[id(node)] for node in nodes if id(node) in index})
 
 
-def digest(parsed: "ParsedModule", entered: Iterable[int]) -> str | None:
-    """A digest of `parsed`'s text with the bodies of the outline functions not in `entered` cut
-    out, and of those functions' facts; None when it cannot be made (the file does not parse as
-    it is, or the two parsers disagree on its outline)."""
+def _cuts(parsed: "ParsedModule") -> "list[tuple[int, int]] | None":
+    """Where each outline function's body lies in `parsed.text` (offsets: from its first
+    statement to its end), by CPython's positions; None when the file does not parse as it is
+    or the two parsers disagree on its outline. Made once per tree."""
     if parsed.recovery is not None or parsed.notebook is not None:
         return None
     text = parsed.text
@@ -83,10 +83,8 @@ def digest(parsed: "ParsedModule", entered: Iterable[int]) -> str | None:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    functions = outline(parsed.module)
     spans = list(_ast_outline(tree))
-    kept = set(entered)
-    if len(functions) != len(spans) or any(n < 0 or n >= len(functions) for n in kept):
+    if len(spans) != len(parsed.fact("outline", parsed.module, outline)):
         return None
     lines = python_lines(text)
     starts = [0]  # where each line starts in `text`, breaks included
@@ -97,17 +95,36 @@ def digest(parsed: "ParsedModule", entered: Iterable[int]) -> str | None:
         line = lines[row - 1]
         return starts[row - 1] + len(line.encode("utf-8", "surrogatepass")[:column].decode("utf-8", "surrogatepass"))
 
-    pieces: list[str] = []
-    facts = []
+    cuts = []
     position = 0
-    for number, (function, span) in enumerate(zip(functions, spans)):
-        if number in kept:
-            continue
+    for span in spans:
         body = span.body[0]
         start = offset(body.lineno, body.col_offset)
         end = offset(span.end_lineno or body.lineno, span.end_col_offset or 0)
         if start < position or end < start:
             return None
+        cuts.append((start, end))
+        position = end
+    return cuts
+
+
+def digest(parsed: "ParsedModule", entered: Iterable[int]) -> str | None:
+    """A digest of `parsed`'s text with the bodies of the outline functions not in `entered` cut
+    out, and of those functions' facts; None when it cannot be made (the file does not parse as
+    it is, or the two parsers disagree on its outline)."""
+    cuts = parsed.fact("outline_cuts", parsed.module, lambda module: _cuts(parsed))
+    kept = set(entered)
+    if cuts is None or any(n < 0 or n >= len(cuts) for n in kept):
+        return None
+    functions = parsed.fact("outline", parsed.module, outline) if len(kept) < len(cuts) else []
+    text = parsed.text
+    pieces: list[str] = []
+    facts = []
+    position = 0
+    for number, function in enumerate(functions):
+        if number in kept:
+            continue
+        start, end = cuts[number]
         pieces.append(text[position:start])
         pieces.append(f"\0{number}\0")
         position = end
