@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from .check import (
     ConfigLike,
@@ -264,7 +264,7 @@ def _run(paths: Sequence[str], session_args: dict, resolver: ConfigResolver, job
                             result.cutoffs)
     if cache is not None:
         cache.save()
-    texts = _Texts(session_args.get("sources"), session_args["on_disk"])
+    texts = Texts(session_args.get("sources"), session_args["on_disk"])
     suppressions = SuppressionIndex(texts.lines)
     from .importers import Touches
 
@@ -288,10 +288,11 @@ def _run(paths: Sequence[str], session_args: dict, resolver: ConfigResolver, job
     return sorted((to_cells(finding, texts.notebook) for finding in found.values()), key=Finding.sort_key)
 
 
-class _Texts:
-    """The run's files as text, for suppressions and notebook cells (no parsing)."""
+class Texts:
+    """The run's files as text, for suppressions and notebook cells (no parsing): `sources`
+    (buffers) first, then the disk when `on_disk`. The language server uses it too."""
 
-    def __init__(self, sources: dict[str, str] | None, on_disk: bool) -> None:
+    def __init__(self, sources: Mapping[str, str] | None, on_disk: bool) -> None:
         self.sources = sources
         self.on_disk = on_disk
         self._texts: dict[str, str | None] = {}

@@ -26,12 +26,12 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 
+from ..api import Texts
 from ..cache import config_key, content_hash, project_files_key
 from ..check import SuppressionIndex, keep_shortest, rules_for, to_cells
 from ..config import ConfigError, ConfigResolver
 from ..discovery import LINTED_SUFFIXES, discover
 from ..findings import Finding
-from ..lines import python_lines
 from .trees import TreeMemo
 
 # A workspace with more files than this is not linted whole: the open documents are (with
@@ -249,7 +249,7 @@ class WorkspaceLinter:
                     results[path] = result.findings
                     if result.deps is not None and result.hash is not None:
                         self._store(path, _Entry(result.hash, keys[path], result.deps, result.findings))
-        texts = _Texts(buffers)
+        texts = Texts(buffers, on_disk=True)  # buffers, else disk
         suppressions = SuppressionIndex(texts.lines)
         found: dict[tuple, Finding] = {}
         for path in files:
@@ -288,50 +288,3 @@ class WorkspaceLinter:
 
 def _inside(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
-
-
-class _Texts:
-    """A round's files as text, for suppressions and notebook cells: buffers, else disk."""
-
-    def __init__(self, buffers: Mapping[str, str]) -> None:
-        self.buffers = buffers
-        self._lines: dict[str, list[str]] = {}
-        self._notebooks: dict[str, Any] = {}
-
-    def _text(self, path: str) -> str | None:
-        from ..encoding import DecodeError, decode
-
-        data: bytes | str
-        if path in self.buffers:
-            data = self.buffers[path]
-        else:
-            try:
-                with open(path, "rb") as handle:
-                    data = handle.read()
-            except OSError:
-                return None
-        if path.endswith(".ipynb"):
-            from ..notebook import NotebookError, load
-
-            try:
-                notebook = load(data)
-            except NotebookError:
-                return None
-            self._notebooks[path] = notebook
-            return notebook.text
-        try:
-            return data if isinstance(data, str) else decode(data)
-        except DecodeError:
-            return None
-
-    def lines(self, path: str) -> list[str]:
-        if path not in self._lines:
-            text = self._text(path)
-            self._lines[path] = python_lines(text) if text is not None else []
-        return self._lines[path]
-
-    def notebook(self, path: str) -> Any:
-        if not path.endswith(".ipynb"):
-            return None
-        self.lines(path)
-        return self._notebooks.get(path)
