@@ -57,13 +57,18 @@ def _is_internal(code: CodeType) -> bool:
 
 def user_site(depth: int = 2) -> Site:
     """The innermost frame outside torch/torchlint, as (file, line, col, end_line, end_col)."""
+    return _site_of(_user_frame(depth + 1))
+
+
+def _user_frame(depth: int):
+    """The innermost frame outside torch/torchlint, from `depth` frames up; None if none."""
     try:
         frame = sys._getframe(depth)
     except ValueError:
-        return UNKNOWN
+        return None
     while frame is not None and _is_internal(frame.f_code):
         frame = frame.f_back
-    return _site_of(frame)
+    return frame
 
 
 def user_site_and_module(depth: int = 2, classes: tuple = ()) -> tuple[Site, object | None]:
@@ -156,12 +161,7 @@ def argument_site(depth: int, index: int) -> Site | None:
     """Where the `index`-th positional argument of the call the innermost user frame is making
     is written: `nn.Sequential(nn.Linear(8, 4), nn.Softmax(dim=1))` registering its child 1 gives
     the span of `nn.Softmax(dim=1)`. None when the arguments cannot be told apart (`*layers`)."""
-    try:
-        frame = sys._getframe(depth)
-    except ValueError:
-        return None
-    while frame is not None and _is_internal(frame.f_code):
-        frame = frame.f_back
+    frame = _user_frame(depth + 1)
     if frame is None:
         return None
     code, lasti = frame.f_code, frame.f_lasti
