@@ -59,7 +59,8 @@ class ModuleSummary:
     imports: list[list[Any]] = field(default_factory=list)
     # For a summary read from the cache: finds its sites' nodes again (see `CachedSite`).
     locator: "SiteLocator | None" = field(default=None, repr=False, compare=False)
-    # `to_cache()`'s data, made once (the summary does not change once encoded).
+    # `to_cache()`'s data, kept for `parts_digest` (the summary does not change once encoded):
+    # the data itself for a summary read from the cache, made on first use for a fresh one.
     _cache_data: "dict[str, Any] | None" = field(default=None, repr=False, compare=False)
 
     def _body(self) -> dict[str, Any]:
@@ -67,11 +68,8 @@ class ModuleSummary:
 
     def to_cache(self) -> dict[str, Any]:
         """Plain data for the summary cache: each site as its ordinal (see the module doc)."""
-        if self._cache_data is None:
-            self._cache_data = self._to_cache()
-        return self._cache_data
-
-    def _to_cache(self) -> dict[str, Any]:
+        if self._cache_data is not None:
+            return self._cache_data
         ordinals: dict[tuple, int] = {}
 
         def visit(site: Site) -> dict[str, Any]:
@@ -130,7 +128,9 @@ def parts_digest(summary: "ModuleSummary | None", parts: Iterable[str]) -> str:
     if summary is None:
         items: Any = None
     else:
-        data = summary.to_cache()
+        if summary._cache_data is None:  # kept only where digests are made (a run with a cache)
+            summary._cache_data = summary.to_cache()
+        data = summary._cache_data
         items = []
         for part in sorted(parts):
             kind, _, name = part.partition(":")
