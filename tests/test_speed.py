@@ -163,6 +163,33 @@ def test_precheck_skips_files_that_cannot_matter(tmp_path: Path, monkeypatch) ->
     assert analysed == ["model.py"]
 
 
+# -- lazy imports in the analysed module (issue #20)
+
+
+def _without_lazy_imports(monkeypatch) -> None:
+    from torchlint.analysis.project import Project
+
+    monkeypatch.setattr(Project, "lazy_imports", False)
+
+
+@pytest.mark.parametrize("project", PROJECTS + CORPUS + [ROOT / "fixtures"], ids=lambda p: p.name)
+def test_lazy_imports_never_change_findings(project: Path, monkeypatch) -> None:
+    """The analysed module decodes an import when it reads the name; decoding every import
+    first gives the same findings (fixes and related places included)."""
+    monkeypatch.chdir(project)
+    lazy = as_data(lint_paths(["."], precheck=False).findings)
+    _without_lazy_imports(monkeypatch)
+    assert lazy == as_data(lint_paths(["."], precheck=False).findings)
+
+
+def test_lazy_imports_never_change_findings_generated(monkeypatch) -> None:
+    projects = generated_projects()
+    lazy = {name: as_data(lint_sources(files, precheck=False)) for name, files in projects.items()}
+    _without_lazy_imports(monkeypatch)
+    for name, files in projects.items():
+        assert lazy[name] == as_data(lint_sources(files, precheck=False)), name
+
+
 # -- the process pool
 
 
