@@ -91,7 +91,7 @@ def stop_writing() -> None:
     _STOPPED.set()
 
 
-def _write_atomically(path: str, text: str) -> None:
+def write_atomically(path: str, text: str) -> None:
     """Write `text` through a temporary file in `path`'s directory, then rename it over `path`,
     so that a reader (another worker, the next run) never sees half a file. OSError is the
     caller's; no temporary file is left behind."""
@@ -117,7 +117,7 @@ def _write_atomically(path: str, text: str) -> None:
 GITIGNORE = "# Created by torchlint automatically.\n*\n"
 
 
-def _ensure_gitignore(directory: str) -> None:
+def ensure_gitignore(directory: str) -> None:
     """The cache's own `.gitignore`, whole: written atomically, and written again when it is not
     what torchlint writes (a full disk once left it empty, and git then listed the cache)."""
     path = os.path.join(directory, ".gitignore")
@@ -127,7 +127,7 @@ def _ensure_gitignore(directory: str) -> None:
                 return
     except (OSError, UnicodeDecodeError):
         pass
-    _write_atomically(path, GITIGNORE)
+    write_atomically(path, GITIGNORE)
 
 
 class Cache:
@@ -329,12 +329,12 @@ class Cache:
             return
         try:
             os.makedirs(self.directory, exist_ok=True)
-            _ensure_gitignore(self.directory)
+            ensure_gitignore(self.directory)
             self.parts = self._pruned_parts()
             data = {"format": FORMAT, "key": self.key, "files": self.files_key,
                     "stats": self.stats, "entries": self.entries, "parts": self.parts}
             # json.dumps runs in C; json.dump to a file would encode in Python (5x slower).
-            _write_atomically(self.path, json.dumps(data, separators=(",", ":")))
+            write_atomically(self.path, json.dumps(data, separators=(",", ":")))
         except OSError:
             pass  # a read-only checkout: lint anyway, uncached
 
@@ -383,7 +383,7 @@ class SummaryCache:
             return
         text = json.dumps({"path": name, "hash": digest, "summary": summary.to_cache()}, separators=(",", ":"))
         try:
-            _write_atomically(self._file(name), text)
+            write_atomically(self._file(name), text)
         except OSError:
             pass  # a read-only checkout: lint anyway
 

@@ -261,7 +261,7 @@ class ImportGraph:
     def _save(self) -> None:
         if self.cache_path is None or not self._dirty:
             return
-        from .cache import GITIGNORE
+        from .cache import ensure_gitignore, write_atomically
 
         files = {}
         for path in self._edges:
@@ -270,32 +270,10 @@ class ImportGraph:
                 files[path] = [entry[0], entry[1], entry[2], entry[3].get(self.key)]
         directory = os.path.dirname(self.cache_path)
         try:
-            os.makedirs(directory, exist_ok=True)
-            gitignore = os.path.join(directory, ".gitignore")
-            if not os.path.exists(gitignore):  # the result cache writes it too, when it saves
-                _write_atomically(gitignore, GITIGNORE)
-            _write_atomically(self.cache_path, json.dumps({"key": self.key, "files": files},
-                                                          separators=(",", ":")))
+            ensure_gitignore(directory)  # the result cache writes it too, when it saves
+            write_atomically(self.cache_path, json.dumps({"key": self.key, "files": files}, separators=(",", ":")))
         except OSError:
             pass  # a read-only checkout: lint anyway
-
-
-def _write_atomically(path: str, text: str) -> None:
-    """Through a temporary file in the same directory, then a rename: a reader (another
-    process of the same run, the next run) never sees half a file."""
-    import tempfile
-
-    fd, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", dir=os.path.dirname(path) or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
 
 
 def _valid_imports(data: Any) -> bool:
