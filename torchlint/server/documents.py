@@ -173,14 +173,18 @@ class Documents:
 
     def buffers(self) -> dict[str, str]:
         """Absolute path -> unsaved text of every open Python document and notebook."""
-        found: dict[str, str] = {}
+        return {path: text for path, (_, text) in self.open_files().items()}
+
+    def open_files(self) -> dict[str, tuple[str, str]]:
+        """Absolute path -> (uri, unsaved text) of every open Python document and notebook."""
+        found: dict[str, tuple[str, str]] = {}
         for document in self.texts.values():
             if self.linted(document):
                 path = uri_to_path(document.uri, self.root)
                 if path is not None:
-                    found[path] = document.text
+                    found[path] = (document.uri, document.text)
         for notebook in self.notebooks.values():
             path = uri_to_path(notebook.uri, self.root)
             if path is not None:
-                found[path] = self.notebook_json(notebook)
+                found[path] = (notebook.uri, self.notebook_json(notebook))
         return found

@@ -228,17 +228,9 @@ class TorchlintServer(LanguageServer):
 
     def _snapshot(self) -> Snapshot:
         documents = self.documents
-        buffers = documents.buffers()
-        uris: dict[str, str] = {}
-        for document in documents.texts.values():
-            if documents.linted(document):
-                path = uri_to_path(document.uri, documents.root)
-                if path is not None:
-                    uris[path] = document.uri
-        for notebook in documents.notebooks.values():
-            path = uri_to_path(notebook.uri, documents.root)
-            if path is not None:
-                uris[path] = notebook.uri
+        open_files = documents.open_files()
+        buffers = {path: text for path, (_, text) in open_files.items()}
+        uris = {path: uri for path, (uri, _) in open_files.items()}
         versions = {uri: document.version for uri, document in documents.texts.items()}
         versions.update({uri: notebook.version for uri, notebook in documents.notebooks.items()})
         texts = {uri: document.text for uri, document in documents.texts.items()}
