@@ -20,6 +20,7 @@ import gc
 from dataclasses import dataclass, field
 from typing import Iterator, Sequence
 
+from .analysis.literals import literal_summary
 from .analysis.project import Project
 from .check import check_module, explicitly_ignored, parse_error, recovery_error
 from .config import Config
@@ -89,7 +90,7 @@ class Session:
         self._notebooks: dict[str, object] = {}
         self.summary_cache = SummaryCache(summary_dir, self.digest) if summary_dir else None
         self.project = Project({}, roots, on_disk, loader=self._load, known=set(known),
-                               summary_cache=self.summary_cache)
+                               summary_cache=self.summary_cache, quick_summary=self._quick_summary)
         self.relevance = Relevance(self.project, self.facts_of)
 
     # -- files
@@ -160,6 +161,15 @@ class Session:
             else:
                 parsed.notebook = notebook
         return parsed
+
+    def _quick_summary(self, path: str):
+        """A module of literals summarised from CPython's tree, not LibCST's (`literals.py`)."""
+        if path.endswith(".ipynb"):
+            return None
+        checked = self.checked(path)
+        if not isinstance(checked, CheckedSource) or checked.cpython_error is not None:
+            return None
+        return literal_summary(path, checked.text, checked.tree)
 
     def facts_of(self, path: str) -> FileFacts | None:
         if path not in self._facts:

@@ -123,8 +123,12 @@ class Project(Resolver):
 
     def __init__(self, modules: dict[str, ParsedModule | ParseFailure], roots: list[str], on_disk: bool,
                  loader: Callable[[str], ParsedModule | ParseFailure] | None = None,
-                 known: "set[str] | None" = None, summary_cache: SummaryStore | None = None) -> None:
+                 known: "set[str] | None" = None, summary_cache: SummaryStore | None = None,
+                 quick_summary: Callable[[str], ModuleSummary | None] | None = None) -> None:
         self.modules = dict(modules)
+        # A summary made without LibCST where the module's text allows (`literals.py`: a module
+        # that only binds literals); None: every summary is made from the LibCST tree.
+        self.quick_summary = quick_summary
         # Summaries kept between runs (`session.SummaryCache`): `lookup(path)` gives the cached
         # data of a module whose text is unchanged, `record(path, summary)` keeps a new one.
         self.summary_cache = summary_cache
@@ -387,7 +391,12 @@ class Project(Resolver):
             return None  # a corrupt or foreign entry: summarise the text instead
 
     def _fresh_summary(self, path: str) -> ModuleSummary | None:
-        """Phase 1 on the module's own text (LibCST parse and interpretation)."""
+        """Phase 1 on the module's own text (LibCST parse and interpretation; a module of
+        literals from CPython's `ast`, see `quick_summary`)."""
+        if self.quick_summary is not None and path not in self.modules:
+            summary = self.quick_summary(path)
+            if summary is not None:
+                return summary
         parsed = self.parsed(path)
         if parsed is None:
             return None
