@@ -208,15 +208,18 @@ _validating_post_init: Any = None  # LibCST's own __post_init__, while it is rep
 
 @contextlib.contextmanager
 def _parser_output_trusted() -> Iterator[None]:
-    """Skip LibCST's per-node validation while its parser builds a tree.
+    """Skip LibCST's per-node validation while its parser builds a tree, and set each node's
+    fields the short way.
 
-    Every LibCST node validates itself on construction (`__post_init__`), which
-    is about a fifth of a parse. Validation guards trees built by hand; the
-    parser's own output is valid by construction (the tests compare both
-    trees). Only parses run without it; nodes built later are checked. The
-    switch is process-wide: the first parse to start turns validation off and
-    the last to end turns it back on, so concurrent parses in threads cannot
-    leave it off (nodes another thread builds by hand meanwhile go unchecked).
+    Every LibCST node validates itself on construction (`__post_init__`), which is about a
+    fifth of a parse. Validation guards trees built by hand; the parser's own output is valid by
+    construction (the tests compare both trees). And a node's dataclass `__init__` (frozen, with
+    slots) sets each field through `object.__setattr__`, another fifth: during the parse each
+    node class gets an `__init__` that calls its slots' setters directly (`_direct_inits`), the
+    same fields with the same defaults, and no `__post_init__`. Only parses run this way; nodes
+    built later are made and checked as LibCST makes them. The switch is process-wide: the
+    first parse to start turns it on and the last to end turns it off, so concurrent parses in
+    threads cannot leave it on (nodes another thread builds by hand meanwhile go unchecked).
     """
     global _trusting, _validating_post_init
     from libcst import CSTNode
@@ -227,14 +230,79 @@ def _parser_output_trusted() -> Iterator[None]:
             _validating_post_init = CSTNode.__dict__.get("__post_init__")
             if _validating_post_init is not None:
                 CSTNode.__post_init__ = _no_validation  # type: ignore[method-assign]
+            for cls, (_, direct) in _direct_inits().items():
+                cls.__init__ = direct  # type: ignore[misc]
         _trusting += 1
     try:
         yield
     finally:
         with _TRUST_LOCK:
             _trusting -= 1
-            if _trusting == 0 and _validating_post_init is not None:
-                CSTNode.__post_init__ = _validating_post_init  # type: ignore[method-assign]
+            if _trusting == 0:
+                if _validating_post_init is not None:
+                    CSTNode.__post_init__ = _validating_post_init  # type: ignore[method-assign]
+                for cls, (original, _) in _direct_inits().items():
+                    cls.__init__ = original  # type: ignore[misc]
+
+
+_DIRECT_INITS: "dict[type, tuple[Callable[..., None], Callable[..., None]]] | None" = None
+
+
+def _direct_inits() -> "dict[type, tuple[Callable[..., None], Callable[..., None]]]":
+    """For each LibCST node class whose `__init__` is the dataclass's own: (that `__init__`, one
+    that sets the same fields through their slot descriptors). Made once per process; a class
+    whose fields are not all plain slotted init fields keeps its own."""
+    global _DIRECT_INITS
+    if _DIRECT_INITS is None:
+        from libcst import CSTNode
+
+        found: dict[type, tuple[Callable[..., None], Callable[..., None]]] = {}
+        pending = list(CSTNode.__subclasses__())
+        while pending:
+            cls = pending.pop()
+            pending.extend(cls.__subclasses__())
+            original = cls.__dict__.get("__init__")
+            if original is not None and getattr(original, "__code__", None) is not None \
+                    and original.__code__.co_filename == "<string>":  # made by @dataclass
+                direct = _direct_init(cls)
+                if direct is not None:
+                    found[cls] = (original, direct)
+        _DIRECT_INITS = found
+    return _DIRECT_INITS
+
+
+def _direct_init(cls: type) -> "Callable[..., None] | None":
+    import dataclasses
+
+    if not dataclasses.is_dataclass(cls):
+        return None
+    params, body = [], []
+    names: dict[str, Any] = {"_MISSING": dataclasses.MISSING}
+    for index, item in enumerate(dataclasses.fields(cls)):
+        if not item.init or item.kw_only or not item.name.isidentifier():
+            return None
+        setter = next((type_.__dict__[item.name].__set__ for type_ in cls.__mro__
+                       if type(type_.__dict__.get(item.name)).__name__ == "member_descriptor"), None)
+        if setter is None:
+            return None
+        names[f"_set{index}"] = setter
+        if item.default is not dataclasses.MISSING:
+            names[f"_default{index}"] = item.default
+            params.append(f"{item.name}=_default{index}")
+            body.append(f"    _set{index}(self, {item.name})")
+        elif item.default_factory is not dataclasses.MISSING:
+            names[f"_factory{index}"] = item.default_factory
+            params.append(f"{item.name}=_MISSING")
+            body.append(f"    _set{index}(self, _factory{index}() if {item.name} is _MISSING else {item.name})")
+        else:
+            if any("=" in param for param in params):
+                return None  # a required field after a defaulted one: not a dataclass's order
+            params.append(item.name)
+            body.append(f"    _set{index}(self, {item.name})")
+    source = f"def __init__(self, {', '.join(params)}):\n" + ("\n".join(body) or "    pass") + "\n"
+    scope: dict[str, Any] = {}
+    exec(compile(source, f"<torchlint direct init of {cls.__name__}>", "exec"), names, scope)
+    return scope["__init__"]
 
 
 def _no_validation(self: Any) -> None:
