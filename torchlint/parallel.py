@@ -103,21 +103,21 @@ def _lint_chunk(paths: list[str]) -> list[tuple]:
 # itself, so fewer, longer runs share more; but the cost of a file is mostly
 # the modules it imports, which varies a lot along a project (detectron2's
 # first half costs twice its second), so one run per worker leaves one idle.
-# Measured on the medium corpus (docs/performance.md): 4 runs per worker
-# 7.4 s, 2 runs 8.2 s, 1 run 8.8 s (medians of four, 2 workers).
-CHUNKS_PER_WORKER = 4
+# Guided sizes: each run is the files left divided by twice the workers (at
+# least `SMALLEST_CHUNK`), so the first runs are long and the last ones short,
+# and the workers end together. Measured in docs/performance.md.
+GUIDED_FACTOR = 2
+SMALLEST_CHUNK = 2
 
 
-def chunks(paths: Sequence[str], count: int) -> list[list[str]]:
-    """`count` contiguous runs of the sorted files, as equal in length as can be."""
-    count = max(1, min(len(paths), count))
-    size, extra = divmod(len(paths), count)
+def chunks(paths: Sequence[str], workers: int) -> list[list[str]]:
+    """Contiguous runs of the sorted files, long first and short last (guided sizes)."""
     out, start = [], 0
-    for index in range(count):
-        end = start + size + (1 if index < extra else 0)
-        if end > start:
-            out.append(list(paths[start:end]))
-        start = end
+    while start < len(paths):
+        left = len(paths) - start
+        size = max(SMALLEST_CHUNK, -(-left // (GUIDED_FACTOR * max(1, workers))))
+        out.append(list(paths[start:start + size]))
+        start += size
     return out
 
 
@@ -158,7 +158,7 @@ def lint_parallel(paths: Sequence[str], jobs: int, session_args: dict[str, Any],
         try:
             # Futures of our own rather than `pool.map`, whose iterator cancels them when interrupted:
             # Python 3.11's pool then fails on the cancelled work when it finds its workers gone.
-            futures = [pool.submit(_lint_chunk, chunk) for chunk in chunks(paths, jobs * CHUNKS_PER_WORKER)]
+            futures = [pool.submit(_lint_chunk, chunk) for chunk in chunks(paths, jobs)]
             for future in futures:
                 for path, findings, deps, digest, analysed, cutoffs in future.result():
                     results[path] = FileResult(path, [finding_from_data(f) for f in findings], deps, digest,
