@@ -218,6 +218,47 @@ def test_workers_without_a_temporary_directory_still_lint(monkeypatch) -> None:
     assert as_data(lint_paths(["fixtures"], jobs=2).findings) == expected
 
 
+def test_a_worker_lints_the_files_it_parsed_for_a_summary(tmp_path, monkeypatch) -> None:
+    """`parallel._lint_chunk`: the file a worker parsed while linting another (for its summary)
+    is linted there, tree in hand, and the worker whose chunk has it skips it."""
+    import multiprocessing
+
+    import torchlint.parallel as parallel
+    from torchlint.cache import finding_from_data
+    from torchlint.check import rules_for
+    from torchlint.session import Session
+
+    write(tmp_path, {
+        "model.py": "import torch.nn as nn\nimport torch.nn.functional as F\n\n"
+                    "class Net(nn.Module):\n    def forward(self, x):\n        return F.softmax(x, dim=1)\n",
+        "train.py": "import torch.nn as nn\nfrom model import Net\n\n"
+                    "def step(x, y):\n    return nn.CrossEntropyLoss()(Net()(x), y)\n",
+    })
+    monkeypatch.chdir(tmp_path)
+    config = Config()
+    rules = rules_for([config])
+    configs = {"model.py": config, "train.py": config}
+    reference = {path: as_data(Session(["."], on_disk=True).lint_file(path, config, rules).findings)
+                 for path in configs}
+    assert reference["train.py"]  # the softmax reaches the loss through the import
+
+    parses: list[str] = []
+    session = Session(["."], on_disk=True)
+    load = session._load
+    monkeypatch.setattr(session, "_load", lambda path: parses.append(path) or load(path))
+    monkeypatch.setattr(session.project, "loader", session._load)
+    claims = multiprocessing.get_context("spawn").Array("b", len(configs))
+    monkeypatch.setattr(parallel, "_WORKER", {"session": session, "configs": configs, "rules": rules,
+                                              "claims": claims, "index": {"model.py": 0, "train.py": 1}})
+    # This worker's chunk is train.py; model.py is another worker's, parsed here for its summary.
+    first = parallel._lint_chunk(["train.py"])
+    assert [row[0] for row in first] == ["train.py", "model.py"]
+    assert {row[0]: as_data(finding_from_data(data) for data in row[1]) for row in first} == reference
+    assert parses == ["train.py", "model.py"]  # each parsed once
+    assert list(claims) == [1, 1]
+    assert parallel._lint_chunk(["model.py"]) == []  # the other worker's chunk: already taken
+
+
 # -- the cache
 
 

@@ -28,7 +28,7 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _init(session_args: dict[str, Any], configs, rules, parent: int, temporary: str | None) -> None:
+def _init(session_args: dict[str, Any], configs, rules, parent: int, temporary: str | None, claims=None) -> None:
     import gc
 
     from .session import LINT_GC_THRESHOLDS, Session
@@ -38,6 +38,21 @@ def _init(session_args: dict[str, Any], configs, rules, parent: int, temporary: 
     _WORKER["session"] = Session(**session_args)
     _WORKER["configs"] = configs
     _WORKER["rules"] = rules
+    _WORKER["claims"] = claims
+    _WORKER["index"] = {path: number for number, path in enumerate(configs)}  # the run's files, in order
+
+
+def _claim(path: str) -> bool:
+    """Whether this worker is the one to lint `path` (the first to ask; see `_lint_chunk`)."""
+    claims = _WORKER["claims"]
+    number = _WORKER["index"].get(path)
+    if claims is None or number is None:
+        return claims is None
+    with claims.get_lock():
+        if claims[number]:
+            return False
+        claims[number] = 1
+        return True
 
 
 def _die_with(parent: int, temporary: str | None) -> None:
@@ -89,13 +104,36 @@ def _die_with(parent: int, temporary: str | None) -> None:
 
 
 def _lint_chunk(paths: list[str]) -> list[tuple]:
+    """The results of the files of one chunk that no other worker took, and of the files this
+    worker took meanwhile.
+
+    A worker that parses a file of the run for a summary (a module the file it lints imports)
+    holds that tree; the worker whose chunk has the file would parse it again. So each file is
+    linted by the first worker to claim it (`_claim`, a flag per file shared by the pool): its
+    own chunk's files as it reaches them, and, after each file, the files of the run it parsed
+    meanwhile, with the tree at hand. Findings do not depend on which worker lints a file nor
+    in what order (`Project.begin_file`)."""
     session = _WORKER["session"]
-    out = []
+    out: list[tuple] = []
     for path in paths:
-        result = session.lint_file(path, _WORKER["configs"][path], _WORKER["rules"])
-        out.append((result.path, [finding_to_data(f) for f in result.findings], result.deps, result.hash,
-                    result.analysed, result.cutoffs))
+        if not _claim(path):
+            continue  # another worker parsed it first, and lints it
+        pending = [path]
+        while pending:
+            current = pending.pop()
+            before = set(session.project.modules)
+            _lint_into(out, session, current)
+            if _WORKER["claims"] is not None:
+                parsed = set(session.project.modules) - before - {current}
+                pending.extend(other for other in sorted(parsed, reverse=True)
+                               if other in _WORKER["configs"] and _claim(other))
     return out
+
+
+def _lint_into(out: list[tuple], session, path: str) -> None:
+    result = session.lint_file(path, _WORKER["configs"][path], _WORKER["rules"])
+    out.append((result.path, [finding_to_data(f) for f in result.findings], result.deps, result.hash,
+                result.analysed, result.cutoffs))
 
 
 # Contiguous runs of files, handed out as workers free up. Neighbouring files
@@ -153,8 +191,9 @@ def lint_parallel(paths: Sequence[str], jobs: int, session_args: dict[str, Any],
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     results: dict[str, Any] = {}
     with _shared_summaries(session_args) as (worker_args, temporary):
+        claims = context.Array("b", len(configs))  # one flag per file of the run: a worker has taken it
         pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init,
-                                   initargs=(worker_args, configs, rules, os.getpid(), temporary))
+                                   initargs=(worker_args, configs, rules, os.getpid(), temporary, claims))
         try:
             # Futures of our own rather than `pool.map`, whose iterator cancels them when interrupted:
             # Python 3.11's pool then fails on the cancelled work when it finds its workers gone.
