@@ -29,12 +29,10 @@ def default_jobs() -> int:
 
 
 def _init(session_args: dict[str, Any], configs, rules, parent: int, temporary: str | None, claims=None) -> None:
-    import gc
-
-    from .session import LINT_GC_THRESHOLDS, Session
+    from .session import Session, collect_for_linting
 
     _die_with(parent, temporary)
-    gc.set_threshold(*LINT_GC_THRESHOLDS)  # a worker only lints (see session.fewer_collections)
+    collect_for_linting()  # a worker only lints (see session.fewer_collections)
     _WORKER["session"] = Session(**session_args)
     _WORKER["configs"] = configs
     _WORKER["rules"] = rules

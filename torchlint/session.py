@@ -35,21 +35,48 @@ from .cache import SummaryCache, content_hash  # noqa: E402,F401  (content_hash:
 # A parse allocates hundreds of thousands of nodes that all survive, and with
 # CPython's default thresholds (700, 10, 10) the collector walks them again and
 # again as the heap grows: about a quarter of a cold run on real code. The
-# trees themselves hold no cycles; the interpreter's few (class <-> method)
-# die young, so rarer collections find them just the same. Measured in
-# docs/performance.md.
+# trees themselves hold no cycles, but the interpretation that reads one does
+# (a function's closure holds its own value), so a linted file's tree is freed
+# by the collector, not by reference counts. Hence, while linting: rarer
+# collections, and between two files one collection of what the last file left
+# followed by `gc.freeze()`, so that what lives on (the trees and summaries
+# other files read) is never walked again. Measured in docs/performance.md.
 LINT_GC_THRESHOLDS = (20_000, 10, 10)
+_between_files = False  # collect and freeze between files (`fewer_collections`)
 
 
 @contextlib.contextmanager
 def fewer_collections() -> Iterator[None]:
-    """Run the garbage collector less often while linting; restored after."""
+    """Run the garbage collector less often while linting, and between files only over what
+    the last file left; the collector as it was afterwards."""
+    global _between_files
     previous = gc.get_threshold()
+    previous_between = _between_files
     gc.set_threshold(*LINT_GC_THRESHOLDS)
+    _between_files = True
     try:
         yield
     finally:
         gc.set_threshold(*previous)
+        _between_files = previous_between
+        if not previous_between:
+            gc.unfreeze()  # what was frozen is collectable again, as if never frozen
+
+
+def collect_for_linting() -> None:
+    """`fewer_collections`' settings for good: for a process that only lints (a pool worker)."""
+    global _between_files
+    gc.set_threshold(*LINT_GC_THRESHOLDS)
+    _between_files = True
+    gc.freeze()  # what it has now (a worker: what it inherited from its parent) is never walked
+
+
+def collect_between_files() -> None:
+    """Free what the last file's analysis left (its cycles: the interpretation, its tree), then
+    freeze what survives: long-lived, never walked again while linting (`fewer_collections`)."""
+    if _between_files:
+        gc.collect()
+        gc.freeze()
 
 
 @dataclass
@@ -184,6 +211,8 @@ class Session:
     # -- linting
 
     def lint_file(self, path: str, config: Config, rules) -> FileResult:
+        self.project.begin_file()  # the last file's decoded values go now, so the collector frees them
+        collect_between_files()
         checked = self.checked(path)
         if checked is None:
             checked = ParseFailure(path, "cannot read file")
