@@ -71,11 +71,14 @@ def collect_for_linting() -> None:
     gc.freeze()  # what it has now (a worker: what it inherited from its parent) is never walked
 
 
-def collect_between_files() -> None:
+def collect_between_files(first: bool = False) -> None:
     """Free what the last file's analysis left (its cycles: the interpretation, its tree), then
-    freeze what survives: long-lived, never walked again while linting (`fewer_collections`)."""
+    freeze what survives: long-lived, never walked again while linting (`fewer_collections`).
+    Before a session's first file there is nothing of a file to free (a run that lints one file
+    after reading its cache must not walk the whole heap for it): only the freeze."""
     if _between_files:
-        gc.collect()
+        if not first:
+            gc.collect()
         gc.freeze()
 
 
@@ -115,6 +118,7 @@ class Session:
         self._hashes: dict[str, str | None] = {}
         self._facts: dict[str, FileFacts | None] = {}
         self._notebooks: dict[str, object] = {}
+        self._linted_any = False
         self.summary_cache = SummaryCache(summary_dir, self.digest) if summary_dir else None
         self.project = Project({}, roots, on_disk, loader=self._load, known=set(known),
                                summary_cache=self.summary_cache, quick_summary=self._quick_summary)
@@ -212,7 +216,8 @@ class Session:
 
     def lint_file(self, path: str, config: Config, rules) -> FileResult:
         self.project.begin_file()  # the last file's decoded values go now, so the collector frees them
-        collect_between_files()
+        collect_between_files(first=not self._linted_any)
+        self._linted_any = True
         checked = self.checked(path)
         if checked is None:
             checked = ParseFailure(path, "cannot read file")
