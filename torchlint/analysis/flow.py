@@ -67,6 +67,7 @@ from .values import (
     join,
     join_all,
     same,
+    spread_into,
     text_of,
 )
 from .invocation import Invocation, callable_options
@@ -602,13 +603,7 @@ class ModuleInterpreter(Invocation, TorchSemantics):
                 else:
                     rest.append(value)
             else:
-                spread = self.eval(element.value, state, frame)
-                if isinstance(spread, DictValue):
-                    items.update(spread.items)
-                    if spread.rest is not None:
-                        rest.append(spread.rest)
-                else:
-                    rest.append(UNKNOWN)
+                spread_into(items, rest, self.eval(element.value, state, frame))
         return DictValue(tuple(items.items()), join_all(rest) if rest else None)
 
     def eval_boolean(self, node: cst.BooleanOperation, state: State, frame: Frame) -> Value:

@@ -30,7 +30,7 @@ import re
 from typing import Any
 
 from .summaries import Encoder, ModuleSummary
-from .values import NONE, UNKNOWN, DictValue, StrValue, TupleValue, Value, join_all
+from .values import NONE, UNKNOWN, DictValue, StrValue, TupleValue, Value, join_all, spread_into
 
 # A statement keyword at a line's start: the module is not only literals (a cheap test before
 # `ast.parse`; a keyword inside a multi-line string only sends the module the usual way).
@@ -151,12 +151,7 @@ class _Literals:
         for key, item in zip(node.keys, node.values):
             value = self.eval(item, depth)
             if key is None:  # `**spread`
-                if isinstance(value, DictValue):
-                    items.update(value.items)
-                    if value.rest is not None:
-                        rest.append(value.rest)
-                else:
-                    rest.append(UNKNOWN)
+                spread_into(items, rest, value)
                 continue
             key_value = self.eval(key, depth)
             if type(key) is ast.Constant and isinstance(key.value, (str, bytes)) and self.single_token(key):

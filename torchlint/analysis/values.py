@@ -513,6 +513,17 @@ def join(a: Value, b: Value) -> Value:
     return UNKNOWN
 
 
+def spread_into(items: dict, rest: list[Value], spread: Value) -> None:
+    """`{**spread}` in a dict display: a dict's items and its `rest` join the display's; any
+    other value may hold anything under any key (the interpreter's rule, and `literals.py`'s)."""
+    if isinstance(spread, DictValue):
+        items.update(spread.items)
+        if spread.rest is not None:
+            rest.append(spread.rest)
+    else:
+        rest.append(UNKNOWN)
+
+
 def join_all(values: list[Value]) -> Value:
     """The join of every value (UNKNOWN for none)."""
     if not values:
