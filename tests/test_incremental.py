@@ -579,6 +579,13 @@ def bodies_digest(text: str, entered) -> str | None:
     ('    """A model."""\n', '    """A model!"""\n', [], False),
     # a function added or removed: the outline moves
     ("def train(model, loader):\n", "def extra():\n    pass\n\n\ndef train(model, loader):\n", [], False),
+    # what the interpretation never reads, outside the bodies too: comments, blank lines, trailing spaces
+    ("SCALE = 2\n", "# how much\nSCALE = 2  # twice\n\n\n", [], True),
+    ("class Net(nn.Module):\n", "\n# the model\nclass Net(nn.Module):   \n", [], True),
+    ("        return y * SCALE\n", "        # why\n\n        return y * SCALE  # because\n", [2], True),
+    # ... but a `#` or a blank line inside a string is the string's
+    ('    """A model."""\n', '    """A model. # one"""\n', [], False),
+    ('    """A model."""\n', '    """A model.\n\n    """\n', [], False),
 ])
 def test_a_definitions_digest_covers_what_the_interpretation_reads(old: str, new: str, entered, same: bool) -> None:
     assert old in BODIES_BASE

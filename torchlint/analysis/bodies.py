@@ -8,7 +8,8 @@ body, only three facts read off its syntax (`syntax.self_assignments`, `syntax.s
 `syntax.global_names`), until a body is interpreted itself (`Invocation.interpret`, which the
 `Project` records: `Project.entered`). So what the analysed file read of the module is its text
 with the bodies of the functions it did not enter cut out, and their facts; `digest` writes that
-down. An edit inside a body nobody entered (and that leaves its facts alone) keeps the digest.
+down, less what the interpretation never reads (comments, blank lines, trailing spaces). An edit
+inside a body nobody entered (and that leaves its facts alone), or of a comment, keeps the digest.
 
 A function is known by its ordinal among the *outline* functions: those written at module
 level or in a class body (classes nested in classes included), in source order; the same count
@@ -34,8 +35,36 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..parsing import ParsedModule
 
 # Part of every digest: bump it when what a digest covers changes.
-BODIES_VERSION = 1
+BODIES_VERSION = 2
 _BREAK = re.compile(r"\r\n|\r|\n")  # where Python breaks lines (as `lines.python_lines`)
+# What the interpretation never reads of the text it keeps: comments, blank lines, trailing
+# spaces. A string token is matched first and kept whole, so a `#` inside one is no comment.
+_QUOTED = [
+    r'"""(?:[^\\]|\\.)*?"""',
+    r"'''(?:[^\\]|\\.)*?'''",
+    r'"(?:[^"\\\r\n]|\\.)*"',
+    r"'(?:[^'\\\r\n]|\\.)*'",
+]
+_STRING = r"(?P<string>(?:" + "|".join(_QUOTED) + r"))"
+_COMMENTS = re.compile(
+    _STRING + r"|[ \t]*#[^\r\n]*"  # a comment, with the spaces before it
+    r"|[ \t]+(?=\r\n|\r|\n|$)",  # trailing spaces
+    re.S,
+)
+_BLANK_LINES = re.compile(
+    _STRING + r"|\A(?:[ \t]*(?:\r\n|\r|\n))+"  # blank lines a part starts with
+    r"|(?:\r\n|\r|\n)[ \t]*(?=\r\n|\r|\n|$)",  # a line break followed by a blank line or the end
+    re.S,
+)
+
+
+def _read_part(text: str) -> str:
+    """`text` without what the interpretation never reads: comments, trailing spaces, blank lines
+    (the strings kept whole)."""
+    def keep_strings(match: re.Match) -> str:
+        return match.group("string") or ""
+
+    return _BLANK_LINES.sub(keep_strings, _COMMENTS.sub(keep_strings, text))
 
 
 def outline(module: cst.Module) -> list[cst.FunctionDef]:
@@ -125,7 +154,7 @@ def digest(parsed: "ParsedModule", entered: Iterable[int]) -> str | None:
         if number in kept:
             continue
         start, end = cuts[number]
-        pieces.append(text[position:start])
+        pieces.append(_read_part(text[position:start]))
         pieces.append(f"\0{number}\0")
         position = end
         assigned = parsed.fact("self_assignments", function, self_assignments)
@@ -133,6 +162,6 @@ def digest(parsed: "ParsedModule", entered: Iterable[int]) -> str | None:
         declared = parsed.fact("global_names", function, global_names)
         facts.append([number, sorted(assigned) if assigned is not None else None,
                       sorted(calls) if calls is not None else None, sorted(declared)])
-    pieces.append(text[position:])
+    pieces.append(_read_part(text[position:]))
     payload = json.dumps([BODIES_VERSION, sorted(kept), facts], separators=(",", ":")) + "\0" + "".join(pieces)
     return hashlib.blake2b(payload.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
