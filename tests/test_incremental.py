@@ -595,6 +595,14 @@ def test_a_definitions_digest_covers_what_the_interpretation_reads(old: str, new
     assert (before == after) is same
 
 
+def test_a_string_continued_over_a_crlf_break_is_kept_whole_in_the_digest() -> None:
+    """A `#` inside a string whose line ends in a backslash and CRLF is the string's, not a comment."""
+    text = 'NOTE = "a \\\r\n# b"\r\n\r\ndef f(x):\r\n    return x\r\n'
+    compile(text, "m.py", "exec")
+    assert bodies_digest(text, []) != bodies_digest(text.replace("# b", "# c"), [])
+    assert bodies_digest(text, []) == bodies_digest(text.replace("    return x", "    return x  # c"), [])
+
+
 def test_a_definitions_digest_depends_on_the_bodies_entered() -> None:
     assert bodies_digest(BODIES_BASE, [0]) != bodies_digest(BODIES_BASE, [1])
     assert bodies_digest(BODIES_BASE, [7]) is None  # no such outline function

@@ -46,7 +46,7 @@ CASES = {
                                                   'C = D = {"k": A}\nE: list = [B]\nF: int\npass\n"a note"\n'),
     "empty": "",
     "comments only": "# nothing here\n\n# at all\n",
-    "carriage returns": 'A = """one\r\ntwo"""\r\nB = "three"\r\n',
+    "carriage returns": 'A = """one\r\ntwo"""\r\nB = "three"\r\nC = "four \\\r\nfive"\r\nD = {"six": 6}\r\n',
     "unicode": 'A = "héllo wörld ✓"\nB = {"ключ": "значение", "𝔘": [1, "😀"]}\n',
 }
 

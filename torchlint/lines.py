@@ -3,7 +3,8 @@
 `str.splitlines()` also breaks at form feed, vertical tab, `\\x1c`-`\\x1e`, `\\x85`, U+2028 and
 U+2029; Python's tokenizer (and LibCST's, whose positions findings carry) breaks only at
 `\\n`, `\\r\\n` and `\\r`. Every row torchlint shows, fingerprints or maps to a notebook cell
-comes from here, so rows agree with positions.
+comes from here, so rows agree with positions. So do where lines start (`line_starts`) and the
+shape of a string token (`QUOTED`), for code that reads positions or strings off the text.
 """
 
 from __future__ import annotations
@@ -11,6 +12,25 @@ from __future__ import annotations
 import re
 
 _BREAK = re.compile(r"\r\n|\r|\n")
+_BREAK_BYTES = re.compile(rb"\r\n|\r|\n")
+
+# A string token's quoted part, after its prefix (r, b, f...): triple quotes first; a backslash
+# escapes the next character or line break (in raw strings too, for where the token ends); a
+# one-quote string ends at its line. A pattern's source, for `re.compile` (`.encode()` for bytes).
+_ESCAPE = r"\\(?:\r\n|.)"
+QUOTED = "|".join([
+    rf'"""(?:[^\\]|{_ESCAPE})*?"""',
+    rf"'''(?:[^\\]|{_ESCAPE})*?'''",
+    rf'"(?:[^"\\\r\n]|{_ESCAPE})*"',
+    rf"'(?:[^'\\\r\n]|{_ESCAPE})*'",
+])
+
+
+def line_starts(text: str | bytes) -> list[int]:
+    """Where each line of `text` starts, at Python's line breaks, in `text`'s own units
+    (characters, or bytes: CPython's column offsets count UTF-8 bytes)."""
+    pattern = _BREAK if isinstance(text, str) else _BREAK_BYTES
+    return [0, *(match.end() for match in pattern.finditer(text))]
 
 
 def python_lines(text: str) -> list[str]:

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 
 import libcst as cst
 
-from ..lines import python_lines
+from ..lines import QUOTED, line_starts, python_lines
 from .syntax import global_names, self_assignments, self_method_calls
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -36,16 +36,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 # Part of every digest: bump it when what a digest covers changes.
 BODIES_VERSION = 2
-_BREAK = re.compile(r"\r\n|\r|\n")  # where Python breaks lines (as `lines.python_lines`)
 # What the interpretation never reads of the text it keeps: comments, blank lines, trailing
 # spaces. A string token is matched first and kept whole, so a `#` inside one is no comment.
-_QUOTED = [
-    r'"""(?:[^\\]|\\.)*?"""',
-    r"'''(?:[^\\]|\\.)*?'''",
-    r'"(?:[^"\\\r\n]|\\.)*"',
-    r"'(?:[^'\\\r\n]|\\.)*'",
-]
-_STRING = r"(?P<string>(?:" + "|".join(_QUOTED) + r"))"
+_STRING = r"(?P<string>(?:" + QUOTED + r"))"
 _COMMENTS = re.compile(
     _STRING + r"|[ \t]*#[^\r\n]*"  # a comment, with the spaces before it
     r"|[ \t]+(?=\r\n|\r|\n|$)",  # trailing spaces
@@ -116,9 +109,7 @@ def _cuts(parsed: "ParsedModule") -> "list[tuple[int, int]] | None":
     if len(spans) != len(parsed.fact("outline", parsed.module, outline)):
         return None
     lines = python_lines(text)
-    starts = [0]  # where each line starts in `text`, breaks included
-    for match in _BREAK.finditer(text):
-        starts.append(match.end())
+    starts = line_starts(text)
 
     def offset(row: int, column: int) -> int:  # CPython's column counts UTF-8 bytes
         line = lines[row - 1]

@@ -29,6 +29,7 @@ import ast
 import re
 from typing import Any
 
+from ..lines import QUOTED, line_starts
 from .summaries import Encoder, ModuleSummary
 from .values import NONE, UNKNOWN, DictValue, StrValue, TupleValue, Value, join_all, spread_into
 
@@ -72,9 +73,7 @@ class _Bindings:
 class _Literals:
     def __init__(self, text: str) -> None:
         self.data = text.encode("utf-8", "surrogatepass")
-        self.starts = [0]  # where each line starts in `data` (CPython's offsets count UTF-8 bytes)
-        for match in re.finditer(rb"\r\n|\r|\n", self.data):
-            self.starts.append(match.end())
+        self.starts = line_starts(self.data)  # in bytes, as CPython's offsets count
         self.vars: dict[str, Value] = {}
 
     def run(self, tree: ast.Module) -> dict[str, Value]:
@@ -175,15 +174,8 @@ class _Literals:
         return self.data[start:end].decode("utf-8", "surrogatepass")
 
 
-# One string token: its prefix, then a quoted body in which a backslash escapes the next
-# character (in raw strings too, for where the token ends).
-_QUOTED = [
-    rb"'''(?:[^\\]|\\.)*?'''",
-    rb'"""(?:[^\\]|\\.)*?"""',
-    rb"'(?:[^'\\]|\\.)*'",
-    rb'"(?:[^"\\]|\\.)*"',
-]
-_STRING_TOKEN = re.compile(rb"[A-Za-z]*(?:" + b"|".join(_QUOTED) + rb")", re.S)
+# One string token: its prefix, then its quoted part.
+_STRING_TOKEN = re.compile(("[A-Za-z]*(?:" + QUOTED + ")").encode(), re.S)
 
 
 def _plain(token: str) -> str | None:
