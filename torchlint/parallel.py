@@ -43,9 +43,11 @@ def _init(session_args: dict[str, Any], configs, rules, parent: int, temporary: 
 def _claim(path: str) -> bool:
     """Whether this worker is the one to lint `path` (the first to ask; see `_lint_chunk`)."""
     claims = _WORKER["claims"]
+    if claims is None:
+        return True  # no flags: each worker lints its own chunks
     number = _WORKER["index"].get(path)
-    if claims is None or number is None:
-        return claims is None
+    if number is None:
+        return False  # not a file of this run
     with claims.get_lock():
         if claims[number]:
             return False
@@ -123,8 +125,7 @@ def _lint_chunk(paths: list[str]) -> list[tuple]:
             _lint_into(out, session, current)
             if _WORKER["claims"] is not None:
                 parsed = set(session.project.modules) - before - {current}
-                pending.extend(other for other in sorted(parsed, reverse=True)
-                               if other in _WORKER["configs"] and _claim(other))
+                pending.extend(other for other in sorted(parsed, reverse=True) if _claim(other))
     return out
 
 

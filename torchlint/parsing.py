@@ -273,6 +273,7 @@ def _direct_inits() -> "dict[type, tuple[Callable[..., None], Callable[..., None
 
 def _direct_init(cls: type) -> "Callable[..., None] | None":
     import dataclasses
+    import types
 
     if not dataclasses.is_dataclass(cls):
         return None
@@ -282,7 +283,7 @@ def _direct_init(cls: type) -> "Callable[..., None] | None":
         if not item.init or item.kw_only or not item.name.isidentifier():
             return None
         setter = next((type_.__dict__[item.name].__set__ for type_ in cls.__mro__
-                       if type(type_.__dict__.get(item.name)).__name__ == "member_descriptor"), None)
+                       if isinstance(type_.__dict__.get(item.name), types.MemberDescriptorType)), None)
         if setter is None:
             return None
         names[f"_set{index}"] = setter

@@ -215,7 +215,9 @@ class Session:
     # -- linting
 
     def lint_file(self, path: str, config: Config, rules) -> FileResult:
-        self.project.begin_file()  # the last file's decoded values go now, so the collector frees them
+        # Phase 2 of this file starts from nothing decoded; and the last file's values go now, so
+        # the collector frees them.
+        self.project.begin_file()
         collect_between_files(first=not self._linted_any)
         self._linted_any = True
         checked = self.checked(path)
@@ -238,7 +240,6 @@ class Session:
                 failure = ParseFailure(path, "cannot parse")
             findings = [] if explicitly_ignored(config, "TL000", path) else [parse_error(failure)]
             return FileResult(path, findings, {}, self.hash(path), analysed=True)
-        self.project.begin_file()
         # A file CPython refused and LibCST took once its unparsable statements were set aside:
         # its TL000 (at CPython's error) and the findings of the rest.
         findings = [*recovery_error(module, config), *check_module(self.project, module, rules)]
