@@ -30,6 +30,10 @@ from torchlint import lint_paths
 # positions moved (comment lines above), a softmax added or removed in a helper another file
 # calls, a parameter sink added or removed, a function renamed, a signature changed, a class
 # whose forward changes kind, a syntax error, an import added.
+# (`probs` makes every variant mention softmax, so the pre-check never skips app.py)
+HEAD = ("import torch\nimport torch.nn as nn\n\ndef probs(x):\n    return torch.softmax(x, dim=1)\n\n"
+        "class Head(nn.Module):\n    def __init__(self, act):\n        super().__init__()\n"
+        "        self.act = act\n\n    def forward(self, x):\n        return self.act(x)\n")
 VARIANTS: dict[str, list[str | None]] = {
     "helpers.py": [
         "import torch.nn.functional as F\n\ndef make(x):\n    return F.softmax(x, dim=1)\n\n"
@@ -123,6 +127,17 @@ VARIANTS: dict[str, list[str | None]] = {
         "import torch\n\ndef make(x):\n    return torch.sigmoid(x)\n\ndef scale(x):\n    return x\n",
         "import torch\n\ndef make(x):\n    x = x + 1\n    return torch.sigmoid(x)\n\ndef scale(x):\n    return x\n",
         "import torch\n\ndef make(x):\n    return torch.relu(x)\n\ndef scale(x):\n    return x\n",
+    ],
+    # a class whose methods importers look up one by one: a private method no one looks up, a
+    # method an importer looked up in vain, its private twin
+    "heads.py": [HEAD, HEAD + "\n    def _unused(self):\n        return None\n",
+                 HEAD + "\n    def predict(self, x):\n        return self(x).softmax(dim=1)\n",
+                 HEAD + "\n    def _predict(self, x):\n        return self(x).softmax(dim=1)\n"],
+    "app.py": [
+        "import torch\nimport torch.nn as nn\nfrom heads import Head\n\nhead = Head(3)\n"
+        "loss = nn.CrossEntropyLoss()(torch.softmax(head(x), dim=1), y)\n",
+        "import torch.nn as nn\nfrom heads import Head\n\nhead = Head(3)\n"
+        "loss = nn.CrossEntropyLoss()(head.predict(x), y)\n",
     ],
     "util.py": [None, "def same(v):\n    return v\n", "import torch\n\ndef same(v):\n    return torch.log(v)\n",
                 "def same(v):\n    w = v\n    return w\n"],
@@ -309,6 +324,36 @@ def test_an_edit_of_an_export_an_importer_did_not_read_keeps_its_entry(project: 
     lint_paths(["."], cache_dir=".torchlint_cache")
     assert "train.py" not in analysed
     cached_equals_fresh()
+
+
+def test_a_method_no_importer_looks_up_keeps_their_entries(project: Tree, monkeypatch) -> None:
+    """app.py reads Head's __call__ and forward, one by one: Head gaining a method it does not
+    look up (private or not called) leaves its entry; the class's summary changed all the same."""
+    before = cached_equals_fresh()
+    assert any(finding["filename"] == "app.py" for finding in before)
+    for index in (1, 3):
+        analysed = count_analyses(monkeypatch)
+        project.set("heads.py", index)
+        findings = as_data(lint_paths(["."], cache_dir=".torchlint_cache").findings)
+        assert "app.py" not in analysed
+        assert findings == as_data(lint_paths(["."]).findings) == before
+
+
+def test_a_method_an_importer_looked_up_in_vain_is_a_dependency(project: Tree, monkeypatch) -> None:
+    """app.py calls head.predict(x), which Head does not have; once it does (a softmax), the
+    entry is stale: app.py is analysed again and the double softmax found (at the softmax, in
+    heads.py, which cannot find it alone: no loss there)."""
+    project.set("app.py", 1)
+    before = cached_equals_fresh()
+    assert not any(finding["filename"] == "heads.py" for finding in before)
+    data = json.loads(next(Path(".torchlint_cache").glob("results-*.json")).read_text())
+    assert data["entries"]["app.py"]["cut"]["heads.py"][0] == "s"  # analysed, keyed on summary parts
+    analysed = count_analyses(monkeypatch)
+    project.set("heads.py", 2)
+    after = as_data(lint_paths(["."], cache_dir=".torchlint_cache").findings)
+    assert "app.py" in analysed
+    assert after == as_data(lint_paths(["."]).findings)
+    assert any(finding["filename"] == "heads.py" and finding["code"] == "TL001" for finding in after)
 
 
 def test_a_body_a_context_interprets_is_a_dependency_on_its_text(project: Tree, monkeypatch) -> None:

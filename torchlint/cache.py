@@ -13,7 +13,7 @@ imports may resolve, so it starts a fresh cache.
 Early cutoff, as build systems do it: beside a dependency's content hash an
 entry may keep a *cutoff*, what its findings read of that module when that
 was less than its text: the parts of its summary that were decoded (exports,
-classes, functions: `summaries.parts_digest`), or, for a file the pre-check
+classes, the methods looked up, functions: `summaries.parts_digest`), or, for a file the pre-check
 skipped, the module's pre-check facts (`precheck.facts_digest`). When the
 dependency's text changed, the entry is still reused if that digest, made
 again for the new text (`derive`: the caller summarises the module once), is
@@ -47,9 +47,10 @@ CACHE_DIR_NAME = ".torchlint_cache"
 # Part of every key: bump it when the layout changes, or when the same files
 # and configuration would now give other findings (3: imports resolve from the
 # importer's own project root; 4: entries keep cutoffs, what their findings read
-# of each dependency, so an edit that leaves that unchanged keeps them) and the
-# version number has not moved.
-FORMAT = 4
+# of each dependency, so an edit that leaves that unchanged keeps them; 5: a
+# class's methods are parts of their own, read one by one) and the version
+# number has not moved.
+FORMAT = 5
 RACY_NS = 2_000_000_000
 
 

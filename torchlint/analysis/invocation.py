@@ -33,8 +33,8 @@ class Invocation:
                 continue
             seen: set[str] = set()
             for cls in instance.cls.mro():
-                for name, method in cls.methods.items():
-                    if name in seen or name.startswith("_") or method.is_static or method.is_property:
+                for name, method in cls.public_methods():
+                    if name in seen or method.is_static or method.is_property:
                         continue
                     seen.add(name)
                     outer = self.frame

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Callable, Final, Iterator, Union
 
 from .values import UNKNOWN, ClassValue, FunctionValue, InstanceValue, Value
@@ -94,7 +95,8 @@ class ClassInfo:
     node: "cst.ClassDef | None" = field(repr=False)
     name: str
     bases: list[Value] = field(repr=False)
-    methods: dict[str, FunctionInfo] = field(default_factory=dict, repr=False)
+    # A dict for a class interpreted here; `DecodedMethods` for one decoded from a summary.
+    methods: "dict[str, FunctionInfo] | DecodedMethods" = field(default_factory=dict, repr=False)
     class_vars: dict[str, Value] = field(default_factory=dict)
     attrs: dict[str, Value] | None = None
     # The tables being computed (an attribute's name, or None for the whole table): asked
@@ -126,6 +128,12 @@ class ClassInfo:
                 return cls.methods[name]
         return None
 
+    def public_methods(self) -> list[tuple[str, FunctionInfo]]:
+        """Its own methods whose names do not start with `_`, in definition order."""
+        if isinstance(self.methods, DecodedMethods):
+            return self.methods.public()
+        return [(name, method) for name, method in self.methods.items() if not name.startswith("_")]
+
     def call_method(self) -> FunctionInfo | None:
         """What calling an instance runs: its `__call__`, or an nn.Module's `forward`."""
         return self.find_method("__call__") or self.find_method("forward")
@@ -139,6 +147,50 @@ class ClassInfo:
             if isinstance(base, ClassValue) and base.info.data_fields():
                 inherited += [name for name in base.info.data_fields() or () if name not in inherited]
         return inherited + [name for name in self.fields if name not in inherited]
+
+
+class DecodedMethods(Mapping[str, FunctionInfo]):
+    """The methods of a class decoded from a summary (`Project.decode_class`), each decoded
+    when first looked up, and each look-up reported to `read` as the summary part it read:
+    `m:<class id>.<name>` for one name (present or not), `P:<class id>` for the public names,
+    `M:<class id>` for all of them (`summaries.parts_digest`). The result cache keys an
+    importer on those parts, so a method added to a class that a hundred files import
+    re-analyses only the files that look it up, or that go through all the class's methods."""
+
+    __slots__ = ("_class_id", "_ids", "_decode", "_read", "_decoded")
+
+    def __init__(self, class_id: str, ids: dict[str, str], decode: Callable[[str], FunctionInfo | None],
+                 read: Callable[[str], None]) -> None:
+        self._class_id = class_id
+        self._ids = ids  # method name -> function id in the summary
+        self._decode = decode
+        self._read = read
+        self._decoded: dict[str, FunctionInfo | None] = {}
+
+    def _method(self, name: str) -> FunctionInfo | None:
+        if name not in self._decoded:
+            method_id = self._ids.get(name)
+            self._decoded[name] = None if method_id is None else self._decode(method_id)
+        return self._decoded[name]
+
+    def __getitem__(self, name: str) -> FunctionInfo:
+        self._read(f"m:{self._class_id}.{name}")
+        method = self._method(name) if isinstance(name, str) else None
+        if method is None:
+            raise KeyError(name)
+        return method
+
+    def __iter__(self) -> Iterator[str]:
+        self._read(f"M:{self._class_id}")
+        return iter([name for name in self._ids if self._method(name) is not None])
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def public(self) -> list[tuple[str, FunctionInfo]]:
+        self._read(f"P:{self._class_id}")
+        return [(name, method) for name in self._ids
+                if not name.startswith("_") and (method := self._method(name)) is not None]
 
 
 @dataclass(eq=False)

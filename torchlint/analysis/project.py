@@ -28,7 +28,7 @@ from . import torch_api as api
 from .calls import Args, CallEngine
 from .codec import Code, SiteLocator, decode_site
 from .flow import ModuleInterpreter, Resolver, foreign_result
-from .program import ClassInfo, FunctionInfo, Status, class_member
+from .program import ClassInfo, DecodedMethods, FunctionInfo, Status, class_member
 from .state import resolved
 from . import bodies
 from .summaries import Encoder, ModuleSummary, parts_digest
@@ -464,10 +464,11 @@ class Project(Resolver):
         self.decoded_classes[key] = cls  # its parts: methods may name it
         cls.fields = data.get("fields")
         cls.bases = [self.decode(base, summary) for base in data["bases"]]
-        for name, method_id in data["methods"].items():
-            method = self.decode_function(summary, method_id, owner=cls)
-            if method is not None:
-                cls.methods[name] = method
+        # Methods are decoded as they are looked up, which records what was read of them.
+        cls.methods = DecodedMethods(
+            class_id, {name: ident for name, ident in data["methods"].items() if isinstance(ident, str)},
+            lambda method_id: self.decode_function(summary, method_id, owner=cls),
+            lambda part: self._read_part(summary.path, part))
         cls.class_vars = {name: self.decode(value, summary) for name, value in data["class_vars"].items()}
         attrs: dict[str, Value] = {}
         for base in reversed(cls.bases):

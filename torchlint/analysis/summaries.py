@@ -114,13 +114,37 @@ class ModuleSummary:
 # -- what an importer read of a summary (the result cache's early cutoff)
 #
 # An importer's findings depend on the parts of a summary it decoded, not on the module's text:
-# `project.Project` records them (`read_parts`) as `e:<export name>`, `c:<class id>` and
-# `f:<function id>`, and the result cache keys that dependency on `parts_digest` of them, so an
-# edit that leaves those parts as they were (most edits inside function bodies) keeps the
-# importer's cached findings. Digested in `to_cache()`'s form, which a summary read back from
-# the cache has as it is and a fresh one makes once: the same text gives the same digest.
+# `project.Project` records them (`read_parts`) as `e:<export name>`, `c:<class id>` (the class
+# but its methods), `m:<class id>.<name>` (which function a method name is, or that there is
+# none), `P:<class id>` (its public methods), `M:<class id>` (all its methods: `DecodedMethods`)
+# and `f:<function id>`, and the result cache keys that dependency on `parts_digest` of them, so
+# an edit that leaves those parts as they were (most edits inside function bodies, a method
+# that no importer looks up) keeps the importer's cached findings. Digested in `to_cache()`'s
+# form, which a summary read back from the cache has as it is and a fresh one makes once: the
+# same text gives the same digest.
 
-_PART_TABLES = {"e": "exports", "c": "classes", "f": "functions"}
+_PART_TABLES = {"e": "exports", "f": "functions"}
+
+
+def _part(data: dict[str, Any], part: str) -> Any:
+    """What `part` names in `data` (`to_cache()`'s form); None for what is not there."""
+    kind, _, name = part.partition(":")
+    if kind in _PART_TABLES:
+        table = data.get(_PART_TABLES[kind])
+        return table.get(name) if isinstance(table, dict) else None
+    class_id, _, member = name.partition(".") if kind == "m" else (name, "", "")
+    classes = data.get("classes")
+    cls = classes.get(class_id) if isinstance(classes, dict) else None
+    if not isinstance(cls, dict):
+        return None
+    methods = cls.get("methods") if isinstance(cls.get("methods"), dict) else {}
+    if kind == "c":
+        return {key: value for key, value in cls.items() if key != "methods"}
+    if kind == "m":
+        return methods.get(member)
+    if kind == "P":
+        return {method: ident for method, ident in methods.items() if not method.startswith("_")}
+    return methods if kind == "M" else None
 
 
 def parts_digest(summary: "ModuleSummary | None", parts: Iterable[str]) -> str:
@@ -133,9 +157,7 @@ def parts_digest(summary: "ModuleSummary | None", parts: Iterable[str]) -> str:
         data = summary._cache_data
         items = []
         for part in sorted(parts):
-            kind, _, name = part.partition(":")
-            table = data.get(_PART_TABLES.get(kind, ""))
-            items.append([part, table.get(name) if isinstance(table, dict) else None])
+            items.append([part, _part(data, part)])
     text = json.dumps([SUMMARY_VERSION, items], separators=(",", ":"))
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
