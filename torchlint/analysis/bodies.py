@@ -132,6 +132,15 @@ def digest(parsed: "ParsedModule", entered: Iterable[int]) -> str | None:
     """A digest of `parsed`'s text with the bodies of the outline functions not in `entered` cut
     out, and of those functions' facts; None when it cannot be made (the file does not parse as
     it is, or the two parsers disagree on its outline)."""
+    # Made once per tree and set of bodies: the importers of a module often entered the same ones.
+    made = parsed.fact("digests", parsed.module, lambda module: {})
+    key = tuple(sorted(set(entered)))
+    if key not in made:
+        made[key] = _digest(parsed, key)
+    return made[key]
+
+
+def _digest(parsed: "ParsedModule", entered: tuple[int, ...]) -> str | None:
     cuts = parsed.fact("outline_cuts", parsed.module, lambda module: _cuts(parsed))
     kept = set(entered)
     if cuts is None or any(n < 0 or n >= len(cuts) for n in kept):

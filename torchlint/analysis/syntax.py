@@ -164,11 +164,12 @@ def self_method_calls(node: cst.FunctionDef | cst.Lambda) -> frozenset[str] | No
     pending: list[cst.CSTNode] = [node.body]
     while pending:
         current = pending.pop()
-        if isinstance(current, cst.Call) and isinstance(current.func, cst.Attribute):
+        # `type() is`: LibCST's classes are ABCs, and this walk visits every node of a body
+        if type(current) is cst.Call and type(current.func) is cst.Attribute:
             receiver = current.func.value
-            if isinstance(receiver, cst.Name) and receiver.value == self_name:
+            if type(receiver) is cst.Name and receiver.value == self_name:
                 names.add(current.func.attr.value)
-            elif isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Name) and receiver.func.value == "super":
+            elif type(receiver) is cst.Call and type(receiver.func) is cst.Name and receiver.func.value == "super":
                 return None
         pending.extend(child_nodes(current))
     return frozenset(names)
