@@ -259,6 +259,47 @@ def test_a_worker_lints_the_files_it_parsed_for_a_summary(tmp_path, monkeypatch)
     assert parallel._lint_chunk(["model.py"]) == []  # the other worker's chunk: already taken
 
 
+def test_workers_start_from_the_session_that_made_the_cutoffs(tmp_path, monkeypatch) -> None:
+    """After an edit this process summarises the edited module for the cache's cutoffs; forked
+    workers start from that session, so none parses the module again for the bodies their
+    files' contexts enter (diffusers' attention module was parsed three times)."""
+    import multiprocessing
+
+    import torchlint.parsing as parsing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("workers are forked only where fork is available")
+    engine = ("import torch.nn.functional as F\n\ndef fit(model, loader):\n    for x, y in loader:\n"
+              "        F.cross_entropy(model(x), y)\n")
+    # No finding names a place in engine.py (its text would then be the dependency, no cutoff):
+    # the context enters fit with a model whose output is logits.
+    run = ("import torch.nn as nn\nfrom engine import fit\n\nclass Net(nn.Module):\n"
+           "    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(8, 4)\n\n"
+           "    def forward(self, x):\n        return self.fc(x)\n\nfit(Net(), loader)\n")
+    write(tmp_path, {"engine.py": engine, **{f"run{n}.py": run for n in range(4)}})
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("torchlint.cache.RACY_NS", 0)
+    monkeypatch.setattr(api, "MIN_FILES_PER_JOB", 1)
+    before = lint_paths(["."], cache_dir=".c", jobs=2).findings
+    entries = json.loads(next((tmp_path / ".c").glob("results-*.json")).read_text())["entries"]
+    assert entries["run0.py"]["cut"]["engine.py"][0] == "d"  # keyed on the text of the bodies entered
+    (tmp_path / "engine.py").write_text(engine.replace("        F.", "        y = y.long()\n        F."))  # entered
+    os.utime(tmp_path / "engine.py", (2e9, 2e9))
+    log = tmp_path / "parses.log"
+    real = parsing._libcst_parse
+
+    def spy(text, *args):
+        if "def fit" in text:
+            with open(log, "a") as handle:
+                handle.write(f"{os.getpid()}\n")
+        return real(text, *args)
+
+    monkeypatch.setattr(parsing, "_libcst_parse", spy)  # forked workers inherit the spy
+    after = as_data(lint_paths(["."], cache_dir=".c", jobs=2).findings)
+    assert log.read_text().split() == [str(os.getpid())]  # this process's parse, and no other
+    assert after == as_data(before) == as_data(lint_paths(["."]).findings)
+
+
 # -- the cache
 
 

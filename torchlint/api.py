@@ -246,7 +246,7 @@ def _run(paths: Sequence[str], session_args: dict, resolver: ConfigResolver, job
 
             pool_progress = None if progress is None else (lambda done: progress(cached_count + done, len(paths)))
             fresh = lint_parallel(todo, jobs, session_args, {path: configs[path] for path in todo}, rules,
-                                  progress=pool_progress)
+                                  progress=pool_progress, inherit=session)
         else:
             from .session import fewer_collections
 

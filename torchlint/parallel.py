@@ -33,7 +33,10 @@ def _init(session_args: dict[str, Any], configs, rules, parent: int, temporary: 
 
     _die_with(parent, temporary)
     collect_for_linting()  # a worker only lints (see session.fewer_collections)
-    _WORKER["session"] = Session(**session_args)
+    # Forked from a process that summarised the edited modules already (the cache's cutoffs):
+    # its session, with those trees and summaries, is this worker's to start from.
+    inherited = _WORKER.pop("inherit", None)
+    _WORKER["session"] = inherited if inherited is not None else Session(**session_args)
     _WORKER["configs"] = configs
     _WORKER["rules"] = rules
     _WORKER["claims"] = claims
@@ -178,8 +181,10 @@ def _shared_summaries(session_args: dict[str, Any]) -> Iterator[tuple[dict[str, 
 
 
 def lint_parallel(paths: Sequence[str], jobs: int, session_args: dict[str, Any], configs, rules,
-                  progress: Callable[[int], None] | None = None) -> list:
-    """`paths` linted by `jobs` workers; `progress(files done)` as each chunk comes back."""
+                  progress: Callable[[int], None] | None = None, inherit=None) -> list:
+    """`paths` linted by `jobs` workers; `progress(files done)` as each chunk comes back.
+    `inherit`: a session of this process, made with the same `session_args`, that forked
+    workers start from (a spawned one makes its own)."""
     # Imported here: every run asks for `default_jobs`, few start a pool (~20 ms of imports).
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -189,6 +194,8 @@ def lint_parallel(paths: Sequence[str], jobs: int, session_args: dict[str, Any],
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     results: dict[str, Any] = {}
+    if inherit is not None and context.get_start_method() == "fork" and "summary_dir" in session_args:
+        _WORKER["inherit"] = inherit  # read by the forked workers' `_init`
     with _shared_summaries(session_args) as (worker_args, temporary):
         claims = context.Array("b", len(configs))  # one flag per file of the run: a worker has taken it
         pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init,
@@ -214,4 +221,5 @@ def lint_parallel(paths: Sequence[str], jobs: int, session_args: dict[str, Any],
             pool.shutdown(wait=True)  # at once: the pool fails what was pending when it finds them gone
             raise
         pool.shutdown()
+    _WORKER.pop("inherit", None)  # the workers are gone (an exception: they were killed above)
     return [results[path] for path in paths]
