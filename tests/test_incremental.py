@@ -132,12 +132,16 @@ VARIANTS: dict[str, list[str | None]] = {
     # method an importer looked up in vain, its private twin
     "heads.py": [HEAD, HEAD + "\n    def _unused(self):\n        return None\n",
                  HEAD + "\n    def predict(self, x):\n        return self(x).softmax(dim=1)\n",
-                 HEAD + "\n    def _predict(self, x):\n        return self(x).softmax(dim=1)\n"],
+                 HEAD + "\n    def _predict(self, x):\n        return self(x).softmax(dim=1)\n",
+                 # an attribute app.py's first variant does not read, and its third reads in vain
+                 HEAD.replace("self.act = act\n", "self.act = act\n        self.probs = nn.Softmax(dim=1)\n")],
     "app.py": [
         "import torch\nimport torch.nn as nn\nfrom heads import Head\n\nhead = Head(3)\n"
         "loss = nn.CrossEntropyLoss()(torch.softmax(head(x), dim=1), y)\n",
         "import torch.nn as nn\nfrom heads import Head\n\nhead = Head(3)\n"
         "loss = nn.CrossEntropyLoss()(head.predict(x), y)\n",
+        "import torch.nn as nn\nfrom heads import Head\n\nhead = Head(3)\n"
+        "loss = nn.CrossEntropyLoss()(head.probs(x), y)\n",
     ],
     "util.py": [None, "def same(v):\n    return v\n", "import torch\n\ndef same(v):\n    return torch.log(v)\n",
                 "def same(v):\n    w = v\n    return w\n"],
@@ -331,7 +335,7 @@ def test_a_method_no_importer_looks_up_keeps_their_entries(project: Tree, monkey
     look up (private or not called) leaves its entry; the class's summary changed all the same."""
     before = cached_equals_fresh()
     assert any(finding["filename"] == "app.py" for finding in before)
-    for index in (1, 3):
+    for index in (1, 3, 4):  # 4: an attribute, not a method
         analysed = count_analyses(monkeypatch)
         project.set("heads.py", index)
         findings = as_data(lint_paths(["."], cache_dir=".torchlint_cache").findings)
@@ -354,6 +358,22 @@ def test_a_method_an_importer_looked_up_in_vain_is_a_dependency(project: Tree, m
     assert "app.py" in analysed
     assert after == as_data(lint_paths(["."]).findings)
     assert any(finding["filename"] == "heads.py" and finding["code"] == "TL001" for finding in after)
+
+
+def test_an_attribute_an_importer_looked_up_in_vain_is_a_dependency(project: Tree, monkeypatch) -> None:
+    """app.py calls head.probs(x): once Head.__init__ sets self.probs to a softmax, app.py is
+    analysed again (its double softmax found)."""
+    project.set("app.py", 2)
+    before = cached_equals_fresh()
+    assert not any(finding["code"] == "TL001" and "app.py" in json.dumps(finding) for finding in before)
+    data = json.loads(next(Path(".torchlint_cache").glob("results-*.json")).read_text())
+    assert data["entries"]["app.py"]["cut"]["heads.py"][0] == "s"
+    analysed = count_analyses(monkeypatch)
+    project.set("heads.py", 4)
+    after = as_data(lint_paths(["."], cache_dir=".torchlint_cache").findings)
+    assert "app.py" in analysed
+    assert after == as_data(lint_paths(["."]).findings)
+    assert any(finding["code"] == "TL001" and "app.py" in json.dumps(finding) for finding in after)
 
 
 def test_a_body_a_context_interprets_is_a_dependency_on_its_text(project: Tree, monkeypatch) -> None:

@@ -48,7 +48,7 @@ CACHE_DIR_NAME = ".torchlint_cache"
 # and configuration would now give other findings (3: imports resolve from the
 # importer's own project root; 4: entries keep cutoffs, what their findings read
 # of each dependency, so an edit that leaves that unchanged keeps them; 5: a
-# class's methods are parts of their own, read one by one) and the version
+# class's methods and attributes are parts of their own, read one by one) and the version
 # number has not moved.
 FORMAT = 5
 RACY_NS = 2_000_000_000

@@ -98,7 +98,7 @@ class ClassInfo:
     # A dict for a class interpreted here; `DecodedMethods` for one decoded from a summary.
     methods: "dict[str, FunctionInfo] | DecodedMethods" = field(default_factory=dict, repr=False)
     class_vars: dict[str, Value] = field(default_factory=dict)
-    attrs: dict[str, Value] | None = None
+    attrs: "dict[str, Value] | DecodedAttrs | None" = None
     # The tables being computed (an attribute's name, or None for the whole table): asked
     # again for one of them, from inside a method interpreted for it, the answer is {}.
     computing: set[str | None] = field(default_factory=set, repr=False)
@@ -191,6 +191,46 @@ class DecodedMethods(Mapping[str, FunctionInfo]):
         self._read(f"P:{self._class_id}")
         return [(name, method) for name in self._ids
                 if not name.startswith("_") and (method := self._method(name)) is not None]
+
+
+class DecodedAttrs(Mapping[str, Value]):
+    """The attribute table of a class decoded from a summary (what its methods assign to
+    `self.<name>`, its bases' tables under its own), each value decoded when first looked up,
+    and each look-up reported to `read`: `a:<class id>.<name>` for one name (present or not),
+    `A:<class id>` for the whole table (`summaries.parts_digest`). A base's table is asked only
+    for the names the class's own does not have, as the merged table would answer."""
+
+    __slots__ = ("_class_id", "_own", "_bases", "_decode", "_read", "_decoded")
+
+    def __init__(self, class_id: str, own: dict[str, object], bases: list[Mapping[str, Value]],
+                 decode: Callable[[object], Value], read: Callable[[str], None]) -> None:
+        self._class_id = class_id
+        self._own = own  # name -> encoded value
+        self._bases = bases  # the bases' tables, the first base's first
+        self._decode = decode
+        self._read = read
+        self._decoded: dict[str, Value] = {}
+
+    def __getitem__(self, name: str) -> Value:
+        self._read(f"a:{self._class_id}.{name}")
+        if name in self._own:
+            if name not in self._decoded:
+                self._decoded[name] = self._decode(self._own[name])
+            return self._decoded[name]
+        for table in self._bases:
+            if name in table:
+                return table[name]
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        self._read(f"A:{self._class_id}")
+        names = dict.fromkeys(self._own)
+        for table in self._bases:
+            names.update(dict.fromkeys(table))
+        return iter(list(names))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 @dataclass(eq=False)

@@ -28,7 +28,7 @@ from . import torch_api as api
 from .calls import Args, CallEngine
 from .codec import Code, SiteLocator, decode_site
 from .flow import ModuleInterpreter, Resolver, foreign_result
-from .program import ClassInfo, DecodedMethods, FunctionInfo, Status, class_member
+from .program import ClassInfo, DecodedAttrs, DecodedMethods, FunctionInfo, Status, class_member
 from .state import resolved
 from . import bodies
 from .summaries import Encoder, ModuleSummary, parts_digest
@@ -470,12 +470,11 @@ class Project(Resolver):
             lambda method_id: self.decode_function(summary, method_id, owner=cls),
             lambda part: self._read_part(summary.path, part))
         cls.class_vars = {name: self.decode(value, summary) for name, value in data["class_vars"].items()}
-        attrs: dict[str, Value] = {}
-        for base in reversed(cls.bases):
-            if isinstance(base, ClassValue) and base.info.attrs is not None:
-                attrs.update(base.info.attrs)
-        attrs.update({name: self.decode(value, summary) for name, value in data["attrs"].items()})
-        cls.attrs = attrs
+        # Attributes too, as they are looked up (a base's table under the class's own).
+        cls.attrs = DecodedAttrs(
+            class_id, data["attrs"],
+            [base.info.attrs for base in cls.bases if isinstance(base, ClassValue) and base.info.attrs is not None],
+            lambda value: self.decode(value, summary), lambda part: self._read_part(summary.path, part))
         return cls
 
     def decode_function(self, summary: ModuleSummary, function_id: str, owner: ClassInfo | None = None) -> FunctionInfo | None:

@@ -115,11 +115,13 @@ class ModuleSummary:
 #
 # An importer's findings depend on the parts of a summary it decoded, not on the module's text:
 # `project.Project` records them (`read_parts`) as `e:<export name>`, `c:<class id>` (the class
-# but its methods), `m:<class id>.<name>` (which function a method name is, or that there is
-# none), `P:<class id>` (its public methods), `M:<class id>` (all its methods: `DecodedMethods`)
-# and `f:<function id>`, and the result cache keys that dependency on `parts_digest` of them, so
-# an edit that leaves those parts as they were (most edits inside function bodies, a method
-# that no importer looks up) keeps the importer's cached findings. Digested in `to_cache()`'s
+# but its methods and attributes), `m:<class id>.<name>` (which function a method name is, or
+# that there is none), `P:<class id>` (its public methods), `M:<class id>` (all its methods:
+# `program.DecodedMethods`), `a:<class id>.<name>` (one entry of its attribute table, or its
+# absence), `A:<class id>` (the whole table: `program.DecodedAttrs`) and `f:<function id>`, and
+# the result cache keys that dependency on `parts_digest` of them, so an edit that leaves those
+# parts as they were (most edits inside function bodies, a method or an attribute no importer
+# looks up) keeps the importer's cached findings. Digested in `to_cache()`'s
 # form, which a summary read back from the cache has as it is and a fresh one makes once: the
 # same text gives the same digest.
 
@@ -132,14 +134,19 @@ def _part(data: dict[str, Any], part: str) -> Any:
     if kind in _PART_TABLES:
         table = data.get(_PART_TABLES[kind])
         return table.get(name) if isinstance(table, dict) else None
-    class_id, _, member = name.partition(".") if kind == "m" else (name, "", "")
+    class_id, _, member = name.partition(".") if kind in ("m", "a") else (name, "", "")
     classes = data.get("classes")
     cls = classes.get(class_id) if isinstance(classes, dict) else None
     if not isinstance(cls, dict):
         return None
     methods = cls.get("methods") if isinstance(cls.get("methods"), dict) else {}
+    attrs = cls.get("attrs") if isinstance(cls.get("attrs"), dict) else {}
     if kind == "c":
-        return {key: value for key, value in cls.items() if key != "methods"}
+        return {key: value for key, value in cls.items() if key not in ("methods", "attrs")}
+    if kind == "a":
+        return attrs.get(member)
+    if kind == "A":
+        return attrs
     if kind == "m":
         return methods.get(member)
     if kind == "P":
