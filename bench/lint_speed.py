@@ -20,7 +20,9 @@ an mtime a minute in the past, as files of a checkout do. Then, interleaved,
   body (a body-only edit: every line below moves; the first function `ast.walk`
   meets that has no docstring, or `body@NAME`, the function NAME, `f` or
   `Class.method`), `api` adds a method to the file's first class (its summary
-  changes). The edits pile up from one repetition to the next, each one new.
+  changes), `attr@Class` sets a new attribute at the start of `Class.__init__`
+  (its attribute table changes). The edits pile up from one repetition to the
+  next, each one new.
 
 With `--baseline TREE` (a checkout of another torchlint, e.g. a `git worktree`),
 every torchlint run is made with both, one after the other (`PYTHONPATH=TREE`,
@@ -178,9 +180,14 @@ def edit(path: str, kind: str, rep: int) -> None:
     text = "".join(lines)
     kind, _, function = kind.partition("@")
     where = first_function_body(text, function or None) if kind == "body" else None
+    if kind == "attr":
+        where = first_function_body(text, f"{function}.__init__")
     if kind == "body" and where is not None:
         row, indent = where
         lines.insert(row, f"{indent}_bench_edit = {rep}\n")
+    elif kind == "attr" and where is not None:
+        row, indent = where
+        lines.insert(row, f"{indent}self._bench_attr_{rep} = None\n")
     elif kind == "api" and first_class_end(text) is not None:
         row, indent = first_class_end(text)
         lines.insert(row, f"\n{indent}def _bench_edit_{rep}(self):\n{indent}    return None\n")
@@ -286,6 +293,8 @@ def main() -> int:
     labels = {"cold": "torchlint cold (`--no-cache`)", "warm": "torchlint warm (cache, no change)",
               **{kind: f"torchlint, a statement inserted in {kind.partition('@')[2]}'s body"
                  for kind in edits if kind.startswith("body@")},
+              **{kind: f"torchlint, an attribute set in {kind.partition('@')[2]}.__init__"
+                 for kind in edits if kind.startswith("attr@")},
               "comment": "torchlint, a comment appended", "body": "torchlint, a statement inserted in a body",
               "api": "torchlint, a method added to a class", "torchfix": "TorchFix 0.7.0 `--select ALL`",
               "ruff": "ruff `--select ALL`"}
