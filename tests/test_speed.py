@@ -300,6 +300,21 @@ def test_workers_start_from_the_session_that_made_the_cutoffs(tmp_path, monkeypa
     assert after == as_data(before) == as_data(lint_paths(["."]).findings)
 
 
+def test_a_pool_that_fails_hands_its_session_down_no_longer(tmp_path, monkeypatch) -> None:
+    """The session handed down to forked workers is dropped however the pool ends: a later
+    pool (an editor's next run) must not start from a stale one."""
+    import torchlint.parallel as parallel
+
+    def broken(paths, workers):
+        raise RuntimeError("no chunks")
+
+    monkeypatch.setattr(parallel, "chunks", broken)
+    with pytest.raises(RuntimeError):
+        parallel.lint_parallel(["a.py"], 2, {"summary_dir": str(tmp_path), "on_disk": True}, {"a.py": Config()},
+                               [], inherit=object())
+    assert "inherit" not in parallel._WORKER
+
+
 # -- the cache
 
 

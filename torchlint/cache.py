@@ -13,8 +13,9 @@ imports may resolve, so it starts a fresh cache.
 Early cutoff, as build systems do it: beside a dependency's content hash an
 entry may keep a *cutoff*, what its findings read of that module when that
 was less than its text: the parts of its summary that were decoded (exports,
-classes, the methods looked up, functions: `summaries.parts_digest`), or, for a file the pre-check
-skipped, the module's pre-check facts (`precheck.facts_digest`). When the
+classes, the methods and attributes looked up, functions:
+`summaries.parts_digest`), or, for a file the pre-check skipped, the module's
+pre-check facts (`precheck.facts_digest`). When the
 dependency's text changed, the entry is still reused if that digest, made
 again for the new text (`derive`: the caller summarises the module once), is
 the same; an edit inside a function body usually leaves it so, and then only

@@ -180,6 +180,18 @@ def _shared_summaries(session_args: dict[str, Any]) -> Iterator[tuple[dict[str, 
         yield {**session_args, "summary_dir": directory}, directory
 
 
+@contextlib.contextmanager
+def _handed_down(session) -> Iterator[None]:
+    """`session` (if any) for the workers forked meanwhile to start from (`_init`); no longer
+    once they are gone, however the pool ended."""
+    if session is not None:
+        _WORKER["inherit"] = session
+    try:
+        yield
+    finally:
+        _WORKER.pop("inherit", None)
+
+
 def lint_parallel(paths: Sequence[str], jobs: int, session_args: dict[str, Any], configs, rules,
                   progress: Callable[[int], None] | None = None, inherit=None) -> list:
     """`paths` linted by `jobs` workers; `progress(files done)` as each chunk comes back.
@@ -194,9 +206,8 @@ def lint_parallel(paths: Sequence[str], jobs: int, session_args: dict[str, Any],
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     results: dict[str, Any] = {}
-    if inherit is not None and context.get_start_method() == "fork" and "summary_dir" in session_args:
-        _WORKER["inherit"] = inherit  # read by the forked workers' `_init`
-    with _shared_summaries(session_args) as (worker_args, temporary):
+    forked = context.get_start_method() == "fork" and "summary_dir" in session_args
+    with _handed_down(inherit if forked else None), _shared_summaries(session_args) as (worker_args, temporary):
         claims = context.Array("b", len(configs))  # one flag per file of the run: a worker has taken it
         pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init,
                                    initargs=(worker_args, configs, rules, os.getpid(), temporary, claims))
@@ -221,5 +232,4 @@ def lint_parallel(paths: Sequence[str], jobs: int, session_args: dict[str, Any],
             pool.shutdown(wait=True)  # at once: the pool fails what was pending when it finds them gone
             raise
         pool.shutdown()
-    _WORKER.pop("inherit", None)  # the workers are gone (an exception: they were killed above)
     return [results[path] for path in paths]

@@ -224,9 +224,10 @@ class DecodedAttrs(Mapping[str, Value]):
 
     def __iter__(self) -> Iterator[str]:
         self._read(f"A:{self._class_id}")
-        names = dict.fromkeys(self._own)
-        for table in self._bases:
+        names: dict[str, None] = {}  # in the order of the merged table: the last base's first
+        for table in reversed(self._bases):
             names.update(dict.fromkeys(table))
+        names.update(dict.fromkeys(self._own))
         return iter(list(names))
 
     def __len__(self) -> int:
