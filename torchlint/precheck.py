@@ -40,7 +40,6 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from .analysis import torch_api as api
 from .analysis.values import Kind, ProjectModule
@@ -81,11 +80,12 @@ def _word_sets() -> dict[str, frozenset[str]]:
 WORDS = _word_sets()
 
 
-def _pattern(words: Iterable[str]) -> re.Pattern[str]:
-    return re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, words), key=len, reverse=True)) + r")\b")
-
-
-ANY_WORD_RE = _pattern(set().union(*WORDS.values()))
+ANY_WORD = frozenset().union(*WORDS.values())
+# The words are identifiers, so a word is mentioned where it is a whole run of word characters
+# (what `\bword\b` finds): the runs of the text, intersected with the words. Twice as fast as
+# one alternation of the 71 words (re tries each of them at every position): ~1 s of a cold
+# run on diffusers' 575,000 lines.
+WORD_RUN_RE = re.compile(r"\w+")
 
 
 @dataclass
@@ -115,7 +115,7 @@ def facts_digest(facts: "FileFacts | None") -> str:
 
 
 def file_facts(path: str, text: str, tree: ast.Module | None) -> FileFacts:
-    facts = FileFacts(path, frozenset(ANY_WORD_RE.findall(text)))
+    facts = FileFacts(path, ANY_WORD.intersection(WORD_RUN_RE.findall(text)))
     if tree is None:
         facts.unparsed = True
         return facts
