@@ -163,6 +163,22 @@ def test_precheck_skips_files_that_cannot_matter(tmp_path: Path, monkeypatch) ->
     assert analysed == ["model.py"]
 
 
+_WORD_PIECES = ["softmax", "sigmoid", "log", "Linear", "3", "é", "_", ".", " ", "x", "\n", "ß", "(", "#"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_WORD_PIECES), max_size=12).map("".join))
+def test_precheck_words_are_whole_word_runs(text: str) -> None:
+    """The pre-check's words of a text are those `\\bword\\b` finds (a word glued to a digit,
+    a letter or an underscore is another word), read from the text's runs of word characters."""
+    import re
+
+    from torchlint.precheck import ANY_WORD, file_facts
+
+    alternation = re.compile(r"\b(?:" + "|".join(sorted(ANY_WORD, key=len, reverse=True)) + r")\b")
+    assert file_facts("m.py", text, None).words == frozenset(alternation.findall(text))
+
+
 # -- lazy imports in the analysed module (issue #20)
 
 
@@ -257,6 +273,48 @@ def test_a_worker_lints_the_files_it_parsed_for_a_summary(tmp_path, monkeypatch)
     assert parses == ["train.py", "model.py"]  # each parsed once
     assert list(claims) == [1, 1]
     assert parallel._lint_chunk(["model.py"]) == []  # the other worker's chunk: already taken
+
+
+def test_a_linted_tree_serves_the_next_files_then_goes(tmp_path, monkeypatch) -> None:
+    """`Session._keep_for_a_while`: a module linted just before a file that imports it is not
+    parsed again for its summary; the trees of files linted longer ago go (memory stays flat),
+    and findings are those of a fresh session per file."""
+    from torchlint.check import rules_for
+    from torchlint.session import RECENT_TREES, Session
+
+    fillers = {f"filler_{n:02}.py": f"import torch.nn.functional as F\n\ndef p{n}(x):\n    return F.softmax(x)\n"
+               for n in range(RECENT_TREES + 1)}
+    write(tmp_path, {
+        "a_model.py": "import torch.nn as nn\nimport torch.nn.functional as F\n\n"
+                      "class Net(nn.Module):\n    def forward(self, x):\n        return F.softmax(x, dim=1)\n",
+        "b_train.py": "import torch.nn as nn\nfrom a_model import Net\n\n"
+                      "def step(x, y):\n    return nn.CrossEntropyLoss()(Net()(x), y)\n",
+        **fillers,
+        "z_late.py": "import torch.nn as nn\nfrom a_model import Net\nfrom b_train import step\n\n"
+                     "def late(x, y):\n    return step(x, y) + nn.NLLLoss()(Net()(x), y)\n",
+    })
+    monkeypatch.chdir(tmp_path)
+    config = Config()
+    rules = rules_for([config])
+    order = ["a_model.py", "b_train.py", *fillers, "z_late.py"]
+    reference = {path: as_data(Session(["."], on_disk=True).lint_file(path, config, rules).findings)
+                 for path in order}
+    assert reference["b_train.py"] and reference["z_late.py"]
+
+    parses: list[str] = []
+    session = Session(["."], on_disk=True)
+    load = session._load
+    monkeypatch.setattr(session, "_load", lambda path: parses.append(path) or load(path))
+    monkeypatch.setattr(session.project, "loader", session._load)
+    found = {path: as_data(session.lint_file(path, config, rules).findings) for path in order}
+    assert found == reference
+    # a_model.py: linted, then read by b_train.py with its tree in hand, which its summary now
+    # holds. b_train.py: linted, gone by the time z_late.py reads it, parsed again for that.
+    assert parses.count("a_model.py") == 1
+    assert parses.count("b_train.py") == 2
+    kept = set(session.project.modules)
+    assert "filler_00.py" not in kept
+    assert kept <= {"a_model.py", "b_train.py", "z_late.py", *list(fillers)[-RECENT_TREES:]}
 
 
 def test_workers_start_from_the_session_that_made_the_cutoffs(tmp_path, monkeypatch) -> None:

@@ -15,6 +15,7 @@ Sessions run in the main process (`--jobs 1`) or one per worker process.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import gc
 from dataclasses import dataclass, field
@@ -82,6 +83,12 @@ def collect_between_files(first: bool = False) -> None:
         gc.freeze()
 
 
+# The trees of the last linted files kept for their neighbours (`Session._keep_for_a_while`):
+# at most this many, of at most this many lines together.
+RECENT_TREES = 8
+RECENT_TREE_LINES = 12_000
+
+
 @dataclass
 class FileResult:
     path: str
@@ -119,6 +126,8 @@ class Session:
         self._facts: dict[str, FileFacts | None] = {}
         self._notebooks: dict[str, object] = {}
         self._linted_any = False
+        self._recent: collections.OrderedDict[str, int] = collections.OrderedDict()  # `_keep_for_a_while`
+        self._recent_lines = 0
         self.summary_cache = SummaryCache(summary_dir, self.digest) if summary_dir else None
         self.project = Project({}, roots, on_disk, loader=self._load, known=set(known),
                                summary_cache=self.summary_cache, quick_summary=self._quick_summary)
@@ -243,16 +252,32 @@ class Session:
         # A file CPython refused and LibCST took once its unparsable statements were set aside:
         # its TL000 (at CPython's error) and the findings of the rest.
         findings = [*recovery_error(module, config), *check_module(self.project, module, rules)]
-        if path not in self.project.summaries:
-            # Nothing holds sites of this tree (no summary of it was made): let
-            # it go, a later importer parses it again. Keeps memory flat.
-            self.project.modules.pop(path, None)
+        if path not in self.project.summaries:  # no summary holds sites of its tree
+            self._keep_for_a_while(path)
         reads = self.project.reads - {path}
         deps: dict[str, str] | None = {dep: self.hash(dep) or "" for dep in sorted(reads)}
         if any("traceback" in finding.extra for finding in findings):
             deps = None
         cutoffs = self._summary_cutoffs(reads, findings) if self.cutoffs and deps is not None else {}
         return FileResult(path, findings, deps, self.hash(path), cutoffs=cutoffs)
+
+    def _keep_for_a_while(self, path: str) -> None:
+        """A linted file's tree, which no summary holds sites of, is kept while the next few
+        files are linted, then let go (memory stays flat): a module is often imported by the
+        files linted just after it (its neighbours), which then read its summary from the tree
+        in hand instead of parsing it again. Measured in docs/performance.md."""
+        module = self.project.modules.get(path)
+        if not isinstance(module, ParsedModule):
+            return
+        self._recent_lines -= self._recent.pop(path, 0)  # linted again (a buffer's new text)
+        lines = module.text.count("\n") + 1
+        self._recent[path] = lines
+        self._recent_lines += lines
+        while self._recent and (len(self._recent) > RECENT_TREES or self._recent_lines > RECENT_TREE_LINES):
+            oldest, lines = self._recent.popitem(last=False)
+            self._recent_lines -= lines
+            if oldest not in self.project.summaries:  # else its summary holds sites of it now
+                self.project.modules.pop(oldest, None)
 
     def _summary_cutoffs(self, reads: set[str], findings: list[Finding]) -> dict[str, list]:
         """For each module the file read less than the text of: what it read, digested
