@@ -526,6 +526,35 @@ def test_parser_output_is_the_same_without_per_node_validation() -> None:
         cst.Name("not a name")
 
 
+def test_walks_for_code_reach_every_expression_and_statement() -> None:
+    """`nodes.code_children` leaves out the fields declared to hold only layout: a walk with it
+    still reaches every expression, statement, argument and parameter of a tree, and fewer nodes."""
+    import libcst as cst
+
+    from torchlint.analysis.nodes import child_nodes, code_children, is_expression
+
+    def reached(root, step) -> list:
+        out, pending = [], [root]
+        while pending:
+            current = pending.pop()
+            out.append(current)
+            pending.extend(step(current))
+        return out
+
+    paths = sorted((ROOT / "torchlint").rglob("*.py")) + sorted((ROOT / "fixtures").rglob("*.py"))
+    paths += sorted((ROOT / "tests" / "projects").rglob("*.py"))
+    code = (cst.BaseStatement, cst.BaseSmallStatement, cst.Arg, cst.Param, cst.CompFor, cst.Decorator)
+    counts = [0, 0]
+    for path in paths:
+        tree = cst.parse_module(path.read_text())
+        every = reached(tree, child_nodes)
+        walked = {id(node) for node in reached(tree, code_children)}
+        assert {id(node) for node in every if is_expression(node) or isinstance(node, code)} <= walked, path
+        counts[0] += len(every)
+        counts[1] += len(walked)
+    assert counts[1] < counts[0] / 2
+
+
 def test_parses_in_threads_leave_validation_on() -> None:
     import threading
 

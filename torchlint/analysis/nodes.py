@@ -48,3 +48,59 @@ def is_expression(node: object) -> bool:
     if answer is None:
         answer = _IS_EXPRESSION[kind] = isinstance(node, cst.BaseExpression)
     return answer
+
+
+# What a field declared as one of these (or a sequence or union of them, or of strings and
+# sentinels) holds is layout: whitespace, comments, punctuation, operators. No code is in it.
+_LAYOUT_TYPES: tuple[type, ...] = (
+    cst.BaseParenthesizableWhitespace, cst.TrailingWhitespace, cst.EmptyLine, cst.Comment, cst.Newline,
+    cst.Comma, cst.LeftParen, cst.RightParen, cst.LeftSquareBracket, cst.RightSquareBracket,
+    cst.LeftCurlyBrace, cst.RightCurlyBrace, cst.Colon, cst.Dot, cst.Semicolon, cst.AssignEqual,
+    cst.Asynchronous, cst.ImportStar, cst.BaseBinaryOp, cst.BaseBooleanOp, cst.BaseUnaryOp,
+    cst.BaseCompOp, cst.BaseAugOp,
+)
+_CODE_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _only_layout(declared: object) -> bool:
+    import typing
+
+    from libcst._maybe_sentinel import MaybeSentinel
+
+    origin = typing.get_origin(declared)
+    if origin is typing.Literal:
+        return True
+    if origin is not None:  # a union, a sequence: each of what it may hold
+        return all(_only_layout(item) for item in typing.get_args(declared) if item is not Ellipsis)
+    if declared in (MaybeSentinel, type(None), str, bool):
+        return True
+    return isinstance(declared, type) and issubclass(declared, _LAYOUT_TYPES)
+
+
+def _code_fields(kind: type) -> tuple[str, ...]:
+    import typing
+
+    names = tuple(f.name for f in dataclasses.fields(kind))
+    try:
+        declared = typing.get_type_hints(kind)
+    except Exception:  # noqa: BLE001  (a type whose hints do not resolve: walk every field)
+        return names
+    return tuple(name for name in names if name not in declared or not _only_layout(declared[name]))
+
+
+def code_children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """A node's children that may hold code, in declaration order: `child_nodes` less the fields
+    declared to hold only layout (whitespace, comments, punctuation, operators), about half of
+    a tree's nodes, which a walk looking for expressions or statements never needs."""
+    names = _CODE_FIELDS.get(type(node))
+    if names is None:
+        names = _CODE_FIELDS[type(node)] = _code_fields(type(node))
+    for name in names:
+        value = getattr(node, name)
+        kind = type(value)
+        if kind is list or kind is tuple:
+            for item in value:
+                if _is_node(type(item)):
+                    yield item
+        elif _is_node(kind):
+            yield value

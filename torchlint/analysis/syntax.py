@@ -12,7 +12,7 @@ from typing import Iterator
 import libcst as cst
 
 from .events import Mode
-from .nodes import child_nodes, is_expression
+from .nodes import code_children, is_expression
 
 
 def parameters(params: cst.Parameters) -> list[cst.Param]:
@@ -171,7 +171,7 @@ def self_method_calls(node: cst.FunctionDef | cst.Lambda) -> frozenset[str] | No
                 names.add(current.func.attr.value)
             elif type(receiver) is cst.Call and type(receiver.func) is cst.Name and receiver.func.value == "super":
                 return None
-        pending.extend(child_nodes(current))
+        pending.extend(code_children(current))
     return frozenset(names)
 
 
@@ -255,7 +255,7 @@ def _add_assigned_attributes(statement: cst.CSTNode, name: str, names: set[str])
 def child_expressions(node: cst.CSTNode) -> Iterator[cst.BaseExpression]:
     """The sub-expressions of an expression the interpreter does not model,
     in field order (Python's evaluation order: `b if a else c` is a, b, c)."""
-    for child in child_nodes(node):
+    for child in code_children(node):
         if is_expression(child):
             yield child
         else:  # comprehension clauses, arguments, f-string parts, ...
