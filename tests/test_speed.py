@@ -317,6 +317,32 @@ def test_a_linted_tree_serves_the_next_files_then_goes(tmp_path, monkeypatch) ->
     assert kept <= {"a_model.py", "b_train.py", "z_late.py", *list(fillers)[-RECENT_TREES:]}
 
 
+def test_the_collector_never_walks_a_linted_files_own_tree(tmp_path, monkeypatch) -> None:
+    """`session.freeze_the_new_tree`: while linting, a file's own tree is frozen as soon as it
+    is parsed (no collection walks it); outside `fewer_collections` nothing is frozen."""
+    import gc
+
+    from torchlint.check import rules_for
+    from torchlint.session import Session, fewer_collections
+
+    write(tmp_path, {"model.py": "import torch.nn.functional as F\n\ndef probs(x):\n    return F.softmax(x)\n"})
+    monkeypatch.chdir(tmp_path)
+    config = Config()
+    rules = rules_for([config])
+    young: list[bool] = []
+    real = check.__getattr__("analyze_module")
+
+    def spy(module, project):
+        young.append(any(obj is module.module for obj in gc.get_objects()))
+        return real(module, project)
+
+    monkeypatch.setattr(check, "analyze_module", spy)
+    with fewer_collections():
+        assert [f.code for f in Session(["."], on_disk=True).lint_file("model.py", config, rules).findings] == ["TL002"]
+    Session(["."], on_disk=True).lint_file("model.py", config, rules)
+    assert young == [False, True]
+
+
 def test_workers_start_from_the_session_that_made_the_cutoffs(tmp_path, monkeypatch) -> None:
     """After an edit this process summarises the edited module for the cache's cutoffs; forked
     workers start from that session, so none parses the module again for the bodies their
