@@ -213,6 +213,10 @@ class DecodedAttrs(Mapping[str, Value]):
 
     def __getitem__(self, name: str) -> Value:
         self._read(f"a:{self._class_id}.{name}")
+        return self._value(name)
+
+    def _value(self, name: str) -> Value:
+        """The value of `name`, its look-up already reported."""
         if name in self._own:
             if name not in self._decoded:
                 self._decoded[name] = self._decode(self._own[name])
@@ -221,6 +225,20 @@ class DecodedAttrs(Mapping[str, Value]):
             if name in table:
                 return table[name]
         raise KeyError(name)
+
+    def __contains__(self, name: object) -> bool:
+        # Whether it has the name is a look-up of it, but its value is not decoded for that
+        # (Mapping's own `in` would).
+        self._read(f"a:{self._class_id}.{name}")
+        return name in self._own or any(name in table for table in self._bases)
+
+    # The whole table read at once: `A:` of it (and of its bases, whose names it iterates)
+    # covers every name, so the names are not reported one by one.
+    def items(self) -> list[tuple[str, Value]]:  # type: ignore[override]
+        return [(name, self._value(name)) for name in self]
+
+    def values(self) -> list[Value]:  # type: ignore[override]
+        return [self._value(name) for name in self]
 
     def __iter__(self) -> Iterator[str]:
         self._read(f"A:{self._class_id}")
