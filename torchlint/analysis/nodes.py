@@ -9,7 +9,7 @@ never of a subclass, so a node's type answers both questions, once per type.
 from __future__ import annotations
 
 import dataclasses
-from typing import Iterator
+from typing import Callable, Iterator
 
 import libcst as cst
 
@@ -25,11 +25,21 @@ def _is_node(kind: type) -> bool:
     return answer
 
 
+def _all_fields(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(kind))
+
+
 def child_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """A node's children, read from its fields in declaration order."""
-    names = _FIELDS.get(type(node))
+    return _children(node, _FIELDS, _all_fields)
+
+
+def _children(node: cst.CSTNode, table: dict[type, tuple[str, ...]],
+              fields_of: "Callable[[type], tuple[str, ...]]") -> Iterator[cst.CSTNode]:
+    """The nodes in the fields `fields_of` names for the node's type (remembered in `table`)."""
+    names = table.get(type(node))
     if names is None:
-        names = _FIELDS[type(node)] = tuple(f.name for f in dataclasses.fields(node))
+        names = table[type(node)] = fields_of(type(node))
     for name in names:
         value = getattr(node, name)
         kind = type(value)
@@ -80,7 +90,7 @@ def _only_layout(declared: object) -> bool:
 def _code_fields(kind: type) -> tuple[str, ...]:
     import typing
 
-    names = tuple(f.name for f in dataclasses.fields(kind))
+    names = _all_fields(kind)
     try:
         declared = typing.get_type_hints(kind)
     except Exception:  # noqa: BLE001  (a type whose hints do not resolve: walk every field)
@@ -92,15 +102,4 @@ def code_children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """A node's children that may hold code, in declaration order: `child_nodes` less the fields
     declared to hold only layout (whitespace, comments, punctuation, operators), about half of
     a tree's nodes, which a walk looking for expressions or statements never needs."""
-    names = _CODE_FIELDS.get(type(node))
-    if names is None:
-        names = _CODE_FIELDS[type(node)] = _code_fields(type(node))
-    for name in names:
-        value = getattr(node, name)
-        kind = type(value)
-        if kind is list or kind is tuple:
-            for item in value:
-                if _is_node(type(item)):
-                    yield item
-        elif _is_node(kind):
-            yield value
+    return _children(node, _CODE_FIELDS, _code_fields)
