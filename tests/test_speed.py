@@ -234,6 +234,37 @@ def test_workers_without_a_temporary_directory_still_lint(monkeypatch) -> None:
     assert as_data(lint_paths(["fixtures"], jobs=2).findings) == expected
 
 
+# A model whose forward ends in a softmax, and a step that feeds it to CrossEntropyLoss from
+# another module: a finding only the import shows.
+_NET_MODULE = ("import torch.nn as nn\nimport torch.nn.functional as F\n\n"
+               "class Net(nn.Module):\n    def forward(self, x):\n        return F.softmax(x, dim=1)\n")
+
+
+def _step_module(model: str) -> str:
+    return (f"import torch.nn as nn\nfrom {model} import Net\n\n"
+            "def step(x, y):\n    return nn.CrossEntropyLoss()(Net()(x), y)\n")
+
+
+def _each_in_a_fresh_session(paths, config, rules) -> dict[str, list[dict]]:
+    """Each file's findings from a session of its own: what findings must not depend on."""
+    from torchlint.session import Session
+
+    return {path: as_data(Session(["."], on_disk=True).lint_file(path, config, rules).findings) for path in paths}
+
+
+def _session_counting_parses(monkeypatch):
+    """A session whose every parse of a file (to lint it, for a summary, for definitions) is
+    appended to the returned list."""
+    from torchlint.session import Session
+
+    parses: list[str] = []
+    session = Session(["."], on_disk=True)
+    load = session._load
+    monkeypatch.setattr(session, "_load", lambda path: parses.append(path) or load(path))
+    monkeypatch.setattr(session.project, "loader", session._load)
+    return session, parses
+
+
 def test_a_worker_lints_the_files_it_parsed_for_a_summary(tmp_path, monkeypatch) -> None:
     """`parallel._lint_chunk`: the file a worker parsed while linting another (for its summary)
     is linted there, tree in hand, and the worker whose chunk has it skips it."""
@@ -242,27 +273,19 @@ def test_a_worker_lints_the_files_it_parsed_for_a_summary(tmp_path, monkeypatch)
     import torchlint.parallel as parallel
     from torchlint.cache import finding_from_data
     from torchlint.check import rules_for
-    from torchlint.session import Session
 
     write(tmp_path, {
-        "model.py": "import torch.nn as nn\nimport torch.nn.functional as F\n\n"
-                    "class Net(nn.Module):\n    def forward(self, x):\n        return F.softmax(x, dim=1)\n",
-        "train.py": "import torch.nn as nn\nfrom model import Net\n\n"
-                    "def step(x, y):\n    return nn.CrossEntropyLoss()(Net()(x), y)\n",
+        "model.py": _NET_MODULE,
+        "train.py": _step_module("model"),
     })
     monkeypatch.chdir(tmp_path)
     config = Config()
     rules = rules_for([config])
     configs = {"model.py": config, "train.py": config}
-    reference = {path: as_data(Session(["."], on_disk=True).lint_file(path, config, rules).findings)
-                 for path in configs}
+    reference = _each_in_a_fresh_session(configs, config, rules)
     assert reference["train.py"]  # the softmax reaches the loss through the import
 
-    parses: list[str] = []
-    session = Session(["."], on_disk=True)
-    load = session._load
-    monkeypatch.setattr(session, "_load", lambda path: parses.append(path) or load(path))
-    monkeypatch.setattr(session.project, "loader", session._load)
+    session, parses = _session_counting_parses(monkeypatch)
     claims = multiprocessing.get_context("spawn").Array("b", len(configs))
     monkeypatch.setattr(parallel, "_WORKER", {"session": session, "configs": configs, "rules": rules,
                                               "claims": claims, "index": {"model.py": 0, "train.py": 1}})
@@ -280,15 +303,13 @@ def test_a_linted_tree_serves_the_next_files_then_goes(tmp_path, monkeypatch) ->
     parsed again for its summary; the trees of files linted longer ago go (memory stays flat),
     and findings are those of a fresh session per file."""
     from torchlint.check import rules_for
-    from torchlint.session import RECENT_TREES, Session
+    from torchlint.session import RECENT_TREES
 
     fillers = {f"filler_{n:02}.py": f"import torch.nn.functional as F\n\ndef p{n}(x):\n    return F.softmax(x)\n"
                for n in range(RECENT_TREES + 1)}
     write(tmp_path, {
-        "a_model.py": "import torch.nn as nn\nimport torch.nn.functional as F\n\n"
-                      "class Net(nn.Module):\n    def forward(self, x):\n        return F.softmax(x, dim=1)\n",
-        "b_train.py": "import torch.nn as nn\nfrom a_model import Net\n\n"
-                      "def step(x, y):\n    return nn.CrossEntropyLoss()(Net()(x), y)\n",
+        "a_model.py": _NET_MODULE,
+        "b_train.py": _step_module("a_model"),
         **fillers,
         "z_late.py": "import torch.nn as nn\nfrom a_model import Net\nfrom b_train import step\n\n"
                      "def late(x, y):\n    return step(x, y) + nn.NLLLoss()(Net()(x), y)\n",
@@ -297,15 +318,10 @@ def test_a_linted_tree_serves_the_next_files_then_goes(tmp_path, monkeypatch) ->
     config = Config()
     rules = rules_for([config])
     order = ["a_model.py", "b_train.py", *fillers, "z_late.py"]
-    reference = {path: as_data(Session(["."], on_disk=True).lint_file(path, config, rules).findings)
-                 for path in order}
+    reference = _each_in_a_fresh_session(order, config, rules)
     assert reference["b_train.py"] and reference["z_late.py"]
 
-    parses: list[str] = []
-    session = Session(["."], on_disk=True)
-    load = session._load
-    monkeypatch.setattr(session, "_load", lambda path: parses.append(path) or load(path))
-    monkeypatch.setattr(session.project, "loader", session._load)
+    session, parses = _session_counting_parses(monkeypatch)
     found = {path: as_data(session.lint_file(path, config, rules).findings) for path in order}
     assert found == reference
     # a_model.py: linted, then read by b_train.py with its tree in hand, which its summary now

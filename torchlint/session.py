@@ -141,8 +141,8 @@ class Session:
         self._facts: dict[str, FileFacts | None] = {}
         self._notebooks: dict[str, object] = {}
         self._linted_any = False
-        self._recent: collections.OrderedDict[str, int] = collections.OrderedDict()  # `_keep_for_a_while`
-        self._recent_lines = 0
+        # The trees kept for their neighbours, oldest first: path -> lines (`_keep_for_a_while`).
+        self._recent: collections.OrderedDict[str, int] = collections.OrderedDict()
         self.summary_cache = SummaryCache(summary_dir, self.digest) if summary_dir else None
         self.project = Project({}, roots, on_disk, loader=self._load, known=set(known),
                                summary_cache=self.summary_cache, quick_summary=self._quick_summary)
@@ -287,13 +287,10 @@ class Session:
         module = self.project.modules.get(path)
         if not isinstance(module, ParsedModule):
             return
-        self._recent_lines -= self._recent.pop(path, 0)  # linted again (a buffer's new text)
-        lines = module.text.count("\n") + 1
-        self._recent[path] = lines
-        self._recent_lines += lines
-        while self._recent and (len(self._recent) > RECENT_TREES or self._recent_lines > RECENT_TREE_LINES):
-            oldest, lines = self._recent.popitem(last=False)
-            self._recent_lines -= lines
+        self._recent.pop(path, None)  # linted again: it is the newest
+        self._recent[path] = module.text.count("\n") + 1
+        while self._recent and (len(self._recent) > RECENT_TREES or sum(self._recent.values()) > RECENT_TREE_LINES):
+            oldest, _ = self._recent.popitem(last=False)
             if oldest not in self.project.summaries:  # else its summary holds sites of it now
                 self.project.modules.pop(oldest, None)
 

@@ -9,6 +9,7 @@ never of a subclass, so a node's type answers both questions, once per type.
 from __future__ import annotations
 
 import dataclasses
+import typing
 from typing import Callable, Iterator
 
 import libcst as cst
@@ -73,23 +74,17 @@ _CODE_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def _only_layout(declared: object) -> bool:
-    import typing
-
-    from libcst._maybe_sentinel import MaybeSentinel
-
     origin = typing.get_origin(declared)
     if origin is typing.Literal:
         return True
     if origin is not None:  # a union, a sequence: each of what it may hold
         return all(_only_layout(item) for item in typing.get_args(declared) if item is not Ellipsis)
-    if declared in (MaybeSentinel, type(None), str, bool):
+    if declared in (cst.MaybeSentinel, type(None), str, bool):
         return True
     return isinstance(declared, type) and issubclass(declared, _LAYOUT_TYPES)
 
 
 def _code_fields(kind: type) -> tuple[str, ...]:
-    import typing
-
     names = _all_fields(kind)
     try:
         declared = typing.get_type_hints(kind)
