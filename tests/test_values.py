@@ -274,8 +274,10 @@ def test_objects_join_to_alternatives_within_the_bound(samples) -> None:
     assert join(either, other).options == either.options
     maybe = join(NONE, model)
     assert isinstance(maybe, OneOf) and NONE in maybe.options
+    # A model zoo's factory chooses among many classes (issue #20's BreizhCrops miss: eight).
     options: list[Value] = [model, other, soft, samples["sigmoid"], samples["seq"]]
-    assert len(options) == MAX_ALTERNATIVES + 1
+    options += [InstanceValue(ClassInfo(None, f"Zoo{n}", [])) for n in range(MAX_ALTERNATIVES + 1 - len(options))]
+    assert len(options) == MAX_ALTERNATIVES + 1 and MAX_ALTERNATIVES >= 8
     assert isinstance(join_all(options[:MAX_ALTERNATIVES]), OneOf)
     assert join_all(options) is UNKNOWN
     # Not alternatives: losses, references, strings.
