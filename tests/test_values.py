@@ -17,7 +17,6 @@ from typing import Callable
 import pytest
 
 from torchlint.analysis import codec
-from torchlint.analysis import torch_api as api
 from torchlint.analysis.events import Mode
 from torchlint.analysis.flow import ModuleInterpreter
 from torchlint.analysis.program import MODULE_SCOPE, ClassInfo, Status
@@ -39,7 +38,6 @@ from torchlint.analysis.values import (
     Kind,
     ListOf,
     LossValue,
-    NoneValue,
     OneOf,
     Param,
     PartialValue,

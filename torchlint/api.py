@@ -22,7 +22,7 @@ from .check import (
     to_cells,
     unused_suppressions,
 )
-from .config import Config, ConfigResolver
+from .config import Config as Config, ConfigResolver  # Config: the library's, as `api.Config`
 from .discovery import discover
 from .findings import Finding
 from .lines import python_lines
