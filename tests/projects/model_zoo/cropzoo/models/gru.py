@@ -1,20 +1,16 @@
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 
 class GRUModel(nn.Module):
-    """A sequence classifier of the zoo: its forward ends in log-probabilities."""
-
-    def __init__(self, input_dim=13, num_classes=9, hidden=64):
+    def __init__(self, input_dim=13, num_classes=9, hidden=96, dropout=0.2):
         super().__init__()
-        self.modelname = "GRUModel"
-        self.encoder = nn.Linear(input_dim, hidden)
-        self.head = nn.Linear(hidden, num_classes)
-
-    def logits(self, x):
-        return self.head(torch.relu(self.encoder(x)))
+        self.modelname = "GRU"
+        self.gru = nn.GRU(input_dim, hidden, batch_first=True, bidirectional=True)
+        self.dropout = nn.Dropout(dropout)
+        self.classifier = nn.Linear(2 * hidden, num_classes)
 
     def forward(self, x):
-        logprobabilities = F.log_softmax(self.logits(x), dim=-1)  # expect: TL009
-        return logprobabilities
+        outputs, _ = self.gru(x)
+        pooled = self.dropout(outputs.mean(dim=1))
+        return torch.log_softmax(self.classifier(pooled), dim=-1)  # expect: TL009
