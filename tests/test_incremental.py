@@ -115,6 +115,17 @@ VARIANTS: dict[str, list[str | None]] = {
         "        for x, y in loader:\n            F.cross_entropy(model(x), y)\n\n"
         "    def unused(self, model):\n        self.model = model\n        return model\n\ndef fit(model, loader):\n"
         "    Loop().fit(model, loader)\n",
+        # 6 with a method added above the one entered: nobody looks it up; one that sets `self.model`
+        "import torch.nn.functional as F\n\nclass Loop:\n    def extra(self):\n        return None\n\n"
+        "    def fit(self, model, loader):\n"
+        "        for x, y in loader:\n            F.cross_entropy(model(x), y)\n\n"
+        "    def unused(self, model):\n        return model\n\ndef fit(model, loader):\n"
+        "    Loop().fit(model, loader)\n",
+        "import torch.nn.functional as F\n\nclass Loop:\n    def reset(self):\n        self.model = None\n\n"
+        "    def fit(self, model, loader):\n"
+        "        for x, y in loader:\n            F.cross_entropy(model(x), y)\n\n"
+        "    def unused(self, model):\n        return model\n\ndef fit(model, loader):\n"
+        "    Loop().fit(model, loader)\n",
     ],
     "run.py": [
         "import torch\nfrom models import Net\nfrom engine import fit\n\nif __name__ == '__main__':\n"
@@ -410,6 +421,27 @@ def test_a_body_no_context_entered_is_not_a_dependency(project: Tree, monkeypatc
     cached_equals_fresh()
 
 
+def test_a_method_added_to_a_class_a_context_enters_is_read_only_where_looked_up(project: Tree, monkeypatch) -> None:
+    """run.py's context enters Loop.fit: a method added above it, which nobody looks up, keeps
+    run.py's entry (the function entered is known by name, not by its place); one that sets an
+    attribute on `self`, where Loop's attribute table was read, does not."""
+    project.set("engine.py", 6)
+    cached_equals_fresh()
+    data = json.loads(next(Path(".torchlint_cache").glob("results-*.json")).read_text())
+    kept = data["entries"]["run.py"]["cut"]["engine.py"]
+    assert kept[0] == "d" and "Loop.fit" in kept[3] and "fit" in kept[4]["Loop"]
+    analysed = count_analyses(monkeypatch)
+    project.set("engine.py", 8)
+    lint_paths(["."], cache_dir=".torchlint_cache")
+    assert "run.py" not in analysed
+    cached_equals_fresh()
+    analysed.clear()
+    project.set("engine.py", 9)
+    lint_paths(["."], cache_dir=".torchlint_cache")
+    assert ("run.py" in analysed) is ("*w" in kept[4]["Loop"])
+    cached_equals_fresh()
+
+
 def test_the_second_run_after_an_edit_needs_no_summary(project: Tree, monkeypatch) -> None:
     """An entry kept by the cutoff records the dependency's new text: the next run is warm."""
     project.set("run.py", 1)
@@ -613,23 +645,60 @@ if SCALE:
 '''
 
 
-def bodies_digest(text: str, entered) -> str | None:
+def bodies_digest(text: str, entered, looked=None) -> str | None:
     from torchlint.analysis import bodies
     from torchlint.parsing import ParsedModule, parse_source
 
     parsed = parse_source("m.py", text)
     assert isinstance(parsed, ParsedModule)
-    return bodies.digest(parsed, entered)
+    return bodies.digest(parsed, entered, looked)
+
+
+HELPER = "    def helper(self, y):\n"
+
+
+@pytest.mark.parametrize("method, looked, same", [
+    # nobody looked a method of that name up, nor read the whole table: left out
+    ("    def extra(self):\n        return None\n", {"Net": ["forward"]}, True),
+    ("    def extra(self):\n        return None\n", {}, True),
+    ("    @property\n    def extra(self):\n        return 1\n", {"Net": ["forward", "*w"]}, True),
+    # looked up by name (a look-up in vain is one), or the whole table read: kept
+    ("    def extra(self):\n        return None\n", {"Net": ["extra"]}, False),
+    ("    def extra(self):\n        return None\n", {"Net": None}, False),
+    # the attribute table read, and the method sets (or may set) attributes on self
+    ("    def extra(self):\n        self.z = 1\n", {"Net": ["*w"]}, False),
+    ("    def extra(self):\n        super().extra()\n", {"Net": ["*w"]}, False),
+    ("    def extra(self):\n        self.z = 1\n", {"Net": ["forward"]}, True),
+    # the public methods read (a framework runs them all): a public one kept, a private one not
+    ("    def extra(self):\n        return None\n", {"Net": ["*p"]}, False),
+    ("    def _extra(self):\n        return None\n", {"Net": ["*p", "*w"]}, True),
+    # a header that may act when the `def` runs, or a `global`: kept
+    ("    @torch.no_grad()\n    def extra(self):\n        return None\n", {}, False),
+    ("    def extra(self, n=make()):\n        return None\n", {}, False),
+    ("    def extra(self):\n        global SCALE\n        SCALE = 1\n", {}, False),
+])
+def test_a_method_nobody_looked_up_is_left_out_of_the_digest(method: str, looked, same: bool) -> None:
+    """A method added to a class that contexts enter re-analyses only the importers that look it
+    up, or read the whole table (`program.RecordedMethods`); the function entered below it keeps
+    its name, so its body is still the one cut back in."""
+    added = BODIES_BASE.replace(HELPER, method + "\n" + HELPER, 1)
+    for entered in ([], ["Net.helper"]):
+        before = bodies_digest(BODIES_BASE, entered, looked)
+        after = bodies_digest(added, entered, looked)
+        assert before is not None and after is not None
+        assert (before == after) is same, entered
+    # Without a record of what was read, every `def` is read.
+    assert bodies_digest(BODIES_BASE, [], None) != bodies_digest(added, [], None)
 
 
 @pytest.mark.parametrize("old, new, entered, same", [
     # inside the body of a method nobody entered: the same
     ("        return y * SCALE\n", "        z = y\n        return z * SCALE\n", [], True),
     ("        model(x)\n", "        # a comment\n        model(x)\n", [], True),
-    ("    for x, y in loader:\n        model(x)\n", "    for x, y in loader:\n        model(x + 1)\n", [0], True),
+    ("    for x, y in loader:\n        model(x)\n", "    for x, y in loader:\n        model(x + 1)\n", ["Net.__init__"], True),
     # ... of one that was entered: not the same
-    ("        return y * SCALE\n", "        return y * 3\n", [2], False),
-    ("        model(x)\n", "        model(x * 2)\n", [3], False),
+    ("        return y * SCALE\n", "        return y * 3\n", ["Net.helper"], False),
+    ("        model(x)\n", "        model(x * 2)\n", ["train"], False),
     # what the interpretation of the module reads of every body: its facts
     ("        return y * SCALE\n", "        self.y = y\n        return y\n", [], False),
     ("        return y * SCALE\n", "        self.reset()\n        return y\n", [], False),
@@ -642,12 +711,12 @@ def bodies_digest(text: str, entered) -> str | None:
     ("class Net(nn.Module):\n", "class Net(nn.Sequential):\n", [], False),
     ("        return v\n", "        return v + 1\n", [], False),
     ('    """A model."""\n', '    """A model!"""\n', [], False),
-    # a function added or removed: the outline moves
+    # a function added at module level: its `def` is read (only methods can be left out, below)
     ("def train(model, loader):\n", "def extra():\n    pass\n\n\ndef train(model, loader):\n", [], False),
     # what the interpretation never reads, outside the bodies too: comments, blank lines, trailing spaces
     ("SCALE = 2\n", "# how much\nSCALE = 2  # twice\n\n\n", [], True),
     ("class Net(nn.Module):\n", "\n# the model\nclass Net(nn.Module):   \n", [], True),
-    ("        return y * SCALE\n", "        # why\n\n        return y * SCALE  # because\n", [2], True),
+    ("        return y * SCALE\n", "        # why\n\n        return y * SCALE  # because\n", ["Net.helper"], True),
     # ... but a `#` or a blank line inside a string is the string's
     ('    """A model."""\n', '    """A model. # one"""\n', [], False),
     ('    """A model."""\n', '    """A model.\n\n    """\n', [], False),
@@ -669,8 +738,8 @@ def test_a_string_continued_over_a_crlf_break_is_kept_whole_in_the_digest() -> N
 
 
 def test_a_definitions_digest_depends_on_the_bodies_entered() -> None:
-    assert bodies_digest(BODIES_BASE, [0]) != bodies_digest(BODIES_BASE, [1])
-    assert bodies_digest(BODIES_BASE, [7]) is None  # no such outline function
+    assert bodies_digest(BODIES_BASE, ["Net.__init__"]) != bodies_digest(BODIES_BASE, ["Net.forward"])
+    assert bodies_digest(BODIES_BASE, ["nothing"]) is None  # no such outline function
 
 
 def test_both_parsers_see_the_same_outline() -> None:

@@ -49,9 +49,10 @@ CACHE_DIR_NAME = ".torchlint_cache"
 # and configuration would now give other findings (3: imports resolve from the
 # importer's own project root; 4: entries keep cutoffs, what their findings read
 # of each dependency, so an edit that leaves that unchanged keeps them; 5: a
-# class's methods and attributes are parts of their own, read one by one) and the version
-# number has not moved.
-FORMAT = 5
+# class's methods and attributes are parts of their own, read one by one; 6: a join keeps up
+# to 16 alternatives, and a definitions cutoff names the functions entered and what was read
+# of each class's methods) and the version number has not moved.
+FORMAT = 6
 RACY_NS = 2_000_000_000
 
 
@@ -264,7 +265,7 @@ class Cache:
             return None
         if kept[0] == "f":
             return kept if len(kept) == 2 else None
-        if kept[0] not in ("s", "d") or len(kept) != (3 if kept[0] == "s" else 4):
+        if kept[0] not in ("s", "d") or len(kept) != (3 if kept[0] == "s" else 5):
             return None
         index = kept[2]
         if not (type(index) is int and 0 <= index < len(self.parts)):
@@ -274,10 +275,10 @@ class Cache:
             return None
         if kept[0] == "s":
             return ["s", kept[1], parts]
-        entered = kept[3]
-        if not (isinstance(entered, list) and all(type(n) is int for n in entered)):
+        entered, looked = kept[3], kept[4]
+        if not (isinstance(entered, list) and all(type(name) is str for name in entered) and isinstance(looked, dict)):
             return None
-        return ["d", kept[1], parts, entered]
+        return ["d", kept[1], parts, entered, looked]
 
     def _kept_cutoff(self, cutoff: list) -> list:
         """`cutoff` as an entry keeps it: the parts list of a summary (or definitions) cutoff by

@@ -11,11 +11,21 @@ with the bodies of the functions it did not enter cut out, and their facts; `dig
 down, less what the interpretation never reads (comments, blank lines, trailing spaces). An edit
 inside a body nobody entered (and that leaves its facts alone), or of a comment, keeps the digest.
 
-A function is known by its ordinal among the *outline* functions: those written at module
-level or in a class body (classes nested in classes included), in source order; the same count
-in LibCST's tree (what the interpreter saw) and in CPython's (whose exact positions cut the
-text). A function inside a compound statement (`if TYPE_CHECKING:` ...) or inside another body
-is not in the outline: its text is always kept, with the statement or body around it.
+A function is known by its name in the *outline*: the functions written at module level or in
+a class body (classes nested in classes included), `Class.method` (`#2` for a second of the same
+name), the same in LibCST's tree (what the interpreter saw) and in CPython's (whose exact positions
+cut the text), so a function added above another does not rename it. A function inside a
+compound statement (`if TYPE_CHECKING:` ...) or inside another body is not in the outline: its
+text is always kept, with the statement or body around it.
+
+A method nobody looked up is left out whole, header and all, where the importer's interpretation
+recorded what it read of its class's table (`program.RecordedMethods`, `looked`): a name looked up
+(present or not) keeps the methods of that name; the whole table read keeps them all; the methods
+that set attributes on `self` read (an attribute table, `*w`) keeps those that may; the public
+ones read (`*p`: a framework's caller runs them all) keeps those not named `_...`. Only a method
+whose header cannot act when its `def` runs (no call in its decorators, defaults or annotations)
+and that declares no `global` is left out. So adding a method to a class that a hundred files'
+contexts enter re-analyses only those that look it up or read the whole table.
 """
 
 from __future__ import annotations
@@ -24,6 +34,7 @@ import ast
 import hashlib
 import json
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Iterator
 
 import libcst as cst
@@ -35,7 +46,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..parsing import ParsedModule
 
 # Part of every digest: bump it when what a digest covers changes.
-BODIES_VERSION = 2
+BODIES_VERSION = 3
 # What the interpretation never reads of the text it keeps: comments, blank lines, trailing
 # spaces. A string token is matched first and kept whole, so a `#` inside one is no comment.
 _STRING = r"(?P<string>(?:" + QUOTED + r"))"
@@ -76,28 +87,83 @@ def outline(module: cst.Module) -> list[cst.FunctionDef]:
 
 
 def _ast_outline(tree: ast.Module) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
-    def walk(statements: list[ast.stmt]) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
+    return (function for function, _ in _ast_outline_in_classes(tree))
+
+
+def _ast_outline_in_classes(tree: ast.Module) -> Iterator[tuple[ast.FunctionDef | ast.AsyncFunctionDef, str]]:
+    """The outline functions, each with the outline name of its class ("" at module level)."""
+    def walk(statements: list[ast.stmt], owner: str) -> Iterator[tuple[ast.FunctionDef | ast.AsyncFunctionDef, str]]:
         for statement in statements:
             if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                yield statement
+                yield statement, owner
             elif isinstance(statement, ast.ClassDef):
-                yield from walk(statement.body)
+                yield from walk(statement.body, f"{owner}.{statement.name}" if owner else statement.name)
 
-    return walk(tree.body)
+    return walk(tree.body, "")
 
 
-def ordinals(parsed: "ParsedModule", nodes: Iterable[object]) -> list[int]:
-    """The outline ordinals of `nodes` (function nodes of `parsed`'s tree); a node not in the
+def _names(owned: Iterable[tuple[str, str]]) -> list[str]:
+    """Outline names of (class, function name) pairs in source order: `C.f`, `f`, `C.f#2`."""
+    seen: dict[str, int] = {}
+    names = []
+    for owner, name in owned:
+        qualified = f"{owner}.{name}" if owner else name
+        seen[qualified] = seen.get(qualified, 0) + 1
+        names.append(qualified if seen[qualified] == 1 else f"{qualified}#{seen[qualified]}")
+    return names
+
+
+def _outline_names(module: cst.Module) -> list[str]:
+    """The outline names of `outline(module)`, in the same order."""
+    owned: list[tuple[str, str]] = []
+
+    def walk(statements: Iterable[cst.CSTNode], owner: str) -> None:
+        for statement in statements:
+            if type(statement) is cst.FunctionDef:
+                owned.append((owner, statement.name.value))
+            elif type(statement) is cst.ClassDef and type(statement.body) is cst.IndentedBlock:
+                walk(statement.body.body, f"{owner}.{statement.name.value}" if owner else statement.name.value)
+
+    walk(module.body, "")
+    return _names(owned)
+
+
+def _pure_header(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Whether running the `def` statement cannot act: no call in its decorators, defaults or
+    annotations (a name or an attribute read has no effect the interpreter models)."""
+    args = function.args
+    parts: list[ast.AST | None] = [*function.decorator_list, *args.defaults, *args.kw_defaults, function.returns]
+    parts += [arg.annotation for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg)
+              if arg is not None]
+    return not any(isinstance(node, (ast.Call, ast.NamedExpr, ast.Lambda))
+                   for part in parts if part is not None for node in ast.walk(part))
+
+
+def names(parsed: "ParsedModule", nodes: Iterable[object]) -> list[str]:
+    """The outline names of `nodes` (function nodes of `parsed`'s tree); a node not in the
     outline (a nested function, a lambda) lies in text that is always kept, and is left out."""
-    index = parsed.fact("outline_ordinals", parsed.module, lambda module: {
-        id(node): n for n, node in enumerate(parsed.fact("outline", module, outline))})
+    index = parsed.fact("outline_index", parsed.module, lambda module: {
+        id(node): name for node, name in zip(parsed.fact("outline", module, outline),
+                                             parsed.fact("outline_names", module, _outline_names))})
     return sorted({index[id(node)] for node in nodes if id(node) in index})
 
 
-def _cuts(parsed: "ParsedModule") -> "list[tuple[int, int]] | None":
-    """Where each outline function's body lies in `parsed.text` (offsets: from its first
-    statement to its end), by CPython's positions; None when the file does not parse as it is
-    or the two parsers disagree on its outline. Made once per tree."""
+@dataclass(frozen=True)
+class _Span:
+    """An outline function in the text: its body's offsets (first statement to end), its whole
+    lines' (its first decorator's line to the line break after its end), its class and name,
+    whether its header is pure (`_pure_header`)."""
+
+    body: tuple[int, int]
+    lines: tuple[int, int]
+    owner: str
+    name: str
+    pure: bool
+
+
+def _cuts(parsed: "ParsedModule") -> "list[_Span] | None":
+    """Where each outline function lies in `parsed.text`, by CPython's positions; None when the
+    file does not parse as it is or the two parsers disagree on its outline. Made once per tree."""
     if parsed.recovery is not None or parsed.notebook is not None:
         return None
     text = parsed.text
@@ -105,8 +171,9 @@ def _cuts(parsed: "ParsedModule") -> "list[tuple[int, int]] | None":
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    spans = list(_ast_outline(tree))
-    if len(spans) != len(parsed.fact("outline", parsed.module, outline)):
+    spans = list(_ast_outline_in_classes(tree))
+    if _names((owner, span.name) for span, owner in spans) != parsed.fact("outline_names", parsed.module,
+                                                                         _outline_names):
         return None
     lines = python_lines(text)
     starts = line_starts(text)
@@ -117,51 +184,82 @@ def _cuts(parsed: "ParsedModule") -> "list[tuple[int, int]] | None":
 
     cuts = []
     position = 0
-    for span in spans:
+    for span, owner in spans:
         body = span.body[0]
         start = offset(body.lineno, body.col_offset)
         end = offset(span.end_lineno or body.lineno, span.end_col_offset or 0)
-        if start < position or end < start:
+        first = min([span.lineno, *(decorator.lineno for decorator in span.decorator_list)])
+        last = span.end_lineno or body.lineno
+        whole = (starts[first - 1], starts[last] if last < len(starts) else len(text))
+        if start < position or end < start or whole[0] < position:
             return None
-        cuts.append((start, end))
+        cuts.append(_Span((start, end), whole, owner, span.name, _pure_header(span)))
         position = end
     return cuts
 
 
-def digest(parsed: "ParsedModule", entered: Iterable[int]) -> str | None:
+def digest(parsed: "ParsedModule", entered: Iterable[str], looked: "dict[str, list[str] | None] | None" = None) \
+        -> str | None:
     """A digest of `parsed`'s text with the bodies of the outline functions not in `entered` cut
-    out, and of those functions' facts; None when it cannot be made (the file does not parse as
-    it is, or the two parsers disagree on its outline)."""
-    # Made once per tree and set of bodies: the importers of a module often entered the same ones.
+    out, and of those functions' facts; with `looked` (what was read of each class's methods,
+    `program.RecordedMethods`), the methods nobody looked up left out whole (the module doc).
+    None when it cannot be made (the file does not parse as it is, the two parsers disagree on
+    its outline, or a function entered is not in it)."""
+    # Made once per tree and reading: the importers of a module often entered the same bodies.
     made = parsed.fact("digests", parsed.module, lambda module: {})
-    key = tuple(sorted(set(entered)))
+    key = (tuple(sorted(set(entered))), None if looked is None else json.dumps(looked, sort_keys=True))
     if key not in made:
-        made[key] = _digest(parsed, key)
+        made[key] = _digest(parsed, key[0], looked)
     return made[key]
 
 
-def _digest(parsed: "ParsedModule", entered: tuple[int, ...]) -> str | None:
+def _left_out(span: _Span, function: cst.FunctionDef, parsed: "ParsedModule",
+              looked: "dict[str, list[str] | None] | None") -> bool:
+    """Whether a method not entered is left out of the digest whole: nothing read could see it."""
+    if looked is None or not span.owner or not span.pure:
+        return False
+    read = looked.get(span.owner, [])
+    if read is None or span.name in read:
+        return False
+    if "*p" in read and not span.name.startswith("_"):
+        return False  # a framework's caller runs every public method (`Invocation.finish_objects`)
+    if "*w" in read and parsed.fact("self_assignments", function, self_assignments) != frozenset():
+        return False
+    return not parsed.fact("global_names", function, global_names)
+
+
+def _digest(parsed: "ParsedModule", entered: tuple[str, ...], looked: "dict[str, list[str] | None] | None") \
+        -> str | None:
     cuts = parsed.fact("outline_cuts", parsed.module, lambda module: _cuts(parsed))
+    if cuts is None:
+        return None
+    outline_names = parsed.fact("outline_names", parsed.module, _outline_names)
     kept = set(entered)
-    if cuts is None or any(n < 0 or n >= len(cuts) for n in kept):
+    if not kept.issubset(outline_names):
         return None
     functions = parsed.fact("outline", parsed.module, outline) if len(kept) < len(cuts) else []
     text = parsed.text
     pieces: list[str] = []
     facts = []
     position = 0
-    for number, function in enumerate(functions):
-        if number in kept:
+    left_out = ""  # the text kept since the last cut, around the methods left out whole
+    for name, span, function in zip(outline_names, cuts, functions):
+        if name in kept:
             continue
-        start, end = cuts[number]
-        pieces.append(_read_part(text[position:start]))
-        pieces.append(f"\0{number}\0")
+        if _left_out(span, function, parsed, looked):
+            left_out += text[position:span.lines[0]]
+            position = span.lines[1]
+            continue
+        start, end = span.body
+        pieces.append(_read_part(left_out + text[position:start]))
+        left_out = ""
+        pieces.append(f"\0{name}\0")
         position = end
         assigned = parsed.fact("self_assignments", function, self_assignments)
         calls = parsed.fact("self_method_calls", function, self_method_calls)
         declared = parsed.fact("global_names", function, global_names)
-        facts.append([number, sorted(assigned) if assigned is not None else None,
+        facts.append([name, sorted(assigned) if assigned is not None else None,
                       sorted(calls) if calls is not None else None, sorted(declared)])
-    pieces.append(_read_part(text[position:]))
+    pieces.append(_read_part(left_out + text[position:]))
     payload = json.dumps([BODIES_VERSION, sorted(kept), facts], separators=(",", ":")) + "\0" + "".join(pieces)
     return hashlib.blake2b(payload.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()

@@ -234,11 +234,9 @@ class Invocation:
             if isinstance(base, ClassValue):
                 merged.update(self.instance_attrs(base.info, wanted))
                 complete = complete and base.info.attrs is not None
-        writers = sorted(cls.methods.values(), key=lambda m: m.name != "__init__")
+        writers = sorted(cls.writer_methods(), key=lambda m: m.name != "__init__")
         own: dict[str, Value] = {}
         for method in writers:
-            if not method.writes_self:
-                continue
             if method.status is Status.NEW and wanted is not None and not self.may_assign(cls, method, wanted):
                 complete = False
                 continue

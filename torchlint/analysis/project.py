@@ -149,6 +149,9 @@ class Project(Resolver):
         self.read_parts: dict[str, set[str]] = {}
         self.read_bodies: dict[str, dict[int, Any]] = {}
         self.read_texts: set[str] = set()
+        # Of the modules interpreted for their definitions, what was read of each class's
+        # methods (`flow.ModuleInterpreter.looked_methods`).
+        self.looked_methods: dict[str, dict[str, set[str] | None]] = {}
         self._defining: dict[int, str] = {}  # id(a definitions interpreter) -> its module
         self.decoded: dict[tuple[str, str], Value] = {}
         self.decoded_classes: dict[tuple[str, str], ClassInfo] = {}
@@ -187,6 +190,7 @@ class Project(Resolver):
         self.read_parts = {}
         self.read_bodies = {}
         self.read_texts = set()
+        self.looked_methods = {}
         self._defining = {}
         self.decoded.clear()
         self.decoded_classes.clear()
@@ -304,6 +308,7 @@ class Project(Resolver):
             parsed = self.parsed(path)
             if parsed is not None:
                 defining = ModuleInterpreter(parsed, self, engine, as_main=False)
+                defining.looked_methods = self.looked_methods[path] = {}
                 engine.interpreters[path] = defining
                 self._defining[id(defining)] = path
                 defining.run_module()
@@ -340,29 +345,31 @@ class Project(Resolver):
         parsed = self.modules.get(path)
         if not isinstance(parsed, ParsedModule):
             return None
-        entered = bodies.ordinals(parsed, self.read_bodies[path].values())
-        digest = self._definition_digest(self.summaries.get(path), parts, parsed, entered)
-        return ["d", digest, parts, entered] if digest is not None else None
+        entered = bodies.names(parsed, self.read_bodies[path].values())
+        looked = {owner: None if read is None else sorted(read)
+                  for owner, read in sorted(self.looked_methods.get(path, {}).items())}
+        digest = self._definition_digest(self.summaries.get(path), parts, parsed, entered, looked)
+        return ["d", digest, parts, entered, looked] if digest is not None else None
 
     def cutoff_digest(self, path: str, cutoff: list) -> str | None:
         """The digest `cutoff` (as `cutoff` makes it) has for module `path` as it is now; None
         when it cannot be made."""
         if cutoff[0] == "s" and len(cutoff) == 3 and isinstance(cutoff[2], list):
             return parts_digest(self.summary(path), [str(part) for part in cutoff[2]])
-        if cutoff[0] == "d" and len(cutoff) == 4 and isinstance(cutoff[2], list) and isinstance(cutoff[3], list) \
-                and all(type(n) is int for n in cutoff[3]):
+        if cutoff[0] == "d" and len(cutoff) == 5 and isinstance(cutoff[2], list) and isinstance(cutoff[3], list) \
+                and all(type(name) is str for name in cutoff[3]) and _is_looked(cutoff[4]):
             parts = [str(part) for part in cutoff[2]]
             summary = self.summary(path) if parts else None
             parsed = self.parsed(path)
             if parsed is None:
                 return None
-            return self._definition_digest(summary, parts, parsed, cutoff[3])
+            return self._definition_digest(summary, parts, parsed, cutoff[3], cutoff[4])
         return None
 
     @staticmethod
     def _definition_digest(summary: ModuleSummary | None, parts: list[str], parsed: ParsedModule,
-                           entered: list[int]) -> str | None:
-        text = bodies.digest(parsed, entered)
+                           entered: list[str], looked: dict[str, list[str] | None]) -> str | None:
+        text = bodies.digest(parsed, entered, looked)
         if text is None:
             return None
         return f"{parts_digest(summary, parts) if parts else ''}.{text}"
@@ -542,3 +549,10 @@ class Project(Resolver):
         if info is None or info.status is not Status.DONE or isinstance(info.return_value, Param):
             return UNKNOWN
         return info.return_value
+
+
+def _is_looked(data: object) -> bool:
+    """Whether `data` is what `Project.cutoff` writes of the methods read: class -> names, or None."""
+    return isinstance(data, dict) and all(
+        isinstance(owner, str) and (read is None or (isinstance(read, list) and all(type(n) is str for n in read)))
+        for owner, read in data.items())
