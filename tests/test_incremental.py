@@ -397,28 +397,32 @@ def test_a_body_a_context_interprets_is_a_dependency_on_its_text(project: Tree, 
     assert "run.py" in analysed
 
 
+def run_py_cutoff_of_engine() -> list:
+    data = json.loads(next(Path(".torchlint_cache").glob("results-*.json")).read_text())
+    return data["entries"]["run.py"]["cut"]["engine.py"]
+
+
+def run_py_analysed_after(project: Tree, analysed: list[str], engine_variant: int) -> bool:
+    """Whether run.py is analysed again once engine.py is set to `engine_variant` (and the
+    cached findings still equal a fresh run's)."""
+    analysed.clear()
+    project.set("engine.py", engine_variant)
+    lint_paths(["."], cache_dir=".torchlint_cache")
+    again = "run.py" in analysed
+    cached_equals_fresh()
+    return again
+
+
 def test_a_body_no_context_entered_is_not_a_dependency(project: Tree, monkeypatch) -> None:
     """run.py's context interprets engine.fit, never engine.unused: an edit inside unused's body
     keeps run.py's entry; one inside fit's does not."""
     project.set("engine.py", 4)
     cached_equals_fresh()
-    data = json.loads(next(Path(".torchlint_cache").glob("results-*.json")).read_text())
-    assert data["entries"]["run.py"]["cut"]["engine.py"][0] == "d"
+    assert run_py_cutoff_of_engine()[0] == "d"
     analysed = count_analyses(monkeypatch)
-    project.set("engine.py", 5)
-    lint_paths(["."], cache_dir=".torchlint_cache")
-    assert "run.py" not in analysed
-    cached_equals_fresh()
-    analysed.clear()
-    project.set("engine.py", 0)  # fit's body is the same, unused is gone: the outline changed
-    lint_paths(["."], cache_dir=".torchlint_cache")
-    assert "run.py" in analysed
-    cached_equals_fresh()
-    analysed.clear()
-    project.set("engine.py", 1)  # inside fit's body
-    lint_paths(["."], cache_dir=".torchlint_cache")
-    assert "run.py" in analysed
-    cached_equals_fresh()
+    assert not run_py_analysed_after(project, analysed, 5)
+    assert run_py_analysed_after(project, analysed, 0)  # fit's body is the same, unused is gone
+    assert run_py_analysed_after(project, analysed, 1)  # inside fit's body
 
 
 def test_a_method_added_to_a_class_a_context_enters_is_read_only_where_looked_up(project: Tree, monkeypatch) -> None:
@@ -427,19 +431,12 @@ def test_a_method_added_to_a_class_a_context_enters_is_read_only_where_looked_up
     attribute on `self`, where Loop's attribute table was read, does not."""
     project.set("engine.py", 6)
     cached_equals_fresh()
-    data = json.loads(next(Path(".torchlint_cache").glob("results-*.json")).read_text())
-    kept = data["entries"]["run.py"]["cut"]["engine.py"]
-    assert kept[0] == "d" and "Loop.fit" in kept[3] and "fit" in kept[4]["Loop"]
+    kept = run_py_cutoff_of_engine()
+    # `Loop()` built in the context read its attribute table (`*w`) and looked `fit` up.
+    assert kept[0] == "d" and "Loop.fit" in kept[3] and {"fit", "*w"} <= set(kept[4]["Loop"])
     analysed = count_analyses(monkeypatch)
-    project.set("engine.py", 8)
-    lint_paths(["."], cache_dir=".torchlint_cache")
-    assert "run.py" not in analysed
-    cached_equals_fresh()
-    analysed.clear()
-    project.set("engine.py", 9)
-    lint_paths(["."], cache_dir=".torchlint_cache")
-    assert ("run.py" in analysed) is ("*w" in kept[4]["Loop"])
-    cached_equals_fresh()
+    assert not run_py_analysed_after(project, analysed, 8)
+    assert run_py_analysed_after(project, analysed, 9)
 
 
 def test_the_second_run_after_an_edit_needs_no_summary(project: Tree, monkeypatch) -> None:
