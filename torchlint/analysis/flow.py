@@ -166,7 +166,7 @@ class ModuleInterpreter(Invocation, TorchSemantics):
         self.classes: list[ClassInfo] = []
         # Interpreted for a context (`Project.definition`): what is read of each outline class's
         # methods, by its outline name (`RecordedMethods`); None otherwise.
-        self.looked_methods: dict[str, set[str] | None] | None = None
+        self.looked_methods: dict[str, set[str]] | None = None
         self._class_bodies: dict[int, str] = {}  # id of a class body's frame -> the class's outline name
         self.unrolled_depth = 0
         self.module_frame = Frame(None, MODULE_SCOPE)

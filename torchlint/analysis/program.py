@@ -159,64 +159,57 @@ class RecordedMethods(dict):
     """The methods of a class a module interpreted for a context defines (`Project.definition`):
     a plain table that notes what was read of it in `looked`, under the class's outline name: a
     name looked up (present or not), the public methods (`*p`), those that may set attributes
-    on `self` (`*w`), or the whole table (None). A method nobody looked up is then left out of
+    on `self` (`*w`), or the whole table (`*`). A method nobody looked up is then left out of
     what the importer depends on (`bodies.digest`)."""
 
-    __slots__ = ("_names", "_key")
+    __slots__ = ("_read",)
 
-    def __init__(self, key: str, looked: dict[str, set[str] | None]) -> None:
+    def __init__(self, key: str, looked: dict[str, set[str]]) -> None:
         super().__init__()
-        self._key = key
-        self._names = looked
-
-    def _note(self, name: object) -> None:
-        names = self._names.setdefault(self._key, set())
-        if names is not None and isinstance(name, str):
-            names.add(name)
-
-    def _note_whole(self) -> None:
-        self._names[self._key] = None
+        self._read = looked.setdefault(key, set())
 
     def __getitem__(self, name: str) -> FunctionInfo:
-        self._note(name)
+        self._read.add(name)
         return super().__getitem__(name)
 
     def __contains__(self, name: object) -> bool:
-        self._note(name)
+        if isinstance(name, str):
+            self._read.add(name)
         return super().__contains__(name)
 
     def get(self, name, default=None):
-        self._note(name)
+        if isinstance(name, str):
+            self._read.add(name)
         return super().get(name, default)
 
     def __iter__(self):
-        self._note_whole()
+        self._read.add("*")
         return super().__iter__()
 
     def __len__(self) -> int:
-        self._note_whole()
+        self._read.add("*")
         return super().__len__()
 
     def keys(self):
-        self._note_whole()
+        self._read.add("*")
         return super().keys()
 
     def values(self):
-        self._note_whole()
+        self._read.add("*")
         return super().values()
 
     def items(self):
-        self._note_whole()
+        self._read.add("*")
         return super().items()
 
     def public(self) -> list[tuple[str, FunctionInfo]]:
         """The methods whose names do not start with `_` (a framework's calls), noted as `*p`."""
-        self._note("*p")
+        self._read.add("*p")
         return [(name, method) for name, method in super().items() if not name.startswith("_")]
 
     def writers(self) -> list[FunctionInfo]:
         """The methods that may set attributes on `self` (an attribute table's), noted as `*w`."""
-        self._note("*w")
+        self._read.add("*w")
         return [method for method in super().values() if method.writes_self]
 
 

@@ -151,7 +151,7 @@ class Project(Resolver):
         self.read_texts: set[str] = set()
         # Of the modules interpreted for their definitions, what was read of each class's
         # methods (`flow.ModuleInterpreter.looked_methods`).
-        self.looked_methods: dict[str, dict[str, set[str] | None]] = {}
+        self.looked_methods: dict[str, dict[str, set[str]]] = {}
         self._defining: dict[int, str] = {}  # id(a definitions interpreter) -> its module
         self.decoded: dict[tuple[str, str], Value] = {}
         self.decoded_classes: dict[tuple[str, str], ClassInfo] = {}
@@ -346,7 +346,7 @@ class Project(Resolver):
         if not isinstance(parsed, ParsedModule):
             return None
         entered = bodies.names(parsed, self.read_bodies[path].values())
-        looked = {owner: None if read is None else sorted(read)
+        looked = {owner: None if "*" in read else sorted(read)  # "*": the whole table
                   for owner, read in sorted(self.looked_methods.get(path, {}).items())}
         digest = self._definition_digest(self.summaries.get(path), parts, parsed, entered, looked)
         return ["d", digest, parts, entered, looked] if digest is not None else None
