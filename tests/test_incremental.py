@@ -661,7 +661,7 @@ HELPER = "    def helper(self, y):\n"
     ("    @property\n    def extra(self):\n        return 1\n", {"Net": ["forward", "*w"]}, True),
     # looked up by name (a look-up in vain is one), or the whole table read: kept
     ("    def extra(self):\n        return None\n", {"Net": ["extra"]}, False),
-    ("    def extra(self):\n        return None\n", {"Net": None}, False),
+    ("    def extra(self):\n        return None\n", {"Net": ["*"]}, False),
     # the attribute table read, and the method sets (or may set) attributes on self
     ("    def extra(self):\n        self.z = 1\n", {"Net": ["*w"]}, False),
     ("    def extra(self):\n        super().extra()\n", {"Net": ["*w"]}, False),

@@ -20,7 +20,7 @@ text is always kept, with the statement or body around it.
 
 A method nobody looked up is left out whole, header and all, where the importer's interpretation
 recorded what it read of its class's table (`program.RecordedMethods`, `looked`): a name looked up
-(present or not) keeps the methods of that name; the whole table read keeps them all; the methods
+(present or not) keeps the methods of that name; the whole table read (`*`) keeps them all; the methods
 that set attributes on `self` read (an attribute table, `*w`) keeps those that may; the public
 ones read (`*p`: a framework's caller runs them all) keeps those not named `_...`. Only a method
 whose header cannot act when its `def` runs (no call in its decorators, defaults or annotations)
@@ -73,16 +73,21 @@ def _read_part(text: str) -> str:
 
 def outline(module: cst.Module) -> list[cst.FunctionDef]:
     """The outline functions of a LibCST module, in source order."""
-    found: list[cst.FunctionDef] = []
+    return [function for function, _ in _outline_in_classes(module)]
 
-    def walk(statements: Iterable[cst.CSTNode]) -> None:
+
+def _outline_in_classes(module: cst.Module) -> list[tuple[cst.FunctionDef, str]]:
+    """The outline functions, each with the outline name of its class ("" at module level)."""
+    found: list[tuple[cst.FunctionDef, str]] = []
+
+    def walk(statements: Iterable[cst.CSTNode], owner: str) -> None:
         for statement in statements:
             if type(statement) is cst.FunctionDef:
-                found.append(statement)
+                found.append((statement, owner))
             elif type(statement) is cst.ClassDef and type(statement.body) is cst.IndentedBlock:
-                walk(statement.body.body)
+                walk(statement.body.body, f"{owner}.{statement.name.value}" if owner else statement.name.value)
 
-    walk(module.body)
+    walk(module.body, "")
     return found
 
 
@@ -115,17 +120,7 @@ def _names(owned: Iterable[tuple[str, str]]) -> list[str]:
 
 def _outline_names(module: cst.Module) -> list[str]:
     """The outline names of `outline(module)`, in the same order."""
-    owned: list[tuple[str, str]] = []
-
-    def walk(statements: Iterable[cst.CSTNode], owner: str) -> None:
-        for statement in statements:
-            if type(statement) is cst.FunctionDef:
-                owned.append((owner, statement.name.value))
-            elif type(statement) is cst.ClassDef and type(statement.body) is cst.IndentedBlock:
-                walk(statement.body.body, f"{owner}.{statement.name.value}" if owner else statement.name.value)
-
-    walk(module.body, "")
-    return _names(owned)
+    return _names((owner, function.name.value) for function, owner in _outline_in_classes(module))
 
 
 def _pure_header(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
@@ -198,7 +193,7 @@ def _cuts(parsed: "ParsedModule") -> "list[_Span] | None":
     return cuts
 
 
-def digest(parsed: "ParsedModule", entered: Iterable[str], looked: "dict[str, list[str] | None] | None" = None) \
+def digest(parsed: "ParsedModule", entered: Iterable[str], looked: "dict[str, list[str]] | None" = None) \
         -> str | None:
     """A digest of `parsed`'s text with the bodies of the outline functions not in `entered` cut
     out, and of those functions' facts; with `looked` (what was read of each class's methods,
@@ -214,12 +209,12 @@ def digest(parsed: "ParsedModule", entered: Iterable[str], looked: "dict[str, li
 
 
 def _left_out(span: _Span, function: cst.FunctionDef, parsed: "ParsedModule",
-              looked: "dict[str, list[str] | None] | None") -> bool:
+              looked: "dict[str, list[str]] | None") -> bool:
     """Whether a method not entered is left out of the digest whole: nothing read could see it."""
     if looked is None or not span.owner or not span.pure:
         return False
     read = looked.get(span.owner, [])
-    if read is None or span.name in read:
+    if "*" in read or span.name in read:
         return False
     if "*p" in read and not span.name.startswith("_"):
         return False  # a framework's caller runs every public method (`Invocation.finish_objects`)
@@ -228,7 +223,7 @@ def _left_out(span: _Span, function: cst.FunctionDef, parsed: "ParsedModule",
     return not parsed.fact("global_names", function, global_names)
 
 
-def _digest(parsed: "ParsedModule", entered: tuple[str, ...], looked: "dict[str, list[str] | None] | None") \
+def _digest(parsed: "ParsedModule", entered: tuple[str, ...], looked: "dict[str, list[str]] | None") \
         -> str | None:
     cuts = parsed.fact("outline_cuts", parsed.module, lambda module: _cuts(parsed))
     if cuts is None:

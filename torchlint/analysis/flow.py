@@ -167,7 +167,6 @@ class ModuleInterpreter(Invocation, TorchSemantics):
         # Interpreted for a context (`Project.definition`): what is read of each outline class's
         # methods, by its outline name (`RecordedMethods`); None otherwise.
         self.looked_methods: dict[str, set[str]] | None = None
-        self._class_bodies: dict[int, str] = {}  # id of a class body's frame -> the class's outline name
         self.unrolled_depth = 0
         self.module_frame = Frame(None, MODULE_SCOPE)
         self.frame: Frame = self.module_frame  # the interpretation under way
@@ -509,13 +508,12 @@ class ModuleInterpreter(Invocation, TorchSemantics):
         # The class body is its own namespace; methods see the enclosing scope, not it.
         enclosing: Closure = MODULE_SCOPE if frame is self.module_frame else state.vars
         class_state = State({})
-        class_frame = Frame(None, enclosing)
-        if self.looked_methods is not None:
-            outer = "" if frame is self.module_frame else self._class_bodies.get(id(frame))
-            if outer is not None:  # a class of the outline (bodies.py), or one at module level in an `if`
-                key = f"{outer}.{cls.name}" if outer else cls.name
-                self._class_bodies[id(class_frame)] = key
-                cls.methods = RecordedMethods(key, self.looked_methods)
+        outer = "" if frame is self.module_frame else frame.outline_class
+        # A class of the outline (bodies.py), or one at module level in an `if`.
+        key = (f"{outer}.{cls.name}" if outer else cls.name) if outer is not None else None
+        class_frame = Frame(None, enclosing, outline_class=key)
+        if self.looked_methods is not None and key is not None:
+            cls.methods = RecordedMethods(key, self.looked_methods)
         for statement in node.body.body:
             if isinstance(statement, cst.FunctionDef):
                 method = self.define_function(statement, class_state, class_frame, owner=cls, closure=enclosing)
@@ -523,7 +521,6 @@ class ModuleInterpreter(Invocation, TorchSemantics):
             else:
                 class_state = self.exec_statement(statement, class_state, class_frame)
                 class_state.reachable = True
-        self._class_bodies.pop(id(class_frame), None)
         cls.class_vars.update(class_state.vars)
         decorated = any(decorator_name(d.decorator) in api.DATACLASS_DECORATORS for d in node.decorators)
         field_base = any(isinstance(base, (TorchRef, ForeignRef)) and base.qualname in api.FIELD_CLASS_BASES

@@ -346,8 +346,7 @@ class Project(Resolver):
         if not isinstance(parsed, ParsedModule):
             return None
         entered = bodies.names(parsed, self.read_bodies[path].values())
-        looked = {owner: None if "*" in read else sorted(read)  # "*": the whole table
-                  for owner, read in sorted(self.looked_methods.get(path, {}).items())}
+        looked = {owner: sorted(read) for owner, read in sorted(self.looked_methods.get(path, {}).items())}
         digest = self._definition_digest(self.summaries.get(path), parts, parsed, entered, looked)
         return ["d", digest, parts, entered, looked] if digest is not None else None
 
@@ -368,7 +367,7 @@ class Project(Resolver):
 
     @staticmethod
     def _definition_digest(summary: ModuleSummary | None, parts: list[str], parsed: ParsedModule,
-                           entered: list[str], looked: dict[str, list[str] | None]) -> str | None:
+                           entered: list[str], looked: dict[str, list[str]]) -> str | None:
         text = bodies.digest(parsed, entered, looked)
         if text is None:
             return None
@@ -552,7 +551,7 @@ class Project(Resolver):
 
 
 def _is_looked(data: object) -> bool:
-    """Whether `data` is what `Project.cutoff` writes of the methods read: class -> names, or None."""
+    """Whether `data` is what `Project.cutoff` writes of the methods read: class -> what was read."""
     return isinstance(data, dict) and all(
-        isinstance(owner, str) and (read is None or (isinstance(read, list) and all(type(n) is str for n in read)))
+        isinstance(owner, str) and isinstance(read, list) and all(type(n) is str for n in read)
         for owner, read in data.items())

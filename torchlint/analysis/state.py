@@ -62,6 +62,9 @@ class Frame:
     via: tuple[Site, ...] = ()
     # Parameters that reach a loss in this interpretation.
     param_sinks: list[ParamSink] = field(default_factory=list)
+    # A class body's, in a module interpreted for a context: the class's outline name
+    # (`bodies.py`), under which `RecordedMethods` notes what is read of its methods.
+    outline_class: str | None = None
 
 
 def self_attributes(variables: dict[str, Value]) -> dict[str, Value]:
